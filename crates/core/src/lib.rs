@@ -1,0 +1,1 @@
+//! The vectora-inbox engine.
