@@ -1,0 +1,124 @@
+//! Finding dates in free text with one combined regex (one pass over the text, leftmost match
+//! first), then turning each match into a [`RawDate`].
+
+use super::RawDate;
+use super::months::{month_alternation, month_number};
+use chrono::NaiveDate;
+use regex::{Captures, Regex};
+use std::sync::LazyLock;
+
+/// One regex whose alternatives are the date shapes newsrooms use. Alternatives that start at the
+/// same position are tried in the order written, so the unambiguous year-first shapes come first.
+static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    let month = month_alternation();
+    let pattern = format!(
+        r"(?xi)
+        # 2026-01-15, 2026-01-15T09:00:00+02:00
+        \b(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})(?:T|\b)
+        # 2026.01.15, 2026/01/15, 2025. 12. 01
+        | \b(?P<ymd_y>\d{{4}})\s?[./]\s?(?P<ymd_m>\d{{1,2}})\s?[./]\s?(?P<ymd_d>\d{{1,2}})\b
+        # 2026년 1월 15일
+        | (?P<ko_y>\d{{4}})\s*년\s*(?P<ko_m>\d{{1,2}})\s*월\s*(?P<ko_d>\d{{1,2}})\s*일
+        # 15.01.2026, 2/10/2026, 04/30/13, 15-01-2026
+        | \b(?P<num_a>\d{{1,2}})(?P<num_s1>[./-])(?P<num_b>\d{{1,2}})(?P<num_s2>[./-])(?P<num_y>\d{{4}}|\d{{2}})\b
+        # 15 January 2026, 10 December, 2025, 15. Januar 2026, 1er janvier 2026, 15 de enero de 2026, 15-Jan-2026
+        | \b(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?[\s\-]*(?:de\s+)?(?P<dm_m>{month})\.?[\s\-]*,?\s*(?:del?\s+)?(?P<dm_y>\d{{4}})\b
+        # January 15, 2026, Jan. 15 2026, August 15th, 2025
+        | \b(?P<md_m>{month})\.?\s*(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<md_y>\d{{4}})\b
+        "
+    );
+    // The pattern is a constant of this module; a failure here is a programming error caught by
+    // every test of the module.
+    Regex::new(&pattern).unwrap_or_else(|e| panic!("date regex does not compile: {e}"))
+});
+
+/// A date found in text: its byte span and the date as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FoundDate {
+    pub start: usize,
+    pub end: usize,
+    pub raw: RawDate,
+}
+
+/// Every date in `text`, in order of appearance. Matches that are not a real calendar date
+/// (month 13, February 30) are skipped.
+pub fn find_dates(text: &str) -> Vec<FoundDate> {
+    DATE_RE
+        .captures_iter(text)
+        .filter_map(|caps| {
+            let m = caps.get(0)?;
+            let raw = to_raw(&caps)?;
+            Some(FoundDate {
+                start: m.start(),
+                end: m.end(),
+                raw,
+            })
+        })
+        .collect()
+}
+
+fn num(caps: &Captures<'_>, name: &str) -> Option<u32> {
+    caps.name(name)?.as_str().parse().ok()
+}
+
+fn ymd(y: u32, m: u32, d: u32) -> Option<RawDate> {
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d).map(RawDate::Exact)
+}
+
+fn to_raw(caps: &Captures<'_>) -> Option<RawDate> {
+    if caps.name("iso_y").is_some() {
+        return ymd(
+            num(caps, "iso_y")?,
+            num(caps, "iso_m")?,
+            num(caps, "iso_d")?,
+        );
+    }
+    if caps.name("ymd_y").is_some() {
+        return ymd(
+            num(caps, "ymd_y")?,
+            num(caps, "ymd_m")?,
+            num(caps, "ymd_d")?,
+        );
+    }
+    if caps.name("ko_y").is_some() {
+        return ymd(num(caps, "ko_y")?, num(caps, "ko_m")?, num(caps, "ko_d")?);
+    }
+    if let Some(y) = caps.name("num_y") {
+        let sep = caps.name("num_s1")?.as_str();
+        if sep != caps.name("num_s2")?.as_str() {
+            return None;
+        }
+        let year = expand_year(y.as_str())?;
+        let (first, second) = (num(caps, "num_a")?, num(caps, "num_b")?);
+        let raw = RawDate::Numeric {
+            first,
+            second,
+            year,
+            sep: sep.chars().next()?,
+        };
+        // At least one reading must be a real date.
+        return (raw.resolve(super::DateOrder::DayFirst).is_some()
+            || raw.resolve(super::DateOrder::MonthFirst).is_some())
+        .then_some(raw);
+    }
+    if caps.name("dm_y").is_some() {
+        let month = month_number(caps.name("dm_m")?.as_str())?;
+        return ymd(num(caps, "dm_y")?, month, num(caps, "dm_d")?);
+    }
+    if caps.name("md_y").is_some() {
+        let month = month_number(caps.name("md_m")?.as_str())?;
+        return ymd(num(caps, "md_y")?, month, num(caps, "md_d")?);
+    }
+    None
+}
+
+/// Two-digit years: 70-99 are 19xx, 00-69 are 20xx (the implausibility check then drops the
+/// 1970-1994 ones). Four-digit years are taken as written.
+fn expand_year(y: &str) -> Option<i32> {
+    let v: i32 = y.parse().ok()?;
+    Some(match y.len() {
+        2 if v >= 70 => 1900 + v,
+        2 => 2000 + v,
+        _ => v,
+    })
+}
