@@ -4,6 +4,7 @@
 //! used by `vectora-inbox parse` on a saved file exactly as the pipeline uses it on a fetched one.
 
 pub mod dates;
+pub mod encoding;
 pub mod feed;
 pub mod html;
 pub mod text;
@@ -72,5 +73,8 @@ pub enum ParseError {
     Malformed(String),
     /// A configured selector matched nothing: the site was probably redesigned.
     #[error("configured selector `{selector}` ({field}) matched nothing")]
-    SelectorMatchedNothing { field: &'static str, selector: String },
+    SelectorMatchedNothing {
+        field: &'static str,
+        selector: String,
+    },
 }
