@@ -2,7 +2,60 @@
 //!
 //! Profiles come from `ingestion_profiles.yaml`; the config crate resolves scope references into
 //! term lists and hands them over as a [`ProfileDef`]. [`Profile::compile`] turns that into a
-//! matcher once, at config load, so every bad pattern or expression surfaces before a run starts.
+//! matcher once, at config load, so every bad pattern or expression surfaces before a run starts;
+//! [`Profile::evaluate`] then decides on each item in time linear in its text.
+//!
+//! # Matching
+//! Title and content are matched together (joined by a line break). Terms match whole words:
+//! a boundary is required at each edge of a term whose character is a letter, digit or `_`, so
+//! `oral` does not match "moral", `event` not "prevent", while `PharmaShell®` matches
+//! "PharmaShell®-based" and `Merck & Co` matches "Merck & Co, Inc.". Texts and terms get the
+//! same light normalisation (typographic apostrophes, Unicode hyphens, whitespace runs, and case
+//! unless `case_sensitive`); hyphen and space variants are *not* merged, config lists both.
+//! The config's `partial_matching: true` (substring matching, the old system's "moral" bug) is
+//! deliberately not honoured. Terms containing `.*`, `.+`, `.?`, `.{`, `\`, `|` or `[` are
+//! regular expressions whose wildcards stay within one sentence and 200 characters; see
+//! [`pattern`]. Details of counting in [`terms`].
+//!
+//! # Profile modes
+//! - `ingest_all`: every item is kept, nothing is checked.
+//! - `exclude_only`: kept unless a term of an exclusion scope matches.
+//! - `require_signals` / `require_multi_signals`: exclusions first, then signal groups. A group
+//!   is *satisfied* when at least `min_matches` distinct terms of its scopes are found (a term
+//!   inside a longer found term of the same group does not count separately). The item is kept
+//!   when `combination_logic` (a boolean expression over group ids, see [`expr`]) holds **and**
+//!   the summed weight of satisfied groups reaches `minimum_total_weight`. Without
+//!   `combination_logic`, `require_signals` needs any one group and `require_multi_signals`
+//!   needs every group.
+//!
+//! # Ingestion modes (run-level `ingestion_mode`)
+//! - `balanced` (default): the profile as configured. `minimum_text_length` applies to
+//!   require_* profiles, where it guards signal detection; exclude_only profiles keep short
+//!   items, because for a pure player a bare headline is still a real press release.
+//! - `strict`: balanced, plus `minimum_text_length` applies to exclude_only profiles too (a bare
+//!   title or an attachment stub is dropped).
+//! - `broad`: exclusions still apply; `minimum_text_length` is not enforced; a require_*
+//!   profile keeps an item when any one group is satisfied, ignoring `combination_logic` and
+//!   `minimum_total_weight`.
+//!
+//! `ingest_all` profiles keep everything in every mode.
+//!
+//! Every [`Decision`] carries a one-line reason for reports, e.g.
+//! `excluded by exclusion_scopes.hr_recruitment_terms: "hiring"`,
+//! `missing signals: entity_signals AND (technology_signals OR trademark_signals) not satisfied
+//! (matched: technology_signals ("LAI"))`,
+//! `kept: matched entity_signals ("Nanexa"), technology_signals ("PharmaShell®") (weight 4.0)`.
+
+mod decision;
+pub mod expr;
+pub mod pattern;
+mod profile;
+pub mod terms;
+pub mod text;
+
+pub use decision::{Decision, DecisionKind, ExclusionHit, GroupMatch};
+pub use profile::Profile;
+pub use terms::{Scan, TermRef, TermSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -62,34 +115,4 @@ pub struct ProfileDef {
 pub struct ProfileError {
     pub key: String,
     pub message: String,
-}
-
-/// The verdict on one item, with a reason suitable for a report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Decision {
-    pub keep: bool,
-    pub reason: String,
-}
-
-/// A compiled profile.
-#[derive(Debug, Clone)]
-pub struct Profile {
-    def: ProfileDef,
-}
-
-impl Profile {
-    /// Compiles terms, patterns and the combination expression; returns every problem found.
-    pub fn compile(def: ProfileDef) -> Result<Profile, Vec<ProfileError>> {
-        Ok(Profile { def })
-    }
-
-    pub fn name(&self) -> &str {
-        &self.def.name
-    }
-
-    /// Decides on an item from its title and text.
-    pub fn evaluate(&self, title: &str, content: &str, mode: IngestionMode) -> Decision {
-        let _ = (title, content, mode);
-        Decision { keep: true, reason: "stub".into() }
-    }
 }
