@@ -1,1 +1,19 @@
-//! The vectora-inbox engine.
+//! The vectora-inbox engine: config → resolved sources → fetch → parse → filter → dedup → store
+//! → report. No CLI, no Lambda, no deployment code: the fronts are thin layers over [`Engine`].
+
+pub mod config;
+pub mod dedup;
+pub mod fetch;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod plan;
+pub mod request;
+pub mod store;
+pub mod window;
+
+pub use config::Config;
+pub use model::{Item, RunReport, RunStatus, SourceOutcome, SourceStatus, TemporalMode};
+pub use pipeline::{ClientResult, Engine, EngineOptions, NoProgress, RunError, RunObserver};
+pub use request::RunRequest;
+pub use vectora_filter::IngestionMode;

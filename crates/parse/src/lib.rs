@@ -11,11 +11,11 @@ pub mod text;
 pub mod urls;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an entry's published date was read from. `None` on the entry means no date was found
 /// (dates are never invented).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DateSource {
     /// The feed entry's own date field (published, else updated).

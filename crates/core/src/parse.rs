@@ -1,0 +1,20 @@
+//! Glue between a fetched document and the parsers: picks the parser for the source's mode and
+//! the extraction rules configured for it.
+
+use crate::config::{Config, SourceDef, SourceKind};
+use crate::fetch::Fetched;
+use chrono::NaiveDate;
+use vectora_parse::{ParseError, Parsed};
+
+/// Parses a fetched document of a source.
+pub fn parse_document(config: &Config, source: &SourceDef, fetched: &Fetched, today: NaiveDate) -> Result<Parsed, ParseError> {
+    let _ = today;
+    match source.kind {
+        SourceKind::Rss => vectora_parse::feed::parse_feed(&fetched.body, fetched.content_type.as_deref(), &fetched.final_url),
+        _ => {
+            let text = String::from_utf8_lossy(&fetched.body);
+            let rules = config.extractors.get(&source.key).map(|r| r.as_ref());
+            vectora_parse::html::parse_listing(&text, &fetched.final_url, rules)
+        }
+    }
+}

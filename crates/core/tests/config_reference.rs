@@ -1,0 +1,126 @@
+//! The existing deployment's config bucket must load unchanged, and broken configs must be
+//! reported with the file and key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use vectora_core::config::{self, Scope, Severity, SourceKind};
+use vectora_core::store::Location;
+
+fn shared_reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/config-bucket")
+}
+
+fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+}
+
+fn read_tree(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                out.insert(rel, std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_reference_config_bucket_loads_clean() {
+    for root in [shared_reference(), bundled()] {
+        if !root.exists() {
+            panic!("missing config root {}", root.display());
+        }
+        let cfg = config::load(&Location::Local(root.clone())).await.unwrap();
+        assert!(cfg.diagnostics.is_empty(), "{}: {:#?}", root.display(), cfg.diagnostics);
+        assert_eq!(cfg.sources.len(), 8);
+        assert_eq!(cfg.bouquets.len(), 2);
+        let client = &cfg.clients["lai_weekly_v3"];
+        assert!(client.active);
+        assert_eq!(client.default_period_days, Some(30));
+        assert_eq!(client.bouquets, vec!["lai_corporate_mvp", "lai_press_mvp"]);
+        let peptron = &cfg.sources["press_corporate__peptron"];
+        assert_eq!(peptron.kind, SourceKind::Html);
+        assert!(!peptron.ssl_verify, "ssl_verify: false of the peptron extractor must carry over");
+        assert_eq!(peptron.url.as_ref().unwrap().as_str(), "https://www.peptron.co.kr/eng/pr/news.php");
+        let fierce = &cfg.sources["press_sector__fiercebiotech"];
+        assert_eq!(fierce.kind, SourceKind::Rss);
+        assert_eq!(fierce.profile.as_deref(), Some("press_technology_focused"));
+        for p in ["corporate_pure_player_broad", "press_technology_focused", "default_broad", "pubmed_indication_focused"] {
+            assert!(cfg.profiles.contains_key(p), "profile {p} missing");
+        }
+        let camurus = &cfg.extractors["press_corporate__camurus"];
+        assert_eq!(camurus.max_items, 20);
+        assert_eq!(camurus.date_formats.first().map(String::as_str), Some("%B %d, %Y"));
+        assert!(camurus.date_formats.len() > 1, "global default date patterns follow the source's own");
+    }
+}
+
+/// Applies `edit` to the reference files and returns the diagnostics.
+fn diagnostics_after(edit: impl FnOnce(&mut BTreeMap<String, String>)) -> Vec<config::Diagnostic> {
+    let mut files = read_tree(&bundled());
+    edit(&mut files);
+    config::parse_files(&files).diagnostics
+}
+
+fn replace(files: &mut BTreeMap<String, String>, file: &str, from: &str, to: &str) {
+    let text = files.get_mut(file).unwrap();
+    assert!(text.contains(from), "{from} not in {file}");
+    *text = text.replacen(from, to, 1);
+}
+
+const CATALOG: &str = "canonical/sources/source_catalog.yaml";
+const PROFILES: &str = "canonical/ingestion/ingestion_profiles.yaml";
+const EXTRACTORS: &str = "canonical/sources/html_extractors.yaml";
+const CLIENT: &str = "clients/lai_weekly_v3.yaml";
+
+fn assert_one(diags: &[config::Diagnostic], file: &str, key_part: &str, msg_part: &str) {
+    assert!(
+        diags.iter().any(|d| d.file == file && d.key.contains(key_part) && d.message.contains(msg_part)),
+        "expected a diagnostic in {file} at *{key_part}* saying *{msg_part}*, got {diags:#?}"
+    );
+}
+
+#[test]
+fn broken_configs_name_file_and_key() {
+    let d = diagnostics_after(|f| replace(f, CATALOG, "- lai_corporate_mvp", "- lai_corporate_mvp_typo"));
+    let _ = d; // bouquet ids in the catalog renamed: the client now names an unknown bouquet
+    let d = diagnostics_after(|f| replace(f, CATALOG, "bouquet_id: lai_corporate_mvp", "bouquet_id: renamed"));
+    assert_one(&d, CLIENT, "source_bouquets_enabled[0]", "unknown bouquet `lai_corporate_mvp`");
+    assert!(d.iter().all(|x| x.severity == Severity::Warning));
+    assert!(d.iter().any(|x| x.scope == Scope::Client("lai_weekly_v3".into())));
+
+    let d = diagnostics_after(|f| replace(f, CATALOG, "  - press_sector__endpoints_news\n", "  - press_sector__nope\n"));
+    assert_one(&d, CATALOG, "bouquets[1].source_keys[2]", "unknown source `press_sector__nope`");
+
+    let d = diagnostics_after(|f| replace(f, CATALOG, "  rss_url: https://endpts.com/feed/", "  rss_url: ''"));
+    assert_one(&d, CATALOG, "sources[7].rss_url", "no rss_url");
+
+    let d = diagnostics_after(|f| replace(f, CATALOG, "source_key: press_corporate__camurus", "source_key: press_corporate__medincell"));
+    assert_one(&d, CATALOG, "sources[1].source_key", "duplicate source_key");
+
+    let d = diagnostics_after(|f| replace(f, CATALOG, "source_key: press_corporate__camurus", "source_key: ../camurus"));
+    assert_one(&d, CATALOG, "sources[1].source_key", "invalid source_key");
+
+    let d = diagnostics_after(|f| replace(f, PROFILES, "- exclusion_scopes.hr_content", "- exclusion_scopes.hr_contentz"));
+    assert_one(&d, PROFILES, "corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]", "hr_contentz");
+
+    let d = diagnostics_after(|f| replace(f, EXTRACTORS, "container: div.press-releases", "container: div.press-releases[["));
+    assert_one(&d, EXTRACTORS, "extractors.press_corporate__camurus.selectors.container", "invalid selector");
+
+    let d = diagnostics_after(|f| replace(f, PROFILES, "mode: exclude_only", "mode: exclude_some"));
+    assert_one(&d, PROFILES, "corporate_pure_player_broad.signal_requirements.mode", "exclude_some");
+
+    let d = diagnostics_after(|f| replace(f, CLIENT, "client_id: lai_weekly_v3", "client_id: other"));
+    assert_one(&d, CLIENT, "client_profile.client_id", "does not match the file name");
+
+    let d = diagnostics_after(|f| replace(f, CATALOG, "  enabled: true\n  source_type: press_corporate", "  enabled: [true\n  source_type: press_corporate"));
+    assert!(d.iter().any(|x| x.file == CATALOG && x.message.contains("YAML error")), "{d:#?}");
+    assert!(d.iter().any(|x| x.message.contains("line")), "YAML errors carry a line number: {d:#?}");
+}
