@@ -308,3 +308,378 @@ fn err(key: String, message: &str) -> ProfileError {
         message: message.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DecisionKind, SignalGroupDef};
+
+    fn scope(name: &str, terms: &[&str]) -> NamedTerms {
+        NamedTerms {
+            name: name.into(),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    fn group(id: &str, scopes: Vec<NamedTerms>, min_matches: usize, weight: f64) -> SignalGroupDef {
+        SignalGroupDef {
+            group_id: id.into(),
+            scopes,
+            min_matches,
+            weight,
+        }
+    }
+
+    fn def(mode: ProfileMode) -> ProfileDef {
+        ProfileDef {
+            name: "test".into(),
+            mode,
+            exclusions: vec![scope("exclusion_scopes.hr", &["hiring", "seeks.*engineer"])],
+            groups: vec![
+                group(
+                    "entity",
+                    vec![scope("companies", &["Nanexa", "Camurus", "Merck & Co"])],
+                    1,
+                    2.0,
+                ),
+                group(
+                    "tech",
+                    vec![scope(
+                        "core",
+                        &["long-acting", "long-acting injectable", "LAI"],
+                    )],
+                    1,
+                    2.0,
+                ),
+                group(
+                    "brand",
+                    vec![scope("trademarks", &["UZEDY®", "Sublocade"])],
+                    1,
+                    1.5,
+                ),
+            ],
+            combination_logic: Some("entity AND (tech OR brand)".into()),
+            minimum_total_weight: 3.0,
+            case_sensitive: false,
+            minimum_text_length: 20,
+        }
+    }
+
+    fn keep(p: &Profile, title: &str, mode: IngestionMode) -> bool {
+        p.evaluate(title, "", mode).keep
+    }
+
+    const BALANCED: IngestionMode = IngestionMode::Balanced;
+
+    #[test]
+    fn combination_logic_decides() {
+        let p = Profile::compile(def(ProfileMode::RequireMultiSignals)).unwrap();
+        let d = p.evaluate(
+            "Camurus reports data on its long-acting injectable",
+            "",
+            BALANCED,
+        );
+        assert!(d.keep, "{}", d.reason);
+        assert_eq!(d.kind, DecisionKind::Kept);
+        assert_eq!(d.total_weight, 4.0);
+        assert_eq!(
+            d.reason,
+            r#"kept: matched entity ("Camurus"), tech ("long-acting injectable") (weight 4.0)"#
+        );
+        let d = p.evaluate("A long-acting injectable for schizophrenia", "", BALANCED);
+        assert!(!d.keep);
+        assert_eq!(
+            d.reason,
+            r#"missing signals: entity AND (tech OR brand) not satisfied (matched: tech ("long-acting injectable"))"#
+        );
+        assert!(keep(&p, "Sublocade sales grow at Camurus", BALANCED));
+    }
+
+    #[test]
+    fn minimum_weight_applies_on_top_of_the_logic() {
+        let mut d = def(ProfileMode::RequireSignals);
+        d.combination_logic = Some("entity OR brand".into());
+        d.minimum_total_weight = 3.0;
+        let p = Profile::compile(d).unwrap();
+        let dec = p.evaluate("Nanexa opens a new office in Uppsala", "", BALANCED);
+        assert!(!dec.keep);
+        assert_eq!(
+            dec.reason,
+            r#"missing signals: total weight 2.0 below minimum 3.0 (matched: entity ("Nanexa"))"#
+        );
+        assert!(keep(&p, "Nanexa licenses Sublocade know-how", BALANCED));
+    }
+
+    #[test]
+    fn default_logic_any_for_require_signals_all_for_multi() {
+        let mut d = def(ProfileMode::RequireSignals);
+        d.combination_logic = None;
+        d.minimum_total_weight = 0.0;
+        let any = Profile::compile(d.clone()).unwrap();
+        d.mode = ProfileMode::RequireMultiSignals;
+        let all = Profile::compile(d).unwrap();
+        let one = "Sublocade label update announced today";
+        let three = "Camurus: Sublocade is a long-acting injectable";
+        assert!(keep(&any, one, BALANCED));
+        assert!(!keep(&all, one, BALANCED));
+        assert!(keep(&all, three, BALANCED));
+        assert!(
+            all.evaluate(one, "", BALANCED)
+                .reason
+                .contains("entity AND tech AND brand not satisfied")
+        );
+    }
+
+    #[test]
+    fn exclusions_come_first_and_name_scope_and_term() {
+        let p = Profile::compile(def(ProfileMode::RequireMultiSignals)).unwrap();
+        let d = p.evaluate("Camurus is hiring for its LAI plant", "", BALANCED);
+        assert!(!d.keep);
+        assert_eq!(d.kind, DecisionKind::Excluded);
+        assert_eq!(d.reason, r#"excluded by exclusion_scopes.hr: "hiring""#);
+        let d = p.evaluate("Nanexa seeks experienced process engineer", "", BALANCED);
+        assert_eq!(
+            d.reason,
+            r#"excluded by exclusion_scopes.hr: "seeks.*engineer""#
+        );
+        // Broad mode still applies exclusions.
+        assert!(!keep(
+            &p,
+            "Camurus is hiring for its LAI plant",
+            IngestionMode::Broad
+        ));
+    }
+
+    #[test]
+    fn exclude_only_and_ingest_all() {
+        let p = Profile::compile(def(ProfileMode::ExcludeOnly)).unwrap();
+        assert!(keep(
+            &p,
+            "Medincell wins a grant to fight malaria",
+            BALANCED
+        ));
+        assert!(!keep(&p, "We are hiring", BALANCED));
+        assert_eq!(
+            p.evaluate("Something", "", BALANCED).reason,
+            "kept: no exclusion matched"
+        );
+        // The groups and logic are ignored, and said so.
+        assert!(
+            p.warnings()
+                .iter()
+                .any(|w| w.key == "required_signal_groups")
+        );
+        assert!(p.warnings().iter().any(|w| w.key == "combination_logic"));
+
+        let p = Profile::compile(def(ProfileMode::IngestAll)).unwrap();
+        let d = p.evaluate("We are hiring", "", IngestionMode::Strict);
+        assert!(d.keep);
+        assert_eq!(d.kind, DecisionKind::IngestAll);
+    }
+
+    #[test]
+    fn minimum_text_length_by_mode() {
+        let short = "Camurus LAI"; // 11 characters < 20
+        let multi = Profile::compile(def(ProfileMode::RequireMultiSignals)).unwrap();
+        let d = multi.evaluate(short, "", BALANCED);
+        assert_eq!(d.kind, DecisionKind::TooShort);
+        assert_eq!(d.reason, "too short: 11 characters of text, minimum 20");
+        assert!(keep(&multi, short, IngestionMode::Broad));
+
+        let exclude_only = Profile::compile(def(ProfileMode::ExcludeOnly)).unwrap();
+        assert!(keep(&exclude_only, short, BALANCED));
+        assert!(keep(&exclude_only, short, IngestionMode::Broad));
+        assert!(!keep(&exclude_only, short, IngestionMode::Strict));
+        // Title and content count together; whitespace runs count once.
+        assert!(
+            exclude_only
+                .evaluate("Camurus", "   an update      on LAI", IngestionMode::Strict)
+                .keep
+        );
+    }
+
+    #[test]
+    fn broad_relaxes_signal_requirements() {
+        let p = Profile::compile(def(ProfileMode::RequireMultiSignals)).unwrap();
+        let text = "A long-acting injectable for schizophrenia";
+        assert!(!keep(&p, text, BALANCED));
+        let d = p.evaluate(text, "", IngestionMode::Broad);
+        assert!(d.keep);
+        assert_eq!(
+            d.reason,
+            r#"kept (broad): matched tech ("long-acting injectable") (weight 2.0)"#
+        );
+        let d = p.evaluate(
+            "Nothing relevant in this headline",
+            "",
+            IngestionMode::Broad,
+        );
+        assert!(!d.keep);
+        assert_eq!(
+            d.reason,
+            "missing signals: no signal group satisfied (broad) (matched: none)"
+        );
+    }
+
+    #[test]
+    fn strict_keeps_the_configured_signal_rules() {
+        let p = Profile::compile(def(ProfileMode::RequireMultiSignals)).unwrap();
+        let text = "Camurus reports data on its long-acting injectable";
+        assert!(keep(&p, text, IngestionMode::Strict));
+        assert!(!keep(
+            &p,
+            "A long-acting injectable for schizophrenia",
+            IngestionMode::Strict
+        ));
+    }
+
+    #[test]
+    fn min_matches_counts_distinct_terms() {
+        let mut d = def(ProfileMode::RequireSignals);
+        d.groups = vec![group(
+            "tech",
+            vec![scope(
+                "core",
+                &["long-acting", "long-acting injectable", "LAI"],
+            )],
+            2,
+            3.0,
+        )];
+        d.combination_logic = None;
+        d.minimum_total_weight = 0.0;
+        let p = Profile::compile(d).unwrap();
+        // "long-acting" inside "long-acting injectable" and a repeated term do not add up.
+        let d = p.evaluate(
+            "A long-acting injectable, a long-acting injectable",
+            "",
+            BALANCED,
+        );
+        assert!(!d.keep);
+        assert!(
+            d.reason.contains(r#"tech 1/2 ("long-acting injectable")"#),
+            "{}",
+            d.reason
+        );
+        assert!(keep(
+            &p,
+            "A long-acting injectable (LAI) for schizophrenia",
+            BALANCED
+        ));
+    }
+
+    #[test]
+    fn case_sensitive_profiles() {
+        let mut d = def(ProfileMode::RequireSignals);
+        d.case_sensitive = true;
+        d.combination_logic = Some("tech".into());
+        d.minimum_total_weight = 0.0;
+        let p = Profile::compile(d).unwrap();
+        assert!(keep(&p, "Results for the LAI formulation", BALANCED));
+        assert!(!keep(&p, "Results for the lai formulation", BALANCED));
+        assert!(!keep(
+            &p,
+            "Results for the Long-Acting formulation",
+            BALANCED
+        ));
+    }
+
+    #[test]
+    fn combination_logic_errors_are_keyed() {
+        let mut d = def(ProfileMode::RequireMultiSignals);
+        d.combination_logic = Some("entity AND (tech OR brands)".into());
+        let errors = Profile::compile(d.clone()).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].key, "combination_logic");
+        assert!(
+            errors[0].message.contains("\"brands\""),
+            "{}",
+            errors[0].message
+        );
+
+        d.combination_logic = Some("entity AND (tech OR brand".into());
+        let errors = Profile::compile(d.clone()).unwrap_err();
+        assert_eq!(errors[0].key, "combination_logic");
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("combination_logic: missing ')'"),
+            "{}",
+            errors[0]
+        );
+
+        // Blank logic means "not configured".
+        d.combination_logic = Some("  ".into());
+        assert!(Profile::compile(d).is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut d = def(ProfileMode::RequireSignals);
+        d.groups[1].group_id = "entity".into();
+        d.groups[2].min_matches = 0;
+        d.groups[0].weight = f64::NAN;
+        d.minimum_total_weight = -1.0;
+        d.exclusions[0].terms.push("seeks.*(engineer".into());
+        let errors = Profile::compile(d).unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "required_signal_groups[0].weight",
+                "required_signal_groups[1].group_id",
+                "required_signal_groups[2].min_matches",
+                "minimum_total_weight",
+                // "tech" no longer exists after the rename above.
+                "combination_logic",
+                "exclusion_scopes.hr",
+            ]
+        );
+        assert!(errors[5].message.contains("seeks.*(engineer"));
+    }
+
+    #[test]
+    fn require_mode_without_groups_is_an_error() {
+        let mut d = def(ProfileMode::RequireSignals);
+        d.groups.clear();
+        d.combination_logic = None;
+        let errors = Profile::compile(d).unwrap_err();
+        assert_eq!(errors[0].key, "required_signal_groups");
+    }
+
+    #[test]
+    fn a_group_without_terms_is_a_warning() {
+        let mut d = def(ProfileMode::RequireMultiSignals);
+        d.groups[2].scopes = vec![
+            scope("addiction_keywords", &[]),
+            scope("psychiatry_keywords", &[]),
+        ];
+        let p = Profile::compile(d).unwrap();
+        let w = &p.warnings()[0];
+        assert_eq!(w.key, "required_signal_groups[2].scopes");
+        assert!(
+            w.message
+                .contains("addiction_keywords, psychiatry_keywords"),
+            "{}",
+            w.message
+        );
+        assert!(keep(
+            &p,
+            "Camurus reports data on its long-acting injectable",
+            BALANCED
+        ));
+    }
+
+    #[test]
+    fn title_and_content_do_not_glue_into_one_word() {
+        let p = Profile::compile(def(ProfileMode::ExcludeOnly)).unwrap();
+        // "…process" + "engineer" from different fields: the line break ends the pattern's sentence.
+        assert!(
+            p.evaluate(
+                "Nanexa seeks partners",
+                "engineer workshop notes for the team",
+                BALANCED
+            )
+            .keep
+        );
+    }
+}
