@@ -2,7 +2,8 @@
 //!
 //! The order follows what works on real servers: a byte-order mark wins (it cannot be wrong by
 //! accident), then the HTTP `charset`, then what the document says about itself (XML prolog,
-//! `<meta charset>`), then UTF-8. A document that claims UTF-8 but is not is still decoded: if it
+//! `<meta charset>`), then UTF-8 when the bytes are UTF-8, else a statistical guess
+//! (chardetng, Firefox's detector) for legacy charsets nobody declared. A document that claims UTF-8 but is not is still decoded: if it
 //! has no valid multi-byte sequence at all it is really Latin-1/Windows-1252 and is read as
 //! such, otherwise the bad bytes become U+FFFD. Either way `had_errors` tells the caller to
 //! flag the source as malformed instead of dropping it.
@@ -30,7 +31,17 @@ pub fn decode(body: &[u8], content_type: Option<&str>) -> (String, &'static Enco
         (Some(h), Some(d)) if h != d && d == UTF_8 && is_utf8_with_multibyte(body) => UTF_8,
         (Some(h), _) => h,
         (None, Some(d)) => d,
-        (None, None) => UTF_8,
+        (None, None) if std::str::from_utf8(body).is_ok() => UTF_8,
+        (None, None) => {
+            // Nothing declared and not UTF-8: a legacy charset the publisher never named
+            // (EUC-JP, KOI8-R, Latin-1...). Guess it from byte statistics rather than
+            // replacing every non-ASCII character.
+            let mut detector = chardetng::EncodingDetector::new();
+            detector.feed(body, true);
+            let guessed = detector.guess(None, false);
+            let (text, _) = guessed.decode_without_bom_handling(body);
+            return (text.into_owned(), guessed, true);
+        }
     };
     decode_with(chosen, body)
 }
@@ -214,7 +225,7 @@ mod tests {
         assert_eq!(enc, WINDOWS_1252);
         assert!(text.contains("Café crème"));
         // Real UTF-8 with one stray byte keeps its UTF-8 and gets a replacement character.
-        let mixed = "<t>Café \u{2014} x</t>"
+        let mixed = "<?xml version=\"1.0\" encoding=\"utf-8\"?><t>Café \u{2014} x</t>"
             .as_bytes()
             .iter()
             .copied()
@@ -224,6 +235,15 @@ mod tests {
         assert!(bad);
         assert_eq!(enc, UTF_8);
         assert!(text.contains("Café \u{2014}") && text.ends_with('\u{FFFD}'));
+    }
+
+    #[test]
+    fn undeclared_legacy_charsets_are_guessed() {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("<rss><title>ゲーム三昧な正月を過ごしています</title></rss>");
+        let (text, enc, bad) = decode(&sjis, None);
+        assert!(bad, "undeclared non-UTF-8 is reported");
+        assert_eq!(enc, encoding_rs::SHIFT_JIS);
+        assert!(text.contains("ゲーム三昧な正月"));
     }
 
     #[test]

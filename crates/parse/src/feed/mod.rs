@@ -31,7 +31,7 @@ pub fn parse_feed(
     let mut warnings = Vec::new();
     if had_errors {
         warnings.push(format!(
-            "bytes do not match the declared character set; decoded as {} with replacements",
+            "bytes are not valid in the declared (or default) character set; decoded as {}",
             encoding.name()
         ));
     }
@@ -130,7 +130,7 @@ fn detect_text(text: &str) -> Option<DocFormat> {
             "html" | "head" | "body" => return Some(DocFormat::Html),
             _ => {}
         }
-        if rest.len() >= 8 && rest[..8].eq_ignore_ascii_case("!doctype") {
+        if rest.get(..8).is_some_and(|h| h.eq_ignore_ascii_case("!doctype")) {
             let decl: String = rest
                 .chars()
                 .take(20)

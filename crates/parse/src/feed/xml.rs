@@ -277,7 +277,7 @@ impl<'a> Reader<'a> {
                     self.pos = self.s.len();
                 }
             }
-        } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case("<!DOCTYPE") {
+        } else if rest.get(..9).is_some_and(|h| h.eq_ignore_ascii_case("<!DOCTYPE")) {
             self.doctype();
         } else if rest.starts_with("<!") {
             self.skip_past(
