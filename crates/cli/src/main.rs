@@ -1,1 +1,58 @@
-fn main() {}
+//! `vectora-inbox`: the command-line front of the engine.
+
+mod bundled;
+mod ingest;
+mod output;
+mod parse_cmd;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "vectora-inbox", version, about = "Watches life-science news sources and writes clean dated items as JSON.")]
+struct Cli {
+    /// Log filter (e.g. info, debug, vectora_core=debug). Logs go to stderr.
+    #[arg(long, global = true, env = "LOG_LEVEL", default_value = "error")]
+    log_level: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest one client (or every active client) into the data store.
+    Ingest(ingest::IngestArgs),
+    /// Parse one saved document (feed, listing page or article) and print its items as JSON.
+    Parse(parse_cmd::ParseArgs),
+    /// Check a config folder (or s3://bucket) and report every problem with its file and key.
+    Validate(validate::ValidateArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Ingest(a) => ingest::run(a).await,
+            Command::Parse(a) => parse_cmd::run(a).await,
+            Command::Validate(a) => validate::run(a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

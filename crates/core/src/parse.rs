@@ -12,7 +12,7 @@ pub fn parse_document(config: &Config, source: &SourceDef, fetched: &Fetched, to
     match source.kind {
         SourceKind::Rss => vectora_parse::feed::parse_feed(&fetched.body, fetched.content_type.as_deref(), &fetched.final_url),
         _ => {
-            let text = String::from_utf8_lossy(&fetched.body);
+            let (text, _, _) = vectora_parse::encoding::decode(&fetched.body, fetched.content_type.as_deref());
             let rules = config.extractors.get(&source.key).map(|r| r.as_ref());
             vectora_parse::html::parse_listing(&text, &fetched.final_url, rules)
         }

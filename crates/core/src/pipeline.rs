@@ -192,6 +192,9 @@ impl Engine {
         let key = items_key(client_id, day);
         let (items_final, output_path) = if req.dry_run {
             (items.len(), None)
+        } else if items.is_empty() {
+            // Nothing to add: leave the day's file (or its absence) as it is.
+            (0, None)
         } else {
             let merged = self.store.merge_items(&key, &items).await?;
             deduplicated += merged.already_present;

@@ -89,8 +89,6 @@ fn assert_one(diags: &[config::Diagnostic], file: &str, key_part: &str, msg_part
 
 #[test]
 fn broken_configs_name_file_and_key() {
-    let d = diagnostics_after(|f| replace(f, CATALOG, "- lai_corporate_mvp", "- lai_corporate_mvp_typo"));
-    let _ = d; // bouquet ids in the catalog renamed: the client now names an unknown bouquet
     let d = diagnostics_after(|f| replace(f, CATALOG, "bouquet_id: lai_corporate_mvp", "bouquet_id: renamed"));
     assert_one(&d, CLIENT, "source_bouquets_enabled[0]", "unknown bouquet `lai_corporate_mvp`");
     assert!(d.iter().all(|x| x.severity == Severity::Warning));

@@ -295,13 +295,49 @@ fn classify(e: reqwest::Error) -> AttemptError {
         }
         src = s.source();
     }
-    let text = error_chain(&e);
+    let text = concise(&e);
     if e.is_timeout() {
         AttemptError::Timeout(text)
     } else if e.is_redirect() && text.contains("refused to connect") {
         AttemptError::Blocked(text)
     } else {
         AttemptError::Connect(text)
+    }
+}
+
+/// A short, specific message: the innermost cause says what went wrong ("Connection refused",
+/// "failed to lookup address information"), the URL is already in the report.
+fn concise(e: &reqwest::Error) -> String {
+    let host = e.url().and_then(|u| u.host_str()).unwrap_or("the host").to_string();
+    let chain = error_chain(e);
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("dns error") || lower.contains("lookup address") {
+        return format!("cannot resolve host {host} (DNS lookup failed)");
+    }
+    if lower.contains("connection refused") {
+        return format!("connection refused by {host}");
+    }
+    if e.is_timeout() {
+        return format!("no answer from {host} in time");
+    }
+    if lower.contains("certificate") || lower.contains("tls") {
+        let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+        let mut last = chain.clone();
+        while let Some(s) = src {
+            last = s.to_string();
+            src = s.source();
+        }
+        return format!("TLS failure with {host}: {last}");
+    }
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    let mut innermost = None;
+    while let Some(s) = src {
+        innermost = Some(s.to_string());
+        src = s.source();
+    }
+    match innermost {
+        Some(cause) => format!("request to {host} failed: {cause}"),
+        None => chain,
     }
 }
 

@@ -1,0 +1,197 @@
+//! `vectora-inbox ingest`: runs the engine on local folders or S3 buckets.
+
+use crate::output::{Progress, print_table};
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::Args;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use vectora_core::config::{self, Config};
+use vectora_core::fetch::{FetchSettings, Fetcher};
+use vectora_core::store::{DataStore, Location};
+use vectora_core::{Engine, EngineOptions, IngestionMode, RunError, RunRequest, RunStatus, TemporalMode};
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Config root: a folder or s3://bucket[/prefix]. Default: ./config if present, else the
+    /// bundled LAI config.
+    #[arg(long)]
+    pub config: Option<String>,
+    /// Data store: a folder or s3://bucket[/prefix].
+    #[arg(long, default_value = "./data")]
+    pub data: String,
+    /// Client to run; every active client when absent.
+    #[arg(long)]
+    pub client: Option<String>,
+    /// Only these sources (comma-separated source keys).
+    #[arg(long, value_delimiter = ',')]
+    pub sources: Option<Vec<String>>,
+    #[arg(long)]
+    pub period_days: Option<u32>,
+    /// Window start (YYYY-MM-DD); needs --to-date.
+    #[arg(long, requires = "to_date")]
+    pub from_date: Option<NaiveDate>,
+    /// Window end (YYYY-MM-DD); needs --from-date.
+    #[arg(long, requires = "from_date")]
+    pub to_date: Option<NaiveDate>,
+    /// Do everything but write.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Ignore what earlier runs already ingested.
+    #[arg(long)]
+    pub force_refresh: bool,
+    #[arg(long, value_enum, default_value = "balanced")]
+    pub ingestion_mode: ModeArg,
+    #[arg(long, value_enum, default_value = "flexible")]
+    pub temporal_mode: TemporalArg,
+    /// Print the response body (the Lambda's) as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Allow fetching from loopback and private addresses (local test webs only).
+    #[arg(long, env = "VECTORA_ALLOW_PRIVATE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    pub allow_private_networks: bool,
+    /// Sources fetched at the same time.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Minimum interval between two requests to the same host, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub min_host_interval_ms: u64,
+    /// Bound on one request, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Bound on the whole run, in seconds (sources not started by then are reported as skipped).
+    #[arg(long)]
+    pub deadline: Option<u64>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum ModeArg {
+    Strict,
+    Balanced,
+    Broad,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum TemporalArg {
+    Strict,
+    Flexible,
+}
+
+/// Loads the config named on the command line, else `./config`, else the bundled copy.
+/// Returns it with a description of where it came from.
+pub async fn load_config(explicit: Option<&str>) -> anyhow::Result<(Config, String)> {
+    match explicit {
+        Some(loc) => {
+            let location = Location::parse(loc)?;
+            let cfg = config::load(&location).await.with_context(|| format!("cannot read config {location}"))?;
+            Ok((cfg, location.to_string()))
+        }
+        None if std::path::Path::new("config/canonical").is_dir() => {
+            let location = Location::Local("config".into());
+            Ok((config::load(&location).await?, "config".into()))
+        }
+        None => Ok((config::parse_files(&crate::bundled::files()), "bundled config".into())),
+    }
+}
+
+pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    let (config, origin) = load_config(args.config.as_deref()).await?;
+    let request = RunRequest {
+        client_id: args.client.clone(),
+        sources: args.sources.clone(),
+        period_days: args.period_days,
+        from_date: args.from_date,
+        to_date: args.to_date,
+        force_refresh: args.force_refresh,
+        dry_run: args.dry_run,
+        ingestion_mode: match args.ingestion_mode {
+            ModeArg::Strict => IngestionMode::Strict,
+            ModeArg::Balanced => IngestionMode::Balanced,
+            ModeArg::Broad => IngestionMode::Broad,
+        },
+        temporal_mode: match args.temporal_mode {
+            TemporalArg::Strict => TemporalMode::Strict,
+            TemporalArg::Flexible => TemporalMode::Flexible,
+        },
+    };
+    if let Err(e) = request.validate() {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    let blocking = config.blocking_errors(args.client.as_deref());
+    if !blocking.is_empty() {
+        eprintln!("error: the configuration ({origin}) has errors:");
+        for d in blocking {
+            eprintln!("  {d}");
+        }
+        return Ok(ExitCode::from(2));
+    }
+    let data = Location::parse(&args.data)?;
+    let store = DataStore::open(&data, !args.dry_run)?;
+    let settings = FetchSettings {
+        allow_private_networks: args.allow_private_networks,
+        min_host_interval: Duration::from_millis(args.min_host_interval_ms),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        ..FetchSettings::default()
+    };
+    let fetcher = Fetcher::new(settings).map_err(anyhow::Error::msg)?;
+    let options = EngineOptions { concurrency: args.concurrency.max(1), ..EngineOptions::default() };
+    let engine = Engine::new(Arc::new(config), fetcher, store, options);
+    let deadline = args.deadline.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+    let progress = Progress::new(!args.json);
+    let results = match engine.run(&request, deadline, &progress).await {
+        Ok(r) => r,
+        Err(RunError::BadRequest(m)) => {
+            progress.finish();
+            eprintln!("error: {m}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e @ RunError::UnknownClient(_)) => {
+            progress.finish();
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => {
+            progress.finish();
+            return Err(e.into());
+        }
+    };
+    progress.finish();
+    if results.is_empty() {
+        eprintln!("no active client in {origin}");
+        return Ok(ExitCode::from(1));
+    }
+    let mut all_ok = true;
+    let mut bodies = Vec::new();
+    for r in &results {
+        match &r.result {
+            Ok(report) => {
+                if report.status == RunStatus::Failed {
+                    all_ok = false;
+                }
+                if args.json {
+                    bodies.push(serde_json::to_value(report)?);
+                } else {
+                    print_table(report);
+                }
+            }
+            Err(e) => {
+                all_ok = false;
+                eprintln!("error: client {}: {e}", r.client_id);
+                if args.json {
+                    bodies.push(serde_json::json!({"client_id": r.client_id, "status": "error", "error": e.to_string()}));
+                }
+            }
+        }
+    }
+    if args.json {
+        let out = if args.client.is_some() && bodies.len() == 1 {
+            bodies.remove(0)
+        } else {
+            serde_json::json!({ "clients": bodies })
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
