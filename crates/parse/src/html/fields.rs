@@ -1,0 +1,251 @@
+//! The fields of one entry read from its block: title, candidate dates, teaser.
+
+use super::dom::{Dom, words};
+use super::links::{Block, Link, is_attachment_text, is_generic_text, is_nav_text};
+use crate::DateSource;
+use crate::dates::{self, FoundDate, RawDate};
+
+/// A date written somewhere for an entry, not yet resolved to the page's day/month order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DateCandidate {
+    pub raw: RawDate,
+    pub source: DateSource,
+}
+
+/// What one block says about its entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Fields {
+    pub title: String,
+    pub has_heading: bool,
+    /// Best first.
+    pub dates: Vec<DateCandidate>,
+    pub teaser: String,
+}
+
+/// Class words of elements that hold an entry's date.
+fn is_date_class(class: &str) -> bool {
+    (class.contains("date") || class.contains("datum") || class.contains("fecha") || class.contains("published")
+        || class.contains("posted") || class.contains("pubtime") || class.split([' ', '-', '_']).any(|w| w == "time"))
+        && !class.contains("update")
+        && !class.contains("modif")
+}
+
+const TITLE_CLASS_WORDS: &[&str] = &["title", "headline", "heading", "subject", "tit", "header"];
+
+const META_CLASS_WORDS: &[&str] = &[
+    "meta", "byline", "author", "category", "categories", "cat", "tags", "tag", "label", "badge", "posted", "date",
+    "time", "datetime", "published", "updated", "readmore", "more", "button", "btn", "eyebrow", "kicker", "source",
+    "type", "num", "no", "number", "views", "hit", "hits", "count",
+];
+
+const TEASER_CLASS_WORDS: &[&str] =
+    &["summary", "excerpt", "teaser", "description", "desc", "intro", "lead", "abstract", "preamble", "ingress", "content", "text", "body"];
+
+/// Elements of a block that carry its date: `<time>`, `itemprop=datePublished`, date classes.
+pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for i in std::iter::once(block).chain(dom.descendants(block)) {
+        let n = &dom.nodes[i];
+        if n.dead || out.iter().any(|&o| dom.contains(o, i)) {
+            continue;
+        }
+        let tag = dom.tag(i);
+        let dated = (tag == "time")
+            || dom.attr(i, "itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+            || (!n.hidden && i != block && is_date_class(&dom.class_lower(i)));
+        if dated && (i != block || tag == "time") {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The dates an element states: its `datetime`/`content` attribute, else the dates in its text.
+pub(crate) fn dates_of_element(dom: &Dom<'_>, i: usize) -> Vec<RawDate> {
+    for attr in ["datetime", "content"] {
+        if let Some(d) = dom.attr(i, attr).and_then(dates::parse_timestamp) {
+            return vec![RawDate::Exact(d)];
+        }
+    }
+    dates::find_dates(&dom.text(i)).into_iter().map(|f| f.raw).collect()
+}
+
+/// Reads the fields of one block. `links` are all page links; the block's own are `block.links`.
+pub(crate) fn read(dom: &Dom<'_>, block: &Block, links: &[Link]) -> Fields {
+    let b = block.node;
+    let date_els = date_elements(dom, b);
+    let (mut title, title_node, has_heading) = title_of(dom, block, links, &date_els);
+
+    let mut found: Vec<DateCandidate> = Vec::new();
+    let mut push = |raw: RawDate, source| {
+        if !found.iter().any(|c| c.raw == raw) {
+            found.push(DateCandidate { raw, source });
+        }
+    };
+    for &d in &date_els {
+        for raw in dates_of_element(dom, d) {
+            push(raw, DateSource::Listing);
+        }
+    }
+    let mut skip: Vec<usize> = title_node.into_iter().collect();
+    skip.extend(&date_els);
+    let rest = dom.text_excluding(b, &title_node.into_iter().collect::<Vec<_>>());
+    for f in dates::find_dates(&rest) {
+        push(f.raw, DateSource::Listing);
+    }
+    // A date written at either end of the title ("January 15, 2026 – Company announces...").
+    if let Some((raw, stripped)) = date_at_title_edge(&title) {
+        push(raw, DateSource::Listing);
+        title = stripped;
+    }
+    let ctx_free_url_date = url_date_raw(&block.url);
+    if let Some(raw) = ctx_free_url_date {
+        push(raw, DateSource::Url);
+    }
+
+    let teaser = teaser_of(dom, b, &skip, links, block);
+    Fields { title, has_heading, dates: found, teaser }
+}
+
+/// The date of a `/YYYY/MM/DD/` URL as a raw date; plausibility is checked when resolved.
+fn url_date_raw(url: &str) -> Option<RawDate> {
+    // A reference day far in the future: the plausibility check happens later, with the real one.
+    let far = chrono::NaiveDate::from_ymd_opt(9999, 1, 1)?;
+    dates::date_from_url(url, &dates::ParseContext::new(far)).map(RawDate::Exact)
+}
+
+/// True when a text is only a date (and punctuation): not a title, not a teaser.
+pub(crate) fn is_date_only(text: &str) -> bool {
+    let mut rest = text.to_string();
+    for f in dates::find_dates(text).iter().rev() {
+        rest.replace_range(f.start..f.end, " ");
+    }
+    rest.chars().filter(|c| c.is_alphanumeric()).count() < 2 && rest.len() < text.len()
+}
+
+pub(crate) fn usable_title(text: &str) -> bool {
+    !text.is_empty() && !is_generic_text(text) && !is_nav_text(text) && !is_date_only(text) && !is_attachment_text(text)
+}
+
+/// The entry's title and the node it came from. Preference: a heading (or title-classed
+/// element) around the entry's link, any heading, the link's own text, bold text, a `title`
+/// attribute or image `alt`.
+fn title_of(dom: &Dom<'_>, block: &Block, links: &[Link], skip: &[usize]) -> (String, Option<usize>, bool) {
+    let b = block.node;
+    let own_links: Vec<usize> = block.links.iter().map(|&l| links[l].node).collect();
+    let titled = |i: usize| {
+        dom.is_heading(i) || dom.nodes[i].el.is_some_and(|el| words(el).any(|w| TITLE_CLASS_WORDS.contains(&w.as_str())))
+    };
+    let candidates: Vec<usize> =
+        std::iter::once(b).chain(dom.descendants(b)).filter(|&i| !dom.nodes[i].hidden && titled(i)).collect();
+    let holds_link = |i: usize| own_links.iter().any(|&l| dom.contains(i, l) || dom.contains(l, i));
+    for pass in 0..2 {
+        for &i in &candidates {
+            if i == b && !dom.is_heading(i) {
+                continue;
+            }
+            if pass == 0 && !holds_link(i) {
+                continue;
+            }
+            let t = dom.text_excluding(i, skip);
+            if usable_title(&t) {
+                return (t, Some(i), dom.is_heading(i));
+            }
+        }
+    }
+    let best_link = own_links
+        .iter()
+        .map(|&l| (l, dom.text_excluding(l, skip)))
+        .filter(|(_, t)| usable_title(t))
+        .max_by_key(|(_, t)| t.chars().count());
+    if let Some((l, t)) = best_link {
+        return (t, Some(l), false);
+    }
+    for i in dom.descendants(b) {
+        if matches!(dom.tag(i), "strong" | "b") && !dom.nodes[i].hidden {
+            let t = dom.text_excluding(i, skip);
+            if usable_title(&t) {
+                return (t, Some(i), false);
+            }
+        }
+    }
+    for &l in &own_links {
+        let attr = dom.attr(l, "title").map(str::to_string).or_else(|| {
+            dom.descendants(l).find(|&i| dom.tag(i) == "img").and_then(|i| dom.attr(i, "alt")).map(str::to_string)
+        });
+        if let Some(t) = attr.map(|t| crate::text::collapse_whitespace(&t)).filter(|t| usable_title(t)) {
+            return (t, None, false);
+        }
+    }
+    (String::new(), None, false)
+}
+
+/// A date at the very start or end of a title, and the title without it.
+fn date_at_title_edge(title: &str) -> Option<(RawDate, String)> {
+    let found: Vec<FoundDate> = dates::find_dates(title);
+    let is_sep = |c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',' | '(' | ')' | '[' | ']');
+    let first = found.first()?;
+    if title[..first.start].chars().all(is_sep) {
+        let rest = title[first.end..].trim_matches(is_sep).to_string();
+        return (!rest.is_empty()).then_some((first.raw, rest));
+    }
+    let last = found.last()?;
+    if title[last.end..].chars().all(is_sep) {
+        let rest = title[..last.start].trim_matches(is_sep).to_string();
+        return (!rest.is_empty()).then_some((last.raw, rest));
+    }
+    None
+}
+
+/// The entry's own text: the block without its title, date, labels and calls to action.
+fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize], links: &[Link], block: &Block) -> String {
+    let in_row = dom.tag(b) == "tr";
+    let mut skip: Vec<usize> = skip.to_vec();
+    for i in dom.descendants(b) {
+        let Some(el) = dom.nodes[i].el else { continue };
+        let is_link = dom.tag(i) == "a";
+        if is_link {
+            let t = dom.text(i);
+            if is_generic_text(&t) || is_attachment_text(&t) || !block.links.iter().any(|&l| links[l].node == i) && t.split_whitespace().count() < 4 {
+                skip.push(i);
+            }
+            continue;
+        }
+        if words(el).any(|w| META_CLASS_WORDS.contains(&w.as_str())) && !words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str())) {
+            skip.push(i);
+        }
+    }
+    let text = if in_row {
+        // Table rows: only a cell that says it is a summary (the others are numbers, views...).
+        dom.descendants(b)
+            .filter(|&i| dom.nodes[i].el.is_some_and(|el| words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str()))))
+            .map(|i| dom.text_excluding(i, &skip))
+            .find(|t| !t.is_empty())
+            .unwrap_or_default()
+    } else {
+        dom.text_excluding(b, &skip)
+    };
+    let text = strip_edge_dates(&text);
+    if text.split_whitespace().count() < 4 { String::new() } else { text }
+}
+
+/// Removes dates and separators left at either end of a teaser ("10 December, 2025 | ...").
+fn strip_edge_dates(text: &str) -> String {
+    let is_sep = |c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',' | '/' | '•');
+    let mut t = text.trim_matches(is_sep).to_string();
+    loop {
+        let found = dates::find_dates(&t);
+        let Some(first) = found.first() else { break };
+        if first.start == 0 {
+            t = t[first.end..].trim_matches(is_sep).to_string();
+            continue;
+        }
+        let Some(last) = found.last() else { break };
+        if last.end == t.len() {
+            t = t[..last.start].trim_matches(is_sep).to_string();
+            continue;
+        }
+        break;
+    }
+    t
+}
