@@ -6,7 +6,7 @@ use super::fields::{
 };
 use super::xml::{Element, Ns};
 use crate::Entry;
-use crate::text::{collapse_whitespace, html_to_text};
+use crate::text::{collapse_whitespace, html_to_text, looks_like_html};
 use url::Url;
 
 /// Atom elements carry the Atom namespace; a few 0.3 feeds forgot to declare it.
@@ -23,6 +23,11 @@ pub(super) fn entries(root: &Element, base: &Url) -> Vec<Entry> {
         .collect()
 }
 
+/// An Atom entry document (RFC 4287 §4.1.2: an `<entry>` as the root element).
+pub(super) fn entry_document(entry: &Element, base: &Url) -> Vec<Entry> {
+    draft(entry, base).finish().into_iter().collect()
+}
+
 /// Text of an Atom text construct according to its `type` (and 0.3 `mode`): `text` as is,
 /// `html` (or escaped) with markup stripped, `xhtml` from the inline elements.
 fn text_construct(el: &Element) -> String {
@@ -34,6 +39,18 @@ fn text_construct(el: &Element) -> String {
     let escaped = el
         .attr("mode")
         .is_some_and(|m| m.eq_ignore_ascii_case("escaped"));
+    let base64 = el
+        .attr("mode")
+        .is_some_and(|m| m.eq_ignore_ascii_case("base64"))
+        || (ty.contains('/') && !ty.starts_with("text/") && !ty.contains("xml"));
+    if base64 && let Some(decoded) = decode_base64(&el.text()) {
+        let decoded = String::from_utf8_lossy(&decoded).into_owned();
+        return if ty.contains("html") || ty.contains("xml") || looks_like_html(&decoded) {
+            html_to_text(&decoded)
+        } else {
+            collapse_whitespace(&decoded)
+        };
+    }
     if el.has_element_children() || ty.contains("xhtml") {
         collapse_whitespace(&el.text())
     } else if ty == "html" || ty == "text/html" || escaped {
@@ -127,4 +144,46 @@ fn link(entry: &Element, base: &Url) -> Option<String> {
                 .find(|id| is_absolute_web_url(id))
                 .and_then(|id| web_url(base, &id))
         })
+}
+
+/// Standard base64 (Atom 0.3 `mode="base64"`, Atom 1.0 binary types); whitespace ignored.
+/// `None` when the text is not base64.
+fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for b in s.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_and_rejects_non_base64() {
+        assert_eq!(
+            decode_base64("RXhhbXBsZSA8Yj5BdG9tPC9iPg==").unwrap(),
+            b"Example <b>Atom</b>"
+        );
+        assert_eq!(decode_base64(" SGk=\n").unwrap(), b"Hi");
+        assert_eq!(decode_base64("not base64!"), None);
+    }
 }

@@ -90,9 +90,13 @@ pub(super) struct Draft {
 }
 
 impl Draft {
-    /// The entry, or `None` for an item with nothing in it (no title, link or text).
+    /// The entry, or `None` for an item with nothing in it (no title, link, date or text).
     pub(super) fn finish(self) -> Option<Entry> {
-        if self.title.is_empty() && self.url.is_none() && self.content.is_empty() {
+        if self.title.is_empty()
+            && self.url.is_none()
+            && self.content.is_empty()
+            && self.published.is_none()
+        {
             return None;
         }
         Some(Entry {

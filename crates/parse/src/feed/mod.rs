@@ -69,7 +69,8 @@ fn xml_entries(text: &str, feed_url: &Url) -> Result<(Vec<Entry>, Vec<&'static s
         .find(&|e| {
             let l = e.local.to_ascii_lowercase();
             matches!(l.as_str(), "rss" | "rdf" | "channel")
-                || (l == "feed" && (e.ns.is_atom() || e.ns == xml::Ns::None))
+                || (matches!(l.as_str(), "feed" | "entry")
+                    && (e.ns.is_atom() || e.ns == xml::Ns::None))
         })
         .ok_or_else(|| {
             if doc
@@ -84,7 +85,10 @@ fn xml_entries(text: &str, feed_url: &Url) -> Result<(Vec<Entry>, Vec<&'static s
             }
         })?;
     let base = fields::base_of(feed_url, root);
-    let entries = if root.local.eq_ignore_ascii_case("feed") {
+    let entries = if root.local.eq_ignore_ascii_case("entry") {
+        // An Atom entry document: the root is the one entry.
+        atom::entry_document(root, &base)
+    } else if root.local.eq_ignore_ascii_case("feed") {
         atom::entries(root, &base)
     } else {
         rss::entries(root, &base)
@@ -126,11 +130,14 @@ fn detect_text(text: &str) -> Option<DocFormat> {
         let local = name.rsplit(':').next().unwrap_or_default();
         match local {
             "rss" | "rdf" | "channel" => return Some(DocFormat::Rss),
-            "feed" => return Some(DocFormat::Atom),
+            "feed" | "entry" => return Some(DocFormat::Atom),
             "html" | "head" | "body" => return Some(DocFormat::Html),
             _ => {}
         }
-        if rest.get(..8).is_some_and(|h| h.eq_ignore_ascii_case("!doctype")) {
+        if rest
+            .get(..8)
+            .is_some_and(|h| h.eq_ignore_ascii_case("!doctype"))
+        {
             let decl: String = rest
                 .chars()
                 .take(20)

@@ -277,7 +277,10 @@ impl<'a> Reader<'a> {
                     self.pos = self.s.len();
                 }
             }
-        } else if rest.get(..9).is_some_and(|h| h.eq_ignore_ascii_case("<!DOCTYPE")) {
+        } else if rest
+            .get(..9)
+            .is_some_and(|h| h.eq_ignore_ascii_case("<!DOCTYPE"))
+        {
             self.doctype();
         } else if rest.starts_with("<!") {
             self.skip_past(
@@ -374,9 +377,13 @@ impl<'a> Reader<'a> {
                 self.problem("DOCTYPE entity ignored (too large or contains markup)");
                 continue;
             }
-            // Character references in the value are resolved; entity references are not
-            // (one level of expansion only: that is what makes billion-laughs harmless).
+            // Only plain-text values are expanded: a value that refers to other entities is
+            // how billion-laughs builds up, so such entities stay unexpanded (as written).
             let value = decode_char_refs_only(inner);
+            if value.contains('&') {
+                self.problem("DOCTYPE entity ignored (refers to other entities)");
+                continue;
+            }
             self.entities.push((name.to_string(), value));
         }
     }
@@ -726,8 +733,7 @@ mod tests {
         lol.push_str("<!ENTITY ext SYSTEM \"file:///etc/passwd\">]><r>&lol9;|&ext;|&lol;</r>");
         let (r, _) = root(&lol);
         let t = r.text();
-        assert!(t.len() < 200, "expanded to {} bytes", t.len());
-        assert!(t.ends_with("|&ext;|lol"));
+        assert_eq!(t, "&lol9;|&ext;|lol");
     }
 
     #[test]
