@@ -56,8 +56,7 @@ const DEAD: &[&str] = &[
 const BOILER_WORDS: &[&str] = &[
     "nav", "navbar", "navigation", "menu", "megamenu", "submenu", "breadcrumb", "breadcrumbs", "pagination",
     "pager", "paging", "sidebar", "cookie", "cookies", "share", "sharing", "social", "related", "subscribe",
-    "subscription", "newsletter", "skip", "offcanvas", "toolbar", "topbar", "masthead", "lang", "language",
-    "languages", "login", "consent", "gdpr",
+    "subscription", "newsletter", "skip", "offcanvas", "toolbar", "topbar", "masthead", "login", "consent", "gdpr",
 ];
 
 /// Class tokens starting like this describe a layout state ("has-sidebar", "no-menu"), not furniture.

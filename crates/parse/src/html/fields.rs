@@ -93,14 +93,18 @@ pub(crate) fn read(dom: &Dom<'_>, block: &Block, links: &[Link]) -> Fields {
     for f in dates::find_dates(&rest) {
         push(f.raw, DateSource::Listing);
     }
-    // A date written at either end of the title ("January 15, 2026 – Company announces...").
-    if let Some((raw, stripped)) = date_at_title_edge(&title) {
-        push(raw, DateSource::Listing);
+    // Only when the entry states no date elsewhere: a date written at either end of the title
+    // ("January 15, 2026 – Company announces..."), then removed from the title.
+    if found.is_empty()
+        && let Some((raw, stripped)) = date_at_title_edge(&title)
+    {
+        found.push(DateCandidate { raw, source: DateSource::Listing });
         title = stripped;
     }
-    let ctx_free_url_date = url_date_raw(&block.url);
-    if let Some(raw) = ctx_free_url_date {
-        push(raw, DateSource::Url);
+    if let Some(raw) = url_date_raw(&block.url)
+        && !found.iter().any(|c| c.raw == raw)
+    {
+        found.push(DateCandidate { raw, source: DateSource::Url });
     }
 
     let teaser = teaser_of(dom, b, &skip, links, block);
@@ -183,7 +187,7 @@ fn title_of(dom: &Dom<'_>, block: &Block, links: &[Link], skip: &[usize]) -> (St
 /// A date at the very start or end of a title, and the title without it.
 fn date_at_title_edge(title: &str) -> Option<(RawDate, String)> {
     let found: Vec<FoundDate> = dates::find_dates(title);
-    let is_sep = |c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',' | '(' | ')' | '[' | ']');
+    let is_sep = |c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',');
     let first = found.first()?;
     if title[..first.start].chars().all(is_sep) {
         let rest = title[first.end..].trim_matches(is_sep).to_string();

@@ -26,7 +26,6 @@ pub(crate) struct Link {
     pub url: String,
     /// Canonical form, for "same entry" comparisons.
     pub key: String,
-    pub text: String,
     /// "Read more", "→", an image: says nothing about the entry's title.
     pub generic: bool,
     pub kind: LinkKind,
@@ -121,7 +120,7 @@ pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
         }
         let kind = if is_attachment_text(&text) { LinkKind::Attachment } else { LinkKind::Entry };
         let generic = is_generic_text(&text);
-        links.push(Link { node: i, url: url.to_string(), key, text, generic, kind });
+        links.push(Link { node: i, url: url.to_string(), key, generic, kind });
     }
     drop_labels(dom, links)
 }
