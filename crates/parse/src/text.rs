@@ -133,7 +133,11 @@ pub fn decode_entities(s: &str) -> Cow<'_, str> {
 /// `<!--`) rather than a lone `<` as in "p < 0.05".
 pub fn looks_like_html(s: &str) -> bool {
     let b = s.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
+    // A tag needs a `>` after its `<`: only `<`s before the last `>` can start one.
+    let Some(last_gt) = b.iter().rposition(|&c| c == b'>') else {
+        return false;
+    };
+    b[..last_gt].iter().enumerate().any(|(i, &c)| {
         c == b'<'
             && match b.get(i + 1) {
                 Some(n) if n.is_ascii_alphabetic() => tag_name_then_delimiter(&b[i + 1..]),
@@ -141,7 +145,6 @@ pub fn looks_like_html(s: &str) -> bool {
                 Some(b'!') => b.get(i + 2) == Some(&b'-'),
                 _ => false,
             }
-            && b[i..].contains(&b'>')
     })
 }
 

@@ -13,14 +13,19 @@ use vectora_parse::feed::parse_feed;
 const DOC_SUFFIXES: [&str; 5] = ["xml", "json", "rss", "atom", "rdf"];
 
 fn documents(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         let name = p.file_name().unwrap().to_string_lossy().to_string();
         if p.is_dir() {
             documents(&p, out);
         } else if !name.ends_with(".expected.json")
-            && DOC_SUFFIXES.iter().any(|s| p.extension().is_some_and(|e| e == *s))
+            && DOC_SUFFIXES
+                .iter()
+                .any(|s| p.extension().is_some_and(|e| e == *s))
         {
             out.push(p);
         }
@@ -39,12 +44,18 @@ impl Tally {
         self.agreed += usize::from(agreed);
     }
     fn ratio(&self) -> f64 {
-        if self.compared == 0 { 1.0 } else { self.agreed as f64 / self.compared as f64 }
+        if self.compared == 0 {
+            1.0
+        } else {
+            self.agreed as f64 / self.compared as f64
+        }
     }
 }
 
 fn opt_str(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str).map(str::to_string).filter(|s| !s.is_empty())
+    v.and_then(Value::as_str)
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
 }
 
 #[test]
@@ -58,22 +69,36 @@ fn corpus_agrees_with_reviewed_expectations() {
     let mut disagreements: Vec<String> = Vec::new();
     for doc in &docs {
         let rel = doc.strip_prefix(&root).unwrap().display().to_string();
-        let expected_path = doc.with_file_name(format!("{}.expected.json", doc.file_name().unwrap().to_string_lossy()));
+        let expected_path = doc.with_file_name(format!(
+            "{}.expected.json",
+            doc.file_name().unwrap().to_string_lossy()
+        ));
         let expected: Value = serde_json::from_str(
-            &std::fs::read_to_string(&expected_path).unwrap_or_else(|_| panic!("missing {}", expected_path.display())),
+            &std::fs::read_to_string(&expected_path)
+                .unwrap_or_else(|_| panic!("missing {}", expected_path.display())),
         )
         .unwrap();
         let body = std::fs::read(doc).unwrap();
         let content_type = expected["content_type"].as_str();
         let feed_url = Url::parse(expected["feed_url"].as_str().unwrap()).unwrap();
-        let ours = parse_feed(&body, content_type, &feed_url).map(|p| p.entries).unwrap_or_default();
+        let ours = parse_feed(&body, content_type, &feed_url)
+            .map(|p| p.entries)
+            .unwrap_or_default();
         let want = expected["entries"].as_array().unwrap();
         for i in 0..want.len().max(ours.len()) {
             let w = want.get(i);
             let o = ours.get(i);
             let fields = [
-                ("title", opt_str(w.and_then(|w| w.get("title"))), o.map(|o| o.title.clone()).filter(|s| !s.is_empty())),
-                ("url", opt_str(w.and_then(|w| w.get("url"))), o.map(|o| o.url.clone()).filter(|s| !s.is_empty())),
+                (
+                    "title",
+                    opt_str(w.and_then(|w| w.get("title"))),
+                    o.map(|o| o.title.clone()).filter(|s| !s.is_empty()),
+                ),
+                (
+                    "url",
+                    opt_str(w.and_then(|w| w.get("url"))),
+                    o.map(|o| o.url.clone()).filter(|s| !s.is_empty()),
+                ),
                 (
                     "published",
                     opt_str(w.and_then(|w| w.get("published"))),
@@ -118,7 +143,19 @@ fn corpus_agrees_with_reviewed_expectations() {
         dates.compared,
         dates.ratio() * 100.0
     );
-    assert!(titles.ratio() >= 0.99, "title agreement {:.2}% < 99%", titles.ratio() * 100.0);
-    assert!(links.ratio() >= 0.99, "link agreement {:.2}% < 99%", links.ratio() * 100.0);
-    assert!(dates.ratio() >= 0.98, "date agreement {:.2}% < 98%", dates.ratio() * 100.0);
+    assert!(
+        titles.ratio() >= 0.99,
+        "title agreement {:.2}% < 99%",
+        titles.ratio() * 100.0
+    );
+    assert!(
+        links.ratio() >= 0.99,
+        "link agreement {:.2}% < 99%",
+        links.ratio() * 100.0
+    );
+    assert!(
+        dates.ratio() >= 0.98,
+        "date agreement {:.2}% < 98%",
+        dates.ratio() * 100.0
+    );
 }

@@ -643,9 +643,20 @@ fn scan_tag(s: &str) -> Option<(RawAttrs<'_>, &str, usize, bool)> {
         let value = match b.get(i)? {
             q @ (b'"' | b'\'') => {
                 let start = i + 1;
-                let len = b.get(start..)?.iter().position(|c| c == q)?;
-                i = start + len + 1;
-                &s[start..start + len]
+                let rest = b.get(start..)?;
+                match rest.iter().position(|c| c == q) {
+                    Some(len) => {
+                        i = start + len + 1;
+                        &s[start..start + len]
+                    }
+                    // An unterminated quote: the value ends at the tag's end, so one bad
+                    // attribute does not swallow the rest of the document.
+                    None => {
+                        let len = rest.iter().position(|c| *c == b'>')?;
+                        i = start + len;
+                        &s[start..start + len]
+                    }
+                }
             }
             _ => {
                 let start = i;

@@ -1,0 +1,235 @@
+//! What the feed parser promises beyond titles, links and dates: malformed-feed reporting,
+//! content/author/tags, encodings, format detection and refusal of non-feeds.
+
+use chrono::NaiveDate;
+use std::path::Path;
+use url::Url;
+use vectora_parse::feed::{detect_format, parse_feed};
+use vectora_parse::{DateSource, DocFormat, ParseError, Parsed};
+
+fn corpus(rel: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/feeds")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+fn feed_url() -> Url {
+    Url::parse("https://www.tradepress.example/rss/biotech.xml").unwrap()
+}
+
+fn parse(rel: &str) -> Parsed {
+    parse_feed(&corpus(rel), None, &feed_url()).unwrap()
+}
+
+fn day(s: &str) -> Option<NaiveDate> {
+    Some(NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+}
+
+#[test]
+fn trade_press_entry_has_clean_text_author_tags_and_publisher_day() {
+    let p = parse("edge/trade_press_titles.rss");
+    assert!(!p.malformed, "{:?}", p.warnings);
+    let e = &p.entries[0];
+    assert_eq!(e.title, "MedinCell and Teva report olanzapine LAI data");
+    assert_eq!(
+        e.url,
+        "https://www.tradepress.example/biotech/medincell-teva-olanzapine-lai"
+    );
+    assert_eq!(e.published, day("2025-12-10"));
+    assert_eq!(e.date_source, Some(DateSource::Feed));
+    assert_eq!(
+        e.content,
+        "The long-acting injectable met its primary endpoint."
+    );
+    assert_eq!(e.author.as_deref(), Some("Jane Doe"));
+    assert_eq!(e.tags, ["Drug Delivery", "Psychiatry"]);
+    // Relative link resolved against the feed URL; non-permalink guid not used.
+    assert_eq!(
+        p.entries[1].url,
+        "https://www.tradepress.example/biotech/camurus-raises-200m"
+    );
+    assert_eq!(
+        p.entries[1].title,
+        "Camurus raises $200M \u{2014} shares up 5%"
+    );
+    assert_eq!(p.entries[1].published, day("2025-12-09"));
+}
+
+#[test]
+fn broken_feeds_are_recovered_and_flagged() {
+    for (rel, entries) in [
+        ("edge/broken_entities.rss", 2),
+        ("edge/junk_before_declaration.rss", 2),
+        ("edge/truncated.rss", 3),
+        ("edge/unclosed_tags.rss", 2),
+        ("edge/latin1_declared_utf8.rss", 2),
+        ("edge/billion_laughs.rss", 2),
+    ] {
+        let p = parse(rel);
+        assert!(p.malformed, "{rel} should be flagged malformed");
+        assert!(!p.warnings.is_empty(), "{rel} should explain why");
+        assert_eq!(p.entries.len(), entries, "{rel}: {:?}", p.entries);
+    }
+    let truncated = parse("edge/truncated.rss");
+    assert_eq!(
+        truncated.entries[2].title,
+        "Third item, cut in its description"
+    );
+    assert_eq!(truncated.entries[2].published, day("2025-12-01"));
+    assert!(
+        truncated.warnings[0].contains("truncated"),
+        "{:?}",
+        truncated.warnings
+    );
+}
+
+#[test]
+fn well_formed_feeds_are_not_flagged() {
+    for rel in [
+        "edge/atom_nested_xml_base.atom",
+        "edge/rdf_dc_date.rdf",
+        "edge/windows1251.rss",
+        "edge/gb18030.rss",
+    ] {
+        let p = parse(rel);
+        assert!(!p.malformed, "{rel}: {:?}", p.warnings);
+    }
+}
+
+#[test]
+fn entity_expansion_is_bounded() {
+    let p = parse("edge/billion_laughs.rss");
+    assert_eq!(p.entries[0].title, "&lol9;");
+    assert_eq!(
+        p.entries[1].title, "Secret: &xxe;",
+        "external entities are never fetched"
+    );
+}
+
+#[test]
+fn encodings_from_prolog_bom_and_http() {
+    assert_eq!(
+        parse("edge/windows1251.rss").entries[0].title,
+        "Регистрация препарата продлённого действия"
+    );
+    assert_eq!(
+        parse("edge/gb18030.rss").entries[0].title,
+        "长效注射剂获批上市"
+    );
+    assert_eq!(
+        parse("edge/utf16le_bom.atom").entries[0].title,
+        "Grüße aus Zürich"
+    );
+    assert_eq!(
+        parse("edge/latin1_declared_utf8.rss").entries[1].title,
+        "Café crème « test »"
+    );
+    assert_eq!(
+        parse("edge/windows1252_smart_quotes.rss").entries[0].title,
+        "\u{201C}Smart\u{201D} quotes \u{2013} and the \u{20AC} sign\u{2026}"
+    );
+    // The HTTP charset overrides the prolog when they disagree on a non-UTF-8 document.
+    let body = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss><channel><item><title>Новости</title></item></channel></rss>";
+    let (bytes, _, _) = encoding_rs::KOI8_R.encode(body);
+    let p = parse_feed(
+        &bytes,
+        Some("application/rss+xml; charset=KOI8-R"),
+        &feed_url(),
+    )
+    .unwrap();
+    assert_eq!(p.entries[0].title, "Новости");
+}
+
+#[test]
+fn xml_base_and_atom_text_types() {
+    let p = parse("edge/atom_nested_xml_base.atom");
+    assert_eq!(
+        p.entries[0].url,
+        "https://www.pharma.example/news/2025/11/phase-3-readout.html"
+    );
+    assert_eq!(p.entries[0].title, "Relative to the entry base");
+    assert_eq!(
+        p.entries[0].published,
+        day("2025-11-30"),
+        "published wins over updated"
+    );
+    assert_eq!(p.entries[1].url, "https://ir.pharma.example/en/press/q3");
+    assert_eq!(p.entries[1].title, "XHTML title & more");
+    assert_eq!(
+        p.entries[2].url,
+        "https://www.pharma.example/news/2025/id-only"
+    );
+}
+
+#[test]
+fn json_feed_items() {
+    let p = parse("edge/jsonfeed_1_1.json");
+    assert_eq!(p.entries.len(), 3);
+    assert_eq!(p.entries[0].content, "Hello world");
+    assert_eq!(p.entries[0].author.as_deref(), Some("Ann Author"));
+    assert_eq!(p.entries[0].tags, ["a", "b"]);
+    assert_eq!(
+        p.entries[2].published, None,
+        "unparseable dates are absent, never today"
+    );
+    assert_eq!(p.entries[2].date_source, None);
+    let broken = parse_feed(
+        b"{\"version\": \"https://jsonfeed.org/version/1\", \"items\": [",
+        None,
+        &feed_url(),
+    );
+    assert!(matches!(broken, Err(ParseError::Malformed(_))));
+}
+
+#[test]
+fn non_feeds_are_refused_not_guessed() {
+    let url = feed_url();
+    let html = b"<!DOCTYPE html><html><head><title>News</title></head><body><a href='/x'>x</a></body></html>";
+    assert!(matches!(
+        parse_feed(html, Some("text/html"), &url),
+        Err(ParseError::NotAFeed(_))
+    ));
+    assert!(matches!(
+        parse_feed(b"", None, &url),
+        Err(ParseError::NotAFeed(_))
+    ));
+    assert!(matches!(
+        parse_feed(b"just text", None, &url),
+        Err(ParseError::NotAFeed(_))
+    ));
+    assert!(matches!(
+        parse_feed(b"<root><a/></root>", None, &url),
+        Err(ParseError::NotAFeed(_))
+    ));
+}
+
+#[test]
+fn format_detection_uses_content_not_names() {
+    assert_eq!(
+        detect_format(&corpus("edge/rdf_dc_date.rdf")),
+        Some(DocFormat::Rss)
+    );
+    assert_eq!(
+        detect_format(&corpus("edge/utf16le_bom.atom")),
+        Some(DocFormat::Atom)
+    );
+    assert_eq!(
+        detect_format(&corpus("edge/jsonfeed_1_1.json")),
+        Some(DocFormat::JsonFeed)
+    );
+    assert_eq!(
+        detect_format(&corpus("edge/junk_before_declaration.rss")),
+        Some(DocFormat::Rss)
+    );
+    assert_eq!(
+        detect_format(&corpus("feed-rs/atom_atom_entry_1.xml")),
+        Some(DocFormat::Atom)
+    );
+    assert_eq!(
+        detect_format(&corpus("feed-rs/rss1_rss_1.0_debian.xml")),
+        Some(DocFormat::Rss)
+    );
+}
