@@ -306,9 +306,12 @@ fn is_boiler(el: &Element, in_content: bool) -> bool {
     let id = el.attr("id").unwrap_or("");
     class.split_whitespace().chain(id.split_whitespace()).any(|token| {
         let token = token.to_ascii_lowercase();
+        let words: Vec<&str> = token.split(['-', '_']).collect();
+        // "fusion-blog-no-pagination" says there is none: a negated word does not count.
         !STATE_PREFIXES.iter().any(|p| token.starts_with(p))
-            && token.split(['-', '_']).any(|w| {
-                BOILER_WORDS.contains(&w) || (!in_content && matches!(w, "header" | "footer"))
+            && words.iter().enumerate().any(|(i, w)| {
+                let negated = i > 0 && matches!(words[i - 1], "no" | "without" | "hide");
+                !negated && (BOILER_WORDS.contains(w) || (!in_content && matches!(*w, "header" | "footer")))
             })
     })
 }

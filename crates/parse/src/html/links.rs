@@ -111,7 +111,9 @@ pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
             continue;
         }
         let text = dom.text(i);
-        if is_nav_text(&text) || PAGINATION_HREF.is_match(url.as_str()) {
+        // A page parameter alone does not make a pagination link (board entries carry `&page=1`):
+        // only with a text that cannot be a title ("2", "›", "").
+        if is_nav_text(&text) || (PAGINATION_HREF.is_match(url.as_str()) && text.split_whitespace().count() < 3) {
             continue;
         }
         let key = crate::urls::canonicalize(url.as_str());
