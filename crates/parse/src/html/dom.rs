@@ -220,7 +220,9 @@ impl<'a> Dom<'a> {
                 continue;
             }
             if let Some(t) = n.text {
-                if n.break_before {
+                // Adjacent inline elements: "2026" + "February 3" must not read "2026February".
+                let glued_date = raw.ends_with(|c: char| c.is_ascii_digit()) && t.starts_with(char::is_uppercase);
+                if n.break_before || glued_date {
                     raw.push(' ');
                 }
                 raw.push_str(t);

@@ -30,7 +30,7 @@ fn is_date_class(class: &str) -> bool {
         && !class.contains("modif")
 }
 
-const TITLE_CLASS_WORDS: &[&str] = &["title", "headline", "heading", "subject", "tit", "header"];
+const TITLE_CLASS_WORDS: &[&str] = &["title", "headline", "heading", "subject", "tit"];
 
 const META_CLASS_WORDS: &[&str] = &[
     "meta", "byline", "author", "category", "categories", "cat", "tags", "tag", "label", "badge", "posted", "date",
@@ -50,7 +50,9 @@ pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
             continue;
         }
         let tag = dom.tag(i);
-        let dated = (tag == "time")
+        let class = dom.class_lower(i);
+        let modified = class.contains("update") || class.contains("modif");
+        let dated = (tag == "time" && !modified)
             || dom.attr(i, "itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
             || (!n.hidden && i != block && is_date_class(&dom.class_lower(i)));
         if dated && (i != block || tag == "time") {
@@ -60,12 +62,18 @@ pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
     out
 }
 
-/// The dates an element states: its `datetime`/`content` attribute, else the dates in its text.
+/// The dates an element states: its `datetime`/`content` attribute or that of a `<time>` inside
+/// it (a modification time is not a publication date), else the dates in its text.
 pub(crate) fn dates_of_element(dom: &Dom<'_>, i: usize) -> Vec<RawDate> {
-    for attr in ["datetime", "content"] {
-        if let Some(d) = dom.attr(i, attr).and_then(dates::parse_timestamp) {
-            return vec![RawDate::Exact(d)];
+    let stated = std::iter::once(i).chain(dom.descendants(i).filter(|&d| dom.tag(d) == "time")).find_map(|e| {
+        let class = dom.class_lower(e);
+        if e != i && (class.contains("update") || class.contains("modif")) {
+            return None;
         }
+        ["datetime", "content"].iter().find_map(|a| dom.attr(e, a).and_then(dates::parse_timestamp))
+    });
+    if let Some(d) = stated {
+        return vec![RawDate::Exact(d)];
     }
     dates::find_dates(&dom.text(i)).into_iter().map(|f| f.raw).collect()
 }
@@ -107,7 +115,7 @@ pub(crate) fn read(dom: &Dom<'_>, block: &Block, links: &[Link]) -> Fields {
         found.push(DateCandidate { raw, source: DateSource::Url });
     }
 
-    let teaser = teaser_of(dom, b, &skip, links, block);
+    let teaser = teaser_of(dom, b, &skip);
     Fields { title, has_heading, dates: found, teaser }
 }
 
@@ -143,12 +151,14 @@ fn title_of(dom: &Dom<'_>, block: &Block, links: &[Link], skip: &[usize]) -> (St
     let candidates: Vec<usize> =
         std::iter::once(b).chain(dom.descendants(b)).filter(|&i| !dom.nodes[i].hidden && titled(i)).collect();
     let holds_link = |i: usize| own_links.iter().any(|&l| dom.contains(i, l) || dom.contains(l, i));
-    for pass in 0..2 {
+    // Headings around the entry's link, title-classed elements around it, then any heading,
+    // then any title-classed element.
+    for pass in 0..4 {
         for &i in &candidates {
             if i == b && !dom.is_heading(i) {
                 continue;
             }
-            if pass == 0 && !holds_link(i) {
+            if (pass % 2 == 0) != dom.is_heading(i) || (pass < 2 && !holds_link(i)) {
                 continue;
             }
             let t = dom.text_excluding(i, skip);
@@ -202,7 +212,7 @@ fn date_at_title_edge(title: &str) -> Option<(RawDate, String)> {
 }
 
 /// The entry's own text: the block without its title, date, labels and calls to action.
-fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize], links: &[Link], block: &Block) -> String {
+fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
     let in_row = dom.tag(b) == "tr";
     let mut skip: Vec<usize> = skip.to_vec();
     for i in dom.descendants(b) {
@@ -210,7 +220,8 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize], links: &[Link], block: &Bl
         let is_link = dom.tag(i) == "a";
         if is_link {
             let t = dom.text(i);
-            if is_generic_text(&t) || is_attachment_text(&t) || !block.links.iter().any(|&l| links[l].node == i) && t.split_whitespace().count() < 4 {
+            // Calls to action, attachments, labels and "Leave a comment": short link texts.
+            if is_generic_text(&t) || is_attachment_text(&t) || t.split_whitespace().count() < 4 {
                 skip.push(i);
             }
             continue;
