@@ -1,0 +1,71 @@
+//! AWS client construction shared by every command: one place honours --profile, --region and
+//! --endpoint-url, so the same code runs against AWS and against a local emulator.
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+/// Where and as whom AWS calls are made.
+#[derive(clap::Args, Debug, Clone)]
+pub struct AwsArgs {
+    /// AWS profile (credentials in the environment, e.g. AWS_ACCESS_KEY_ID, take precedence).
+    #[arg(long, default_value = "rag-lai-prod")]
+    pub profile: String,
+    /// AWS region.
+    #[arg(long, default_value = "eu-west-3")]
+    pub region: String,
+    /// Send every AWS call to this endpoint (an emulator such as moto_server in tests).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+impl Default for AwsArgs {
+    fn default() -> Self {
+        AwsArgs {
+            profile: "rag-lai-prod".to_owned(),
+            region: "eu-west-3".to_owned(),
+            endpoint_url: None,
+        }
+    }
+}
+
+/// The clients the commands use, built once from one SdkConfig.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub cfn: aws_sdk_cloudformation::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub region: String,
+}
+
+/// Loads the shared SDK configuration.
+pub async fn sdk_config(args: &AwsArgs) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(args.region.clone()))
+        .profile_name(&args.profile);
+    if let Some(url) = &args.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    loader.load().await
+}
+
+impl Clients {
+    pub async fn new(args: &AwsArgs) -> Self {
+        let config = sdk_config(args).await;
+        // Emulators serve buckets under the path, not as virtual hosts.
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(args.endpoint_url.is_some())
+            .build();
+        Clients {
+            cfn: aws_sdk_cloudformation::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            lambda: aws_sdk_lambda::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            region: args.region.clone(),
+        }
+    }
+}
+
+/// Full text of an SDK error (the plain Display says only "service error").
+pub fn explain<E: std::error::Error>(error: &E) -> String {
+    aws_sdk_cloudformation::error::DisplayErrorContext(error).to_string()
+}
