@@ -3,9 +3,10 @@
 //! A [`TermSet`] is compiled once from the scopes a profile uses. Literal terms of every scope
 //! go into one Aho-Corasick automaton (overlapping search, so a rejected long match never hides
 //! a valid shorter one) and each occurrence is checked for word boundaries with
-//! [`on_word_boundaries`]; pattern terms (see [`crate::pattern`]) go into one [`RegexSet`].
-//! Scanning a text is therefore one automaton pass plus one regex-set pass, linear in the text
-//! whatever the number of terms.
+//! [`on_word_boundaries`]; pattern terms (see [`crate::pattern`]) go into one [`RegexSet`] of
+//! their fast forms, and only the patterns it flags are confirmed with their exact form.
+//! Scanning a text is therefore one automaton pass plus one regex-set pass (plus one pass per
+//! flagged pattern), linear in the text whatever the number of terms.
 //!
 //! Case: when the set is case-insensitive, terms and texts are lower-cased by
 //! [`normalize`] (full Unicode lower-casing, not ASCII only) and patterns are compiled with the
@@ -14,9 +15,9 @@
 use std::collections::HashMap;
 
 use aho_corasick::AhoCorasick;
-use regex::{RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
-use crate::pattern::{is_pattern, to_regex_source};
+use crate::pattern::{is_pattern, translate};
 use crate::text::{normalize, normalize_term, on_word_boundaries};
 use crate::{NamedTerms, ProfileError};
 
@@ -41,8 +42,10 @@ pub struct TermSet {
     literals: Option<AhoCorasick>,
     /// For each automaton pattern id, every configured term that normalises to it.
     literal_owners: Vec<Vec<TermRef>>,
-    /// One regex per distinct pattern term; `None` when there are none.
+    /// The fast forms of the distinct pattern terms; `None` when there are none.
     patterns: Option<RegexSet>,
+    /// The exact form of each pattern, by regex-set index, to confirm what the set flags.
+    exact_patterns: Vec<Regex>,
     /// For each regex-set index, every configured term that translates to it.
     pattern_owners: Vec<Vec<TermRef>>,
 }
@@ -67,7 +70,8 @@ impl TermSet {
         let mut literal_texts: Vec<String> = Vec::new();
         let mut literal_owners: Vec<Vec<TermRef>> = Vec::new();
         let mut pattern_ids: HashMap<String, usize> = HashMap::new();
-        let mut pattern_sources: Vec<String> = Vec::new();
+        let mut fast_sources: Vec<String> = Vec::new();
+        let mut exact_patterns: Vec<Regex> = Vec::new();
         let mut pattern_owners: Vec<Vec<TermRef>> = Vec::new();
 
         for (scope_idx, scope) in scopes.iter().enumerate() {
@@ -87,29 +91,31 @@ impl TermSet {
                     continue;
                 }
                 if is_pattern(term) {
-                    let source = to_regex_source(term);
-                    if let Some(&id) = pattern_ids.get(&source) {
+                    let sources = translate(term);
+                    if let Some(&id) = pattern_ids.get(&sources.exact) {
                         pattern_owners[id].push(owner);
                         continue;
                     }
-                    // Compiled alone first so that an error names its term.
-                    if let Err(err) = RegexBuilder::new(&source)
+                    // Compiled alone so that an error names its term.
+                    match RegexBuilder::new(&sources.exact)
                         .case_insensitive(!case_sensitive)
                         .size_limit(PATTERN_SIZE_LIMIT)
                         .build()
                     {
-                        errors.push(ProfileError {
+                        Ok(exact) => {
+                            pattern_ids.insert(sources.exact, fast_sources.len());
+                            fast_sources.push(sources.fast);
+                            exact_patterns.push(exact);
+                            pattern_owners.push(vec![owner]);
+                        }
+                        Err(err) => errors.push(ProfileError {
                             key: scope.name.clone(),
                             message: format!(
                                 "invalid pattern {term:?}: {}",
                                 one_line(&err.to_string())
                             ),
-                        });
-                        continue;
+                        }),
                     }
-                    pattern_ids.insert(source.clone(), pattern_sources.len());
-                    pattern_sources.push(source);
-                    pattern_owners.push(vec![owner]);
                 } else {
                     let normalised = normalize_term(term, case_sensitive);
                     let id = *literal_ids.entry(normalised.clone()).or_insert_with(|| {
@@ -136,12 +142,12 @@ impl TermSet {
                 }
             }
         };
-        let patterns = if pattern_sources.is_empty() {
+        let patterns = if fast_sources.is_empty() {
             None
         } else {
-            match RegexSetBuilder::new(&pattern_sources)
+            match RegexSetBuilder::new(&fast_sources)
                 .case_insensitive(!case_sensitive)
-                .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(pattern_sources.len()))
+                .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(fast_sources.len()))
                 .build()
             {
                 Ok(set) => Some(set),
@@ -167,6 +173,7 @@ impl TermSet {
             literals,
             literal_owners,
             patterns,
+            exact_patterns,
             pattern_owners,
         })
     }
@@ -213,7 +220,16 @@ impl TermSet {
         let patterns = self
             .patterns
             .as_ref()
-            .map(|set| set.matches(text).into_iter().collect())
+            .map(|set| {
+                set.matches(text.as_bytes())
+                    .into_iter()
+                    .filter(|&i| {
+                        self.exact_patterns
+                            .get(i)
+                            .is_some_and(|re| re.is_match(text.as_bytes()))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         Scan {
             set: self,

@@ -467,3 +467,93 @@ fn substrings_of_real_terms_are_not_matches() {
     assert_eq!(scan.matched_terms(&[0]), ["industry event"]);
     assert_eq!(scan.matched_terms(&[1]), ["oral drug"]);
 }
+
+/// Throughput on a run-sized workload: 20,000 items of about 1,500 characters against the three
+/// LAI profiles and a synthetic profile of over 1,000 terms. Prints timings; run with
+/// `cargo test --release -p vectora-filter --test lai_profiles -- --ignored --nocapture`.
+#[test]
+#[ignore = "benchmark; run in release with --ignored --nocapture"]
+fn throughput_on_a_run_sized_workload() {
+    use std::time::Instant;
+
+    let sentences = [
+        "Camurus announced positive topline results from the phase 3 trial of its long-acting injectable.",
+        "The agreement covers the development of up to five undisclosed compounds and milestone payments.",
+        "Analysts expect the market for once-monthly subcutaneous injections to double by 2030.",
+        "The company will present new data at an upcoming healthcare conference in Boston.",
+        "Merck & Co. and Pfizer did not comment on the plaintiff's claims regarding prior agreements.",
+        "Shares rose 4% in early trading after the announcement of a moral obligation to prevent shortages.",
+        "Nanexa seeks experienced process engineer for its Uppsala site.",
+        "UZEDY® (risperidone) extended-release injectable suspension is approved in the United States.",
+        "Medincell’s partenaire présente à Zürich les résultats d’une étude – «\u{a0}long‑acting\u{a0}» – sur l’olanzapine.",
+    ];
+    let items: Vec<(String, String)> = (0..20_000usize)
+        .map(|i| {
+            let title = sentences[i % sentences.len()].to_string();
+            let content: String = (0..12)
+                .map(|j| sentences[(i * 7 + j * 3) % sentences.len()])
+                .collect::<Vec<_>>()
+                .join(" ");
+            (title, content)
+        })
+        .collect();
+    let bytes: usize = items.iter().map(|(t, c)| t.len() + c.len()).sum();
+
+    let scopes = scopes();
+    let mut big = profile_def("press_technology_focused");
+    let mut synthetic: Vec<String> = (0..500)
+        .map(|i| format!("Synthetic Biopharma {i}"))
+        .collect();
+    synthetic.extend((0..20).map(|i| format!("announces.*partner{i}")));
+    for reference in [
+        "lai_companies_global",
+        "lai_molecules_global",
+        "lai_trademarks_global",
+        "lai_keywords.generic_terms",
+        "lai_keywords.technology_use",
+    ] {
+        synthetic.extend(resolve(&scopes, reference).terms);
+    }
+    big.groups[0].scopes.push(NamedTerms {
+        name: "synthetic".into(),
+        terms: synthetic,
+    });
+    let term_count: usize = big
+        .groups
+        .iter()
+        .flat_map(|g| &g.scopes)
+        .map(|s| s.terms.len())
+        .sum();
+
+    let start = Instant::now();
+    let mut profiles: Vec<Profile> = [
+        "corporate_pure_player_broad",
+        "press_technology_focused",
+        "corporate_hybrid_technology_focused",
+    ]
+    .iter()
+    .map(|n| profile(n))
+    .collect();
+    profiles.push(Profile::compile(big).unwrap());
+    println!(
+        "compiled 4 profiles (largest {term_count} terms) in {:?}",
+        start.elapsed()
+    );
+
+    for p in &profiles {
+        let start = Instant::now();
+        let kept = items
+            .iter()
+            .filter(|(t, c)| p.evaluate(t, c, BALANCED).keep)
+            .count();
+        let elapsed = start.elapsed();
+        println!(
+            "{:<40} {} items ({:.1} MB) in {:?} ({:.0} items/s), kept {kept}",
+            p.name(),
+            items.len(),
+            bytes as f64 / 1e6,
+            elapsed,
+            items.len() as f64 / elapsed.as_secs_f64()
+        );
+    }
+}
