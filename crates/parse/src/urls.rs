@@ -2,33 +2,45 @@
 
 use url::Url;
 
-/// Resolves `href` (possibly relative, possibly with stray whitespace) against `base`.
+/// Resolves `href` (possibly relative, possibly with stray whitespace or control characters)
+/// against `base`. `None` when there is no link: an empty href or a bare `#fragment` points
+/// back at the page itself, and unparseable hrefs point nowhere.
 pub fn resolve(base: &Url, href: &str) -> Option<Url> {
     let cleaned: String = href.chars().filter(|c| !c.is_control()).collect();
-    base.join(cleaned.trim()).ok()
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() || cleaned.starts_with('#') {
+        return None;
+    }
+    base.join(cleaned).ok()
 }
 
-/// Canonical form of a URL for deduplication: lower-case scheme and host, no fragment, no
-/// tracking parameters (utm_*, fbclid, gclid...), no trailing slash on the path.
+/// Canonical form of a URL for deduplication: lower-case scheme and host, default port
+/// dropped, no fragment, no tracking parameters (utm_*, fbclid, gclid...), no trailing slash
+/// on the path. The remaining query is kept byte for byte (re-encoding it could change what
+/// the server returns). Text that is not an absolute URL is returned trimmed. Idempotent.
 pub fn canonicalize(url: &str) -> String {
     let Ok(mut u) = Url::parse(url.trim()) else {
         return url.trim().to_string();
     };
     u.set_fragment(None);
-    let kept: Vec<(String, String)> = u
-        .query_pairs()
-        .filter(|(k, _)| !is_tracking_param(k))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    if kept.is_empty() {
-        u.set_query(None);
-    } else {
-        u.query_pairs_mut().clear().extend_pairs(kept);
+    let kept: Option<String> = u.query().map(|q| {
+        q.split('&')
+            .filter(|pair| !pair.is_empty())
+            .filter(|pair| {
+                let key = pair.split('=').next().unwrap_or_default();
+                !is_tracking_param(key)
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    });
+    u.set_query(kept.as_deref().filter(|q| !q.is_empty()));
+    if !u.cannot_be_a_base() {
+        let trimmed = u.path().trim_end_matches('/').to_string();
+        u.set_path(if trimmed.is_empty() { "/" } else { &trimmed });
     }
-    let path = u.path().trim_end_matches('/').to_string();
-    u.set_path(if path.is_empty() { "/" } else { &path });
     let mut s = u.to_string();
-    if s.ends_with('/') && u.query().is_none() {
+    // `https://host/` and `https://host` are the same page: drop the root slash.
+    if u.query().is_none() && u.path() == "/" && s.ends_with('/') {
         s.pop();
     }
     s
@@ -39,6 +51,144 @@ fn is_tracking_param(key: &str) -> bool {
     k.starts_with("utm_")
         || matches!(
             k.as_str(),
-            "fbclid" | "gclid" | "dclid" | "msclkid" | "mc_cid" | "mc_eid" | "_hsenc" | "_hsmi" | "igshid" | "ref_src"
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "mc_cid"
+                | "mc_eid"
+                | "_hsenc"
+                | "_hsmi"
+                | "igshid"
+                | "ref_src"
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://www.example.com/news/list.html?page=2").unwrap()
+    }
+
+    #[test]
+    fn resolves_relative_protocol_relative_and_dirty_hrefs() {
+        let r = |h: &str| resolve(&base(), h).map(|u| u.to_string());
+        assert_eq!(
+            r("item-1.html").as_deref(),
+            Some("https://www.example.com/news/item-1.html")
+        );
+        assert_eq!(
+            r("/press/a").as_deref(),
+            Some("https://www.example.com/press/a")
+        );
+        assert_eq!(
+            r("//cdn.example.org/x").as_deref(),
+            Some("https://cdn.example.org/x")
+        );
+        assert_eq!(
+            r("\n\t https://other.example/a b \r\n").as_deref(),
+            Some("https://other.example/a%20b")
+        );
+        assert_eq!(
+            r("../up?x=1#frag").as_deref(),
+            Some("https://www.example.com/up?x=1#frag")
+        );
+        assert_eq!(r(""), None);
+        assert_eq!(r("   "), None);
+        assert_eq!(r("#top"), None);
+        assert_eq!(r("http://[::1"), None);
+    }
+
+    #[test]
+    fn canonical_form_drops_tracking_fragment_and_trailing_slash() {
+        assert_eq!(
+            canonicalize(
+                " HTTPS://WWW.Example.COM:443/News/Item/?utm_source=rss&id=7&fbclid=x#comments "
+            ),
+            "https://www.example.com/News/Item?id=7"
+        );
+        assert_eq!(
+            canonicalize("https://example.com/?utm_medium=feed"),
+            "https://example.com"
+        );
+        assert_eq!(canonicalize("https://example.com"), "https://example.com");
+        assert_eq!(
+            canonicalize("https://example.com/a?q=a%20b&flag"),
+            "https://example.com/a?q=a%20b&flag"
+        );
+        assert_eq!(
+            canonicalize("https://example.com/a?&&x=1&"),
+            "https://example.com/a?x=1"
+        );
+        assert_eq!(
+            canonicalize("mailto:press@example.com"),
+            "mailto:press@example.com"
+        );
+        assert_eq!(canonicalize("  not a url "), "not a url");
+    }
+
+    /// Property: canonical forms are fixed points, never carry fragments or tracking
+    /// parameters, and equal URLs that differ only in tracking noise map to one form.
+    #[test]
+    fn canonicalize_properties_hold_on_generated_urls() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut pick = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let hosts = [
+            "example.com",
+            "WWW.Example.com",
+            "sub.example.org:8443",
+            "example.net:443",
+        ];
+        let segs = ["", "a", "b/", "News", "x y", "%C3%A9", "..", "c.html"];
+        let params = [
+            "id=1",
+            "utm_source=rss",
+            "q=a%20b",
+            "fbclid=z",
+            "flag",
+            "",
+            "UTM_Medium=x",
+            "p=1/2",
+        ];
+        for _ in 0..2000 {
+            let scheme = ["http", "https", "HTTPS"][pick(3)];
+            let path: Vec<&str> = (0..pick(4)).map(|_| segs[pick(segs.len())]).collect();
+            let query: Vec<&str> = (0..pick(4)).map(|_| params[pick(params.len())]).collect();
+            let frag = ["", "#x", "#"][pick(3)];
+            let q = if query.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", query.join("&"))
+            };
+            let raw = format!(
+                "{scheme}://{}/{}{q}{frag}",
+                hosts[pick(hosts.len())],
+                path.join("/")
+            );
+            let c = canonicalize(&raw);
+            assert_eq!(canonicalize(&c), c, "not idempotent for {raw}");
+            assert!(!c.contains('#'), "fragment kept: {raw} -> {c}");
+            assert!(
+                !c.to_ascii_lowercase().contains("utm_") && !c.contains("fbclid"),
+                "{raw} -> {c}"
+            );
+            let noisy = format!(
+                "{}{}utm_campaign=x",
+                raw.split('#').next().unwrap(),
+                if q.is_empty() { "?" } else { "&" }
+            );
+            assert_eq!(
+                canonicalize(&noisy),
+                c,
+                "tracking noise changed the form of {raw}"
+            );
+        }
+    }
 }

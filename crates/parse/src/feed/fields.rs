@@ -31,7 +31,7 @@ pub(super) fn is_absolute_web_url(s: &str) -> bool {
 }
 
 /// The first candidate that parses as a date.
-pub(super) fn first_date<'a>(candidates: impl IntoIterator<Item = String>) -> Option<NaiveDate> {
+pub(super) fn first_date(candidates: impl IntoIterator<Item = String>) -> Option<NaiveDate> {
     candidates.into_iter().find_map(|raw| parse_feed_date(&raw))
 }
 

@@ -282,12 +282,8 @@ impl<'a> Reader<'a> {
             .is_some_and(|h| h.eq_ignore_ascii_case("<!DOCTYPE"))
         {
             self.doctype();
-        } else if rest.starts_with("<!") {
-            self.skip_past(
-                2,
-                rest[2..].find('>').map(|e| e + 1),
-                "unterminated declaration",
-            );
+        } else if let Some(decl) = rest.strip_prefix("<!") {
+            self.skip_past(2, decl.find('>').map(|e| e + 1), "unterminated declaration");
         } else if let Some(body) = rest.strip_prefix("<?") {
             if rest.starts_with("<?xml") && !self.s[..self.pos].trim().is_empty() {
                 self.problem("content before the XML declaration");
