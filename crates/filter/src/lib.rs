@@ -14,7 +14,7 @@
 //! unless `case_sensitive`); hyphen and space variants are *not* merged, config lists both.
 //! The config's `partial_matching: true` (substring matching, the old system's "moral" bug) is
 //! deliberately not honoured. Terms containing `.*`, `.+`, `.?`, `.{`, `\`, `|` or `[` are
-//! regular expressions whose wildcards stay within one sentence and 200 characters; see
+//! regular expressions whose wildcards stay within one sentence and 200 bytes; see
 //! [`pattern`]. Details of counting in [`terms`].
 //!
 //! # Profile modes
@@ -29,6 +29,9 @@
 //!   needs every group.
 //!
 //! # Ingestion modes (run-level `ingestion_mode`)
+//! `minimum_text_length` is compared with the number of characters of title and content
+//! together, after whitespace runs are collapsed.
+//!
 //! - `balanced` (default): the profile as configured. `minimum_text_length` applies to
 //!   require_* profiles, where it guards signal detection; exclude_only profiles keep short
 //!   items, because for a pure player a bare headline is still a real press release.
@@ -44,7 +47,7 @@
 //! `excluded by exclusion_scopes.hr_recruitment_terms: "hiring"`,
 //! `missing signals: entity_signals AND (technology_signals OR trademark_signals) not satisfied
 //! (matched: technology_signals ("LAI"))`,
-//! `kept: matched entity_signals ("Nanexa"), technology_signals ("PharmaShell®") (weight 4.0)`.
+//! `kept: matched entity_signals ("Camurus"), technology_signals ("FluidCrystal") (weight 4.0)`.
 
 mod decision;
 pub mod expr;
@@ -63,9 +66,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileMode {
+    /// Keep unless an exclusion scope matches.
     ExcludeOnly,
+    /// Exclusions, then signal groups (default combination: any group).
     RequireSignals,
+    /// Exclusions, then signal groups (default combination: every group).
     RequireMultiSignals,
+    /// Keep everything.
     IngestAll,
 }
 
@@ -73,9 +80,12 @@ pub enum ProfileMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IngestionMode {
+    /// Balanced, and `minimum_text_length` for exclude_only profiles too.
     Strict,
+    /// The profile as configured.
     #[default]
     Balanced,
+    /// Exclusions only, plus any one signal group for require_* profiles.
     Broad,
 }
 

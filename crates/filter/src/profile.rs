@@ -670,6 +670,36 @@ mod tests {
     }
 
     #[test]
+    fn odd_inputs_never_panic() {
+        let long_line = "Camurus seeks ".to_string() + &"x ".repeat(100_000) + "engineer";
+        let inputs = [
+            "",
+            "\n\n\t ",
+            "İSTANBUL İLAÇ long-acting Camurus",
+            "\u{301}\u{301}LAI\u{301} Camurus\u{200d}LAI",
+            "🧪 Camurus 🧪 LAI 🧪 hiring🧪",
+            "\0\u{fffd}\u{feff}Merck & Co\u{0}",
+            &long_line,
+        ];
+        for mode in [
+            ProfileMode::ExcludeOnly,
+            ProfileMode::RequireSignals,
+            ProfileMode::RequireMultiSignals,
+        ] {
+            let p = Profile::compile(def(mode)).unwrap();
+            for text in &inputs {
+                for run in [IngestionMode::Strict, BALANCED, IngestionMode::Broad] {
+                    let d = p.evaluate(text, text, run);
+                    assert!(!d.reason.is_empty());
+                }
+            }
+        }
+        // The pattern cannot reach across 200 KB of filler.
+        let p = Profile::compile(def(ProfileMode::ExcludeOnly)).unwrap();
+        assert!(p.evaluate(&long_line, "", BALANCED).keep);
+    }
+
+    #[test]
     fn title_and_content_do_not_glue_into_one_word() {
         let p = Profile::compile(def(ProfileMode::ExcludeOnly)).unwrap();
         // "…process" + "engineer" from different fields: the line break ends the pattern's sentence.
