@@ -39,10 +39,12 @@ pub(crate) struct Dom<'a> {
     pub base: Url,
     /// `<html lang>`.
     pub lang: Option<&'a str>,
+    /// Whether a block-level element lies under each node.
+    has_block: Vec<bool>,
 }
 
 /// Elements that do not break a line of text.
-const INLINE: &[&str] = &[
+pub(crate) const INLINE: &[&str] = &[
     "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q", "s",
     "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "label", "img", "nobr",
 ];
@@ -151,7 +153,15 @@ impl<'a> Dom<'a> {
             }
         }
         text_prefix.push(acc);
-        Dom { nodes, index, text_prefix, base: base.unwrap_or_else(|| page_url.clone()), lang }
+        let mut has_block = vec![false; nodes.len()];
+        for i in (1..nodes.len()).rev() {
+            if let Some(p) = nodes[i].parent {
+                let is_block = nodes[i].el.is_some_and(|e| !INLINE.contains(&e.name()));
+                has_block[p] |= is_block || has_block[i];
+            }
+        }
+        Dom {
+            has_block, nodes, index, text_prefix, base: base.unwrap_or_else(|| page_url.clone()), lang }
     }
 
     pub fn len(&self) -> usize {
@@ -255,6 +265,11 @@ impl<'a> Dom<'a> {
 
     pub fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         std::iter::successors(self.nodes[i].parent, move |&p| self.nodes[p].parent)
+    }
+
+    /// A block element with only text and inline elements inside (a paragraph, a title div).
+    pub fn is_leaf_block(&self, i: usize) -> bool {
+        self.nodes[i].el.is_some_and(|e| !INLINE.contains(&e.name())) && !self.has_block[i]
     }
 
     /// True for `h1`..`h6`.

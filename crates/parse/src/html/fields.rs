@@ -30,7 +30,8 @@ fn is_date_class(class: &str) -> bool {
         && !class.contains("modif")
 }
 
-const TITLE_CLASS_WORDS: &[&str] = &["title", "headline", "heading", "subject", "tit"];
+const TITLE_CLASS_WORDS: &[&str] =
+    &["title", "headline", "heading", "subject", "tit", "titre", "titel", "titulo", "titolo", "rubrik", "overskrift"];
 
 const META_CLASS_WORDS: &[&str] = &[
     "meta", "byline", "author", "category", "categories", "cat", "tags", "tag", "label", "badge", "posted", "date",
@@ -179,6 +180,15 @@ fn title_of(dom: &Dom<'_>, block: &Block, links: &[Link], skip: &[usize]) -> (St
         if matches!(dom.tag(i), "strong" | "b") && !dom.nodes[i].hidden {
             let t = dom.text_excluding(i, skip);
             if usable_title(&t) {
+                return (t, Some(i), false);
+            }
+        }
+    }
+    // Div soup: the first leaf block (no block element inside) that reads like a title.
+    for i in dom.descendants(b).take(400) {
+        if dom.is_leaf_block(i) && !dom.nodes[i].hidden {
+            let t = dom.text_excluding(i, skip);
+            if usable_title(&t) && (3..=40).contains(&t.split_whitespace().count()) {
                 return (t, Some(i), false);
             }
         }

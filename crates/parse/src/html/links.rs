@@ -75,7 +75,17 @@ pub(crate) fn is_generic_text(text: &str) -> bool {
 pub(crate) fn is_attachment_text(text: &str) -> bool {
     let t = text.to_lowercase();
     let n = norm_text(text);
-    ATTACHMENT_WORDS.iter().any(|w| t.contains(w)) || n == "pdf" || n.starts_with("pdf ") || t.starts_with("(pdf")
+    ATTACHMENT_WORDS.iter().any(|w| t.contains(w))
+        || n == "pdf"
+        || n.starts_with("pdf ")
+        || n.ends_with(" pdf")
+        || t.contains("(pdf")
+}
+
+/// True for links to a document file rather than a page.
+fn is_document_url(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    [".pdf", ".doc", ".docx", ".ppt", ".pptx", ".xls", ".xlsx", ".zip"].iter().any(|e| path.ends_with(e))
 }
 
 /// Listing navigation: page numbers, "Next", "View all".
@@ -132,8 +142,22 @@ pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
 /// element that holds another URL is examined: for a label it holds exactly the label and one
 /// entry URL, a different entry each time. An entry linked twice (a featured carousel and the
 /// list) is kept: around each of its occurrences there are several other entries.
-fn drop_labels(dom: &Dom<'_>, links: Vec<Link>) -> Vec<Link> {
+fn drop_labels(dom: &Dom<'_>, mut links: Vec<Link>) -> Vec<Link> {
     let holdings = Holdings::compute(dom, &links);
+    // A document link next to exactly one page link is that entry's attachment, whatever its
+    // text ("Annual report 2025 (PDF)"); a document link alone is the release itself.
+    let doc_ids: Vec<u32> =
+        links.iter().filter(|l| is_document_url(&l.url)).filter_map(|l| holdings.id(&l.key)).collect();
+    for l in links.iter_mut().filter(|l| l.kind == LinkKind::Entry && is_document_url(&l.url)) {
+        let Some(id) = holdings.id(&l.key) else { continue };
+        let around = dom.ancestors(l.node).map(|a| holdings.entry[a]).find(|h| *h != Holds::One(id));
+        if let Some(Holds::Two(a, b)) = around {
+            let partner = if a == id { b } else { a };
+            if !doc_ids.contains(&partner) {
+                l.kind = LinkKind::Attachment;
+            }
+        }
+    }
     let mut partners: HashMap<u32, (u32, bool)> = HashMap::new();
     let mut labels: Vec<u32> = Vec::new();
     for l in links.iter().filter(|l| l.kind == LinkKind::Entry) {
