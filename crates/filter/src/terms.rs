@@ -80,7 +80,8 @@ impl TermSet {
                     scope: scope_idx,
                     term: term_idx,
                 };
-                if term.trim().is_empty() {
+                // Checked after normalisation: a lone soft hyphen is empty too.
+                if normalize_term(term, true).is_empty() {
                     errors.push(ProfileError {
                         key: scope.name.clone(),
                         message: format!(
@@ -262,8 +263,9 @@ impl<'a> Scan<'a> {
             |owners: &[TermRef]| owners.iter().copied().find(|o| scopes.contains(&o.scope));
         let mut found: Vec<TermRef> = Vec::new();
         let mut seen_literals: Vec<usize> = Vec::new();
+        // End of the furthest-reaching occurrence so far; every occurrence ends after 0 because
+        // empty terms are rejected at compile time.
         let mut covered_to = 0usize;
-        let mut any = false;
         for occ in &self.occurrences {
             let Some(owner) = self
                 .set
@@ -273,11 +275,8 @@ impl<'a> Scan<'a> {
             else {
                 continue;
             };
-            let contained = any && occ.end <= covered_to;
-            if !any || occ.end > covered_to {
-                covered_to = occ.end;
-            }
-            any = true;
+            let contained = occ.end <= covered_to;
+            covered_to = covered_to.max(occ.end);
             if contained || seen_literals.contains(&occ.literal) {
                 continue;
             }
@@ -448,12 +447,12 @@ mod tests {
         let errors = TermSet::compile(
             &[
                 scope("exclusion_scopes.hr", &["seeks.*(engineer", "ok"]),
-                scope("x", &["  "]),
+                scope("x", &["  ", "\u{ad}"]),
             ],
             false,
         )
         .unwrap_err();
-        assert_eq!(errors.len(), 2);
+        assert_eq!(errors.len(), 3);
         assert_eq!(errors[0].key, "exclusion_scopes.hr");
         assert!(
             errors[0].message.contains("\"seeks.*(engineer\""),
@@ -462,6 +461,10 @@ mod tests {
         );
         assert!(!errors[0].message.contains('\n'));
         assert_eq!(errors[1].key, "x");
+        assert_eq!(
+            errors[2].message,
+            "term #2 is empty; it would match everything"
+        );
     }
 
     #[test]
