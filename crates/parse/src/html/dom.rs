@@ -109,7 +109,10 @@ impl<'a> Dom<'a> {
                             }
                             n.dead |= DEAD.contains(&name);
                             n.hidden |= n.dead || is_hidden(el);
-                            n.boiler |= is_boiler(el, p_content);
+                            // Site headers and footers sit near the top of the tree; a "header" deep
+                            // down is an entry's own (TYPO3 `div.header` around the title).
+                            let site_level = !p_content && stack.len() <= SITE_LEVEL_DEPTH;
+                            n.boiler |= is_boiler(el, site_level);
                             n.in_content |= matches!(name, "article" | "main" | "li" | "td" | "tr" | "dd");
                             if name == "base" && base.is_none() {
                                 base = el.attr("href").and_then(|h| crate::urls::resolve(page_url, h));
@@ -303,12 +306,15 @@ fn is_hidden(el: &Element) -> bool {
     el.attr("class").is_some_and(|c| c.split_whitespace().any(|t| HIDDEN_CLASSES.contains(&t.to_ascii_lowercase().as_str())))
 }
 
-fn is_boiler(el: &Element, in_content: bool) -> bool {
+/// Deepest level (counted from the document node) at which a header or footer is the site's.
+const SITE_LEVEL_DEPTH: usize = 6;
+
+fn is_boiler(el: &Element, site_level: bool) -> bool {
     let name = el.name();
     if matches!(name, "nav" | "aside" | "dialog") {
         return true;
     }
-    if matches!(name, "header" | "footer") && !in_content {
+    if matches!(name, "header" | "footer") && site_level {
         return true;
     }
     if let Some(role) = el.attr("role")
@@ -328,7 +334,7 @@ fn is_boiler(el: &Element, in_content: bool) -> bool {
         !STATE_PREFIXES.iter().any(|p| token.starts_with(p))
             && words.iter().enumerate().any(|(i, w)| {
                 let negated = i > 0 && matches!(words[i - 1], "no" | "without" | "hide");
-                !negated && (BOILER_WORDS.contains(w) || (!in_content && matches!(*w, "header" | "footer")))
+                !negated && (BOILER_WORDS.contains(w) || (site_level && matches!(*w, "header" | "footer")))
             })
     })
 }

@@ -51,7 +51,7 @@ const NAV_TEXTS: &[&str] = &[
     "next", "previous", "prev", "older", "newer", "older posts", "newer posts", "older entries", "newer entries",
     "next page", "previous page", "first", "last", "view all", "see all", "all news", "all press releases",
     "more news", "back", "back to top", "top", "suivant", "précédent", "nästa", "föregående", "weiter", "zurück",
-    "siguiente", "anterior", "successivo", "precedente", "다음", "이전", "목록",
+    "siguiente", "anterior", "nächste", "vorherige", "suivante", "précédente", "successiva", "successivo", "precedente", "다음", "이전", "목록",
 ];
 
 static PAGINATION_HREF: LazyLock<Regex> = LazyLock::new(|| {
