@@ -236,7 +236,14 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
             }
             continue;
         }
-        if words(el).any(|w| META_CLASS_WORDS.contains(&w.as_str())) && !words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str())) {
+        let meta_class =
+            words(el).any(|w| META_CLASS_WORDS.contains(&w.as_str())) && !words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str()));
+        // A short line that carries a date is a byline ("Posted in News on May 2, 2025").
+        let dated_line = dom.is_leaf_block(i) && {
+            let t = dom.text(i);
+            t.split_whitespace().count() <= 10 && !dates::find_dates(&t).is_empty()
+        };
+        if meta_class || dated_line || dom.tag(i) == "dt" {
             skip.push(i);
         }
     }
