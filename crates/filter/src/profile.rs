@@ -37,7 +37,8 @@ enum Logic {
 impl Profile {
     /// Compiles terms, patterns and the combination expression; returns every problem found.
     ///
-    /// Errors: an invalid pattern or empty term (key: the scope's name), an unknown group id
+    /// Errors: an invalid pattern or empty term (keyed where the profile references the scope, e.g.
+    /// `exclusion_scopes[4]`, the message naming scope and term), an unknown group id
     /// or syntax error in `combination_logic`, a duplicate or empty `group_id`, `min_matches`
     /// of 0, a negative or non-finite weight, a require_* profile without groups.
     /// Oddities that are legal but probably unintended (a group whose scopes are all empty,
@@ -157,8 +158,8 @@ impl Profile {
 
         let terms = match TermSet::compile(&scopes, def.case_sensitive) {
             Ok(terms) => Some(terms),
-            Err(mut term_errors) => {
-                errors.append(&mut term_errors);
+            Err(term_errors) => {
+                errors.extend(term_errors.into_iter().map(|e| at_reference(&def, e)));
                 None
             }
         };
@@ -299,6 +300,29 @@ impl Profile {
             Logic::AnyGroup => ids.join(" OR "),
             Logic::AllGroups => ids.join(" AND "),
         }
+    }
+}
+
+/// Re-keys a [`TermSet`] error (keyed by scope name) to where the profile references that
+/// scope, e.g. `exclusion_scopes[4]`, keeping the scope name at the head of the message.
+fn at_reference(def: &ProfileDef, e: ProfileError) -> ProfileError {
+    let in_exclusions = def
+        .exclusions
+        .iter()
+        .position(|s| s.name == e.key)
+        .map(|i| format!("exclusion_scopes[{i}]"));
+    let in_groups = || {
+        def.groups.iter().enumerate().find_map(|(g, group)| {
+            let k = group.scopes.iter().position(|s| s.name == e.key)?;
+            Some(format!("required_signal_groups[{g}].scopes[{k}]"))
+        })
+    };
+    match in_exclusions.or_else(in_groups) {
+        Some(key) => ProfileError {
+            key,
+            message: format!("scope {}: {}", e.key, e.message),
+        },
+        None => e,
     }
 }
 
@@ -631,8 +655,13 @@ mod tests {
                 "minimum_total_weight",
                 // "tech" no longer exists after the rename above.
                 "combination_logic",
-                "exclusion_scopes.hr",
+                "exclusion_scopes[0]",
             ]
+        );
+        assert!(
+            errors[5]
+                .message
+                .starts_with("scope exclusion_scopes.hr: invalid pattern")
         );
         assert!(errors[5].message.contains("seeks.*(engineer"));
     }

@@ -442,9 +442,12 @@ fn bad_combination_logic_and_patterns_are_reported() {
     hr.terms.push("seeks.*(engineer".into());
     let errors = Profile::compile(def).unwrap_err();
     assert_eq!(errors.len(), 1);
-    assert_eq!(errors[0].key, "exclusion_scopes.hr_recruitment_terms");
+    // Keyed where the profile references the scope; the message names the scope and the term.
+    assert_eq!(errors[0].key, "exclusion_scopes[4]");
     assert!(
-        errors[0].message.contains(r#""seeks.*(engineer""#),
+        errors[0].message.starts_with(
+            r#"scope exclusion_scopes.hr_recruitment_terms: invalid pattern "seeks.*(engineer": "#
+        ),
         "{}",
         errors[0]
     );
