@@ -150,11 +150,8 @@ impl App {
                             | vectora_core::RunError::UnknownClient(_)
                     )
                 {
-                    self.metrics.emit(
-                        id,
-                        &ctx.request_id,
-                        &ClientMetrics::client_error(started.elapsed().as_secs_f64()),
-                    );
+                    self.metrics
+                        .emit(id, &ctx.request_id, &ClientMetrics::client_error());
                 }
                 tracing::warn!(error = %e, "run refused or failed");
                 return LambdaResponse::run_error(&e);
@@ -163,7 +160,7 @@ impl App {
         for r in &results {
             let m = match &r.result {
                 Ok(report) => ClientMetrics::from_report(report),
-                Err(_) => ClientMetrics::client_error(started.elapsed().as_secs_f64()),
+                Err(_) => ClientMetrics::client_error(),
             };
             self.metrics.emit(&r.client_id, &ctx.request_id, &m);
         }

@@ -34,11 +34,10 @@ impl ClientMetrics {
         }
     }
 
-    /// A client that could not run.
-    pub fn client_error(duration_seconds: f64) -> ClientMetrics {
+    /// A client that could not run at all: no duration, nothing written.
+    pub fn client_error() -> ClientMetrics {
         ClientMetrics {
             client_errors: 1,
-            duration_seconds,
             ..Default::default()
         }
     }
@@ -173,6 +172,6 @@ mod tests {
         assert_eq!((m.sources_ok, m.sources_failed, m.items_written), (3, 2, 0));
         r.dry_run = false;
         assert_eq!(ClientMetrics::from_report(&r).items_written, 8);
-        assert_eq!(ClientMetrics::client_error(0.5).client_errors, 1);
+        assert_eq!(ClientMetrics::client_error().client_errors, 1);
     }
 }
