@@ -1,0 +1,392 @@
+//! Deploys one CloudFormation stack through a change set: create it, show it, execute it, wait, and
+//! on failure show why each resource failed. Used for the s0 stacks and the s1 stack alike.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter};
+
+use crate::aws::{Clients, explain};
+use crate::stacks::describe_stack;
+
+/// One stack to deploy.
+#[derive(Clone, Debug)]
+pub struct StackSpec {
+    pub name: String,
+    pub template_body: String,
+    /// Key → value; `None` keeps the deployed value (UsePreviousValue) on updates.
+    pub parameters: Vec<(String, Option<String>)>,
+    pub capabilities: Vec<Capability>,
+}
+
+/// How the deployment behaves.
+#[derive(Clone, Debug)]
+pub struct DeployOptions {
+    /// Show the change set, then delete it: nothing changes.
+    pub dry_run: bool,
+    pub poll: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for DeployOptions {
+    fn default() -> Self {
+        DeployOptions {
+            dry_run: false,
+            poll: Duration::from_secs(3),
+            timeout: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// What happened to the stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StackOutcome {
+    /// The template and parameters equal what is deployed.
+    NoChanges,
+    /// The change set was shown and deleted.
+    DryRun { changes: usize },
+    /// The change set was executed and the stack reached `status`.
+    Deployed { changes: usize, status: String },
+}
+
+/// True for change-set failure reasons that only mean "nothing to do".
+pub fn is_no_change_reason(reason: &str) -> bool {
+    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
+}
+
+/// Deploys `spec`. Errors (non-zero exit for the CLI) when the stack ends rolled back or failed.
+pub async fn deploy_stack(
+    clients: &Clients,
+    spec: &StackSpec,
+    options: &DeployOptions,
+) -> anyhow::Result<StackOutcome> {
+    let cfn = &clients.cfn;
+    let existing = describe_stack(clients, &spec.name).await?;
+    let status = existing
+        .as_ref()
+        .and_then(|s| s.stack_status())
+        .map(|s| s.as_str().to_owned());
+    let change_set_type = match status.as_deref() {
+        None | Some("REVIEW_IN_PROGRESS") => ChangeSetType::Create,
+        Some("ROLLBACK_COMPLETE") | Some("ROLLBACK_FAILED") => {
+            let s = status.as_deref().unwrap_or_default();
+            if options.dry_run {
+                println!(
+                    "stack {} is {s} (its first creation failed): a real deploy deletes it, then creates it again",
+                    spec.name
+                );
+                return Ok(StackOutcome::DryRun { changes: 0 });
+            }
+            println!(
+                "stack {} is {s} (its first creation failed) and can only be deleted: deleting it",
+                spec.name
+            );
+            delete_and_wait(clients, &spec.name, options).await?;
+            ChangeSetType::Create
+        }
+        Some(s) if s.ends_with("_IN_PROGRESS") => bail!(
+            "stack {} is busy ({s}); wait for the running operation to finish and deploy again",
+            spec.name
+        ),
+        Some(_) => ChangeSetType::Update,
+    };
+    let is_create = change_set_type == ChangeSetType::Create;
+
+    let parameters = spec
+        .parameters
+        .iter()
+        .filter(|(_, v)| v.is_some() || !is_create)
+        .map(|(k, v)| match v {
+            Some(v) => Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build(),
+            None => Parameter::builder()
+                .parameter_key(k)
+                .use_previous_value(true)
+                .build(),
+        })
+        .collect::<Vec<_>>();
+    let change_set_name = format!(
+        "vectora-inbox-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default()
+    );
+    println!(
+        "stack {}: creating change set {change_set_name} ({})",
+        spec.name,
+        if is_create { "CREATE" } else { "UPDATE" }
+    );
+    cfn.create_change_set()
+        .stack_name(&spec.name)
+        .change_set_name(&change_set_name)
+        .change_set_type(change_set_type)
+        .template_body(&spec.template_body)
+        .set_parameters(Some(parameters))
+        .set_capabilities(Some(spec.capabilities.clone()))
+        .description("vectora-inbox deploy")
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "CloudFormation refused the change set for {}: {}",
+                spec.name,
+                explain(&e)
+            )
+        })?;
+
+    // Wait until the change set is computed.
+    let started = Instant::now();
+    let described = loop {
+        let out = cfn
+            .describe_change_set()
+            .stack_name(&spec.name)
+            .change_set_name(&change_set_name)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot read change set: {}", explain(&e)))?;
+        let status = out
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        if status == "CREATE_COMPLETE" || status == "FAILED" {
+            break out;
+        }
+        if started.elapsed() > options.timeout {
+            bail!(
+                "change set {change_set_name} still {status} after {:?}",
+                options.timeout
+            );
+        }
+        tokio::time::sleep(options.poll).await;
+    };
+    let cs_status = described
+        .status()
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    if cs_status == "FAILED" {
+        let reason = described.status_reason().unwrap_or_default().to_owned();
+        cleanup(clients, &spec.name, &change_set_name, is_create).await;
+        if is_no_change_reason(&reason) {
+            println!("stack {}: no changes (already up to date)", spec.name);
+            return Ok(StackOutcome::NoChanges);
+        }
+        bail!("change set for {} failed: {reason}", spec.name);
+    }
+
+    let mut changes = Vec::new();
+    let mut next = None;
+    let mut page = Some(described);
+    while let Some(out) = page.take() {
+        for change in out.changes() {
+            if let Some(rc) = change.resource_change() {
+                changes.push(format!(
+                    "  {:<8} {:<32} {:<32}{}",
+                    rc.action().map(|a| a.as_str()).unwrap_or("?"),
+                    rc.logical_resource_id().unwrap_or("?"),
+                    rc.resource_type().unwrap_or("?"),
+                    rc.replacement()
+                        .map(|r| format!(" replacement: {}", r.as_str()))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+        next = out.next_token().map(str::to_owned);
+        if let Some(token) = &next {
+            page = Some(
+                cfn.describe_change_set()
+                    .stack_name(&spec.name)
+                    .change_set_name(&change_set_name)
+                    .next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("cannot read change set: {}", explain(&e)))?,
+            );
+        }
+    }
+    let _ = next;
+    println!("stack {}: {} change(s)", spec.name, changes.len());
+    for line in &changes {
+        println!("{line}");
+    }
+
+    if options.dry_run {
+        cleanup(clients, &spec.name, &change_set_name, is_create).await;
+        println!("dry run: change set deleted, stack {} unchanged", spec.name);
+        return Ok(StackOutcome::DryRun {
+            changes: changes.len(),
+        });
+    }
+
+    let executed_at =
+        aws_sdk_cloudformation::primitives::DateTime::from(std::time::SystemTime::now());
+    cfn.execute_change_set()
+        .stack_name(&spec.name)
+        .change_set_name(&change_set_name)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot execute change set: {}", explain(&e)))?;
+    println!("stack {}: executing, waiting for completion", spec.name);
+    let final_status = wait_stable(clients, &spec.name, options).await?;
+    if final_status == "CREATE_COMPLETE" || final_status == "UPDATE_COMPLETE" {
+        println!("stack {}: {final_status}", spec.name);
+        return Ok(StackOutcome::Deployed {
+            changes: changes.len(),
+            status: final_status,
+        });
+    }
+    let reasons = failure_reasons(clients, &spec.name, executed_at).await;
+    eprintln!("stack {}: {final_status}", spec.name);
+    for r in &reasons {
+        eprintln!("  {r}");
+    }
+    bail!(
+        "deployment of {} failed ({final_status}; CloudFormation rolled back what it had changed): {}",
+        spec.name,
+        if reasons.is_empty() {
+            "no failure reason recorded".to_owned()
+        } else {
+            reasons.join("; ")
+        }
+    )
+}
+
+/// Deletes a change set; for a CREATE change set also the empty REVIEW_IN_PROGRESS stack it made.
+async fn cleanup(clients: &Clients, stack: &str, change_set: &str, is_create: bool) {
+    let _ = clients
+        .cfn
+        .delete_change_set()
+        .stack_name(stack)
+        .change_set_name(change_set)
+        .send()
+        .await;
+    if is_create
+        && let Ok(Some(s)) = describe_stack(clients, stack).await
+        && s.stack_status().map(|s| s.as_str()) == Some("REVIEW_IN_PROGRESS")
+    {
+        let _ = clients.cfn.delete_stack().stack_name(stack).send().await;
+    }
+}
+
+async fn delete_and_wait(
+    clients: &Clients,
+    stack: &str,
+    options: &DeployOptions,
+) -> anyhow::Result<()> {
+    clients
+        .cfn
+        .delete_stack()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot delete stack {stack}: {}", explain(&e)))?;
+    let started = Instant::now();
+    while let Some(s) = describe_stack(clients, stack).await? {
+        let status = s.stack_status().map(|s| s.as_str()).unwrap_or_default();
+        if status == "DELETE_COMPLETE" {
+            break;
+        }
+        if status == "DELETE_FAILED" {
+            bail!(
+                "could not delete stack {stack}: {}",
+                s.stack_status_reason().unwrap_or_default()
+            );
+        }
+        if started.elapsed() > options.timeout {
+            bail!("stack {stack} still {status} after {:?}", options.timeout);
+        }
+        tokio::time::sleep(options.poll).await;
+    }
+    Ok(())
+}
+
+/// Polls until the stack leaves every *_IN_PROGRESS state; returns the final status.
+async fn wait_stable(
+    clients: &Clients,
+    stack: &str,
+    options: &DeployOptions,
+) -> anyhow::Result<String> {
+    let started = Instant::now();
+    loop {
+        let Some(s) = describe_stack(clients, stack).await? else {
+            bail!("stack {stack} disappeared while deploying");
+        };
+        let status = s
+            .stack_status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        if !status.ends_with("_IN_PROGRESS") {
+            return Ok(status);
+        }
+        if started.elapsed() > options.timeout {
+            bail!(
+                "stack {stack} still {status} after {:?}; CloudFormation goes on: check the console",
+                options.timeout
+            );
+        }
+        tokio::time::sleep(options.poll).await;
+    }
+}
+
+/// "Logical (Type) STATUS: reason" for each resource that failed since `since`, oldest first.
+async fn failure_reasons(
+    clients: &Clients,
+    stack: &str,
+    since: aws_sdk_cloudformation::primitives::DateTime,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let mut token: Option<String> = None;
+    'pages: for _ in 0..20 {
+        let Ok(out) = clients
+            .cfn
+            .describe_stack_events()
+            .stack_name(stack)
+            .set_next_token(token.clone())
+            .send()
+            .await
+        else {
+            break;
+        };
+        for event in out.stack_events() {
+            if let Some(ts) = event.timestamp()
+                && ts.secs() < since.secs() - 5
+            {
+                break 'pages;
+            }
+            let status = event
+                .resource_status()
+                .map(|s| s.as_str())
+                .unwrap_or_default();
+            if status.ends_with("_FAILED") {
+                reasons.push(format!(
+                    "{} ({}) {status}: {}",
+                    event.logical_resource_id().unwrap_or("?"),
+                    event.resource_type().unwrap_or("?"),
+                    event.resource_status_reason().unwrap_or("no reason given")
+                ));
+            }
+        }
+        token = out.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    reasons.reverse();
+    reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_nothing_to_change_reasons() {
+        assert!(is_no_change_reason(
+            "The submitted information didn't contain changes. Submit different information to create a change set."
+        ));
+        assert!(is_no_change_reason("No updates are to be performed."));
+        assert!(!is_no_change_reason("Parameters: [Env] must have values"));
+    }
+}

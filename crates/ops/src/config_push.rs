@@ -1,0 +1,252 @@
+//! `vectora-inbox config push`: validate a config folder, then upload it to the config bucket. An
+//! invalid folder uploads nothing. Validation is a callback so the CLI can pass the engine's full
+//! config validation (vectora_core::config); [`require_layout`] is the built-in minimum.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use aws_sdk_s3::primitives::ByteStream;
+use md5::{Digest, Md5};
+
+use crate::aws::{AwsArgs, Clients, explain};
+use crate::naming::{Env, Naming};
+use crate::stacks::{read_required_stack, resolve_core};
+
+/// `vectora-inbox config push --env dev [--config DIR]`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConfigPushArgs {
+    #[arg(long, value_enum)]
+    pub env: Env,
+    #[arg(long, default_value = "vectora-inbox")]
+    pub project: String,
+    /// Config folder, laid out like the bucket (clients/, canonical/...).
+    #[arg(long, value_name = "DIR", default_value = "config")]
+    pub config: PathBuf,
+    /// Upload to this bucket instead of the s0-core stack's ConfigBucketName.
+    #[arg(long, value_name = "BUCKET")]
+    pub bucket: Option<String>,
+    /// Validate and list what would be uploaded; upload nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Validates a config folder; an error stops the push before any upload.
+pub type ConfigValidator<'a> = &'a (dyn Fn(&Path) -> anyhow::Result<()> + Sync);
+
+/// Files the engine cannot run without (SPEC, "Config bucket").
+pub const REQUIRED_FILES: &[&str] = &[
+    "canonical/sources/source_catalog.yaml",
+    "canonical/sources/html_extractors.yaml",
+    "canonical/ingestion/ingestion_profiles.yaml",
+];
+
+/// The built-in check: the required files exist and are non-empty, and there is at least one
+/// `clients/*.yaml` and one `canonical/scopes/*.yaml`.
+pub fn require_layout(dir: &Path) -> anyhow::Result<()> {
+    if !dir.is_dir() {
+        bail!("config folder {} does not exist", dir.display());
+    }
+    let mut problems = Vec::new();
+    for file in REQUIRED_FILES {
+        let path = dir.join(file);
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() && m.len() > 0 => {}
+            Ok(_) => problems.push(format!("{file} is empty or not a file")),
+            Err(_) => problems.push(format!("{file} is missing")),
+        }
+    }
+    for (folder, what) in [("clients", "client"), ("canonical/scopes", "scope")] {
+        let has_yaml = std::fs::read_dir(dir.join(folder))
+            .map(|entries| {
+                entries.flatten().any(|e| {
+                    e.path()
+                        .extension()
+                        .is_some_and(|x| x == "yaml" || x == "yml")
+                })
+            })
+            .unwrap_or(false);
+        if !has_yaml {
+            problems.push(format!("{folder}/ has no {what} .yaml file"));
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "config folder {} is invalid, nothing uploaded:\n  {}",
+            dir.display(),
+            problems.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// Every regular file under `dir` (hidden files and folders skipped) with its bucket key, sorted.
+pub fn collect_files(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        let entries = std::fs::read_dir(&current)
+            .with_context(|| format!("cannot list {}", current.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", current.display()))?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
+                let key = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                files.push((path, key));
+            }
+        }
+    }
+    files.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(files)
+}
+
+/// What the push did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PushReport {
+    pub bucket: String,
+    pub uploaded: Vec<String>,
+    pub unchanged: Vec<String>,
+}
+
+/// The `config push` command. `validate` runs before anything touches the network.
+pub async fn run_config_push(
+    args: &ConfigPushArgs,
+    validate: ConfigValidator<'_>,
+) -> anyhow::Result<PushReport> {
+    validate(&args.config)?;
+    let files = collect_files(&args.config)?;
+    println!(
+        "config {} is valid ({} files)",
+        args.config.display(),
+        files.len()
+    );
+    let naming = Naming::new(&args.project, args.env);
+    let clients = Clients::new(&args.aws).await;
+    let bucket = match &args.bucket {
+        Some(b) => b.clone(),
+        None => {
+            let view = read_required_stack(&clients, &naming.core_stack(), &naming).await?;
+            resolve_core(&view, &naming)?.config_bucket
+        }
+    };
+    let mut report = PushReport {
+        bucket: bucket.clone(),
+        ..PushReport::default()
+    };
+    for (path, key) in files {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let md5 = hex::encode(Md5::digest(&bytes));
+        let remote = clients
+            .s3
+            .head_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await;
+        let same = match &remote {
+            Ok(head) => head.e_tag().map(|t| t.trim_matches('"')) == Some(md5.as_str()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
+            Err(e) => bail!(
+                "cannot read s3://{bucket}/{key} (does the bucket exist?): {}",
+                explain(e)
+            ),
+        };
+        if same {
+            report.unchanged.push(key);
+            continue;
+        }
+        if args.dry_run {
+            println!("  would upload s3://{bucket}/{key}");
+        } else {
+            clients
+                .s3
+                .put_object()
+                .bucket(&bucket)
+                .key(&key)
+                .body(ByteStream::from(bytes))
+                .content_type(if key.ends_with(".yaml") || key.ends_with(".yml") {
+                    "application/yaml"
+                } else {
+                    "application/octet-stream"
+                })
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!("upload of s3://{bucket}/{key} failed: {}", explain(&e))
+                })?;
+            println!("  uploaded s3://{bucket}/{key}");
+        }
+        report.uploaded.push(key);
+    }
+    println!(
+        "{}{} file(s) {}, {} unchanged, bucket {bucket}",
+        if args.dry_run { "dry run: " } else { "" },
+        report.uploaded.len(),
+        if args.dry_run {
+            "to upload"
+        } else {
+            "uploaded"
+        },
+        report.unchanged.len()
+    );
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_config() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+    }
+
+    #[test]
+    fn the_bundled_config_passes_and_keys_mirror_the_bucket() {
+        require_layout(&repo_config()).unwrap();
+        let files = collect_files(&repo_config()).unwrap();
+        let keys: Vec<&str> = files.iter().map(|(_, k)| k.as_str()).collect();
+        assert!(keys.contains(&"clients/lai_weekly_v3.yaml"));
+        assert!(keys.contains(&"canonical/sources/source_catalog.yaml"));
+        assert!(
+            keys.iter()
+                .all(|k| !k.starts_with('/') && !k.contains('\\'))
+        );
+    }
+
+    #[test]
+    fn missing_files_are_all_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("canonical/sources")).unwrap();
+        std::fs::write(
+            dir.path().join("canonical/sources/source_catalog.yaml"),
+            "sources: []\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("canonical/sources/html_extractors.yaml"),
+            "",
+        )
+        .unwrap();
+        let err = require_layout(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("html_extractors.yaml is empty"), "{err}");
+        assert!(err.contains("ingestion_profiles.yaml is missing"), "{err}");
+        assert!(err.contains("clients/ has no client"), "{err}");
+        assert!(err.contains("nothing uploaded"), "{err}");
+        assert!(!err.contains("source_catalog"), "{err}");
+        assert!(require_layout(&dir.path().join("absent")).is_err());
+    }
+}

@@ -1,0 +1,237 @@
+//! `vectora-inbox deploy`: read the s0 stacks, package and upload the code under its content hash,
+//! deploy the s1 stack through a change set, then smoke-test the function.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::bail;
+use aws_sdk_cloudformation::types::Capability;
+
+use crate::aws::{AwsArgs, Clients};
+use crate::changeset::{DeployOptions, StackOutcome, StackSpec, deploy_stack};
+use crate::invoke::{invoke_function, test_event};
+use crate::naming::{Env, Naming, code_key};
+use crate::package::{BuildArgs, package_local, print_package, upload_package};
+use crate::stacks::{describe_stack, read_required_stack, resolve_core, resolve_role};
+use crate::templates;
+
+/// `vectora-inbox deploy --env dev|stage|prod [--dry-run] [--skip-test] [--schedule EXPR] …`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DeployArgs {
+    #[arg(long, value_enum)]
+    pub env: Env,
+    /// Show the plan and the change set, change nothing (no upload, no execution).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not invoke the test event after deploying.
+    #[arg(long)]
+    pub skip_test: bool,
+    /// EventBridge schedule, e.g. "cron(0 6 * * ? *)"; "" removes it; absent keeps the deployed one.
+    #[arg(long, value_name = "EXPR")]
+    pub schedule: Option<String>,
+    #[arg(long, default_value = "vectora-inbox")]
+    pub project: String,
+    /// Override any template parameter (repeatable), e.g. --parameter LambdaMemorySize=1024.
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+    /// Deploy this template instead of the built-in infra/s1-ingest-v2.yaml.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Give up waiting for CloudFormation after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub wait_timeout: u64,
+    #[command(flatten)]
+    pub build: BuildArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// What `deploy` did.
+#[derive(Clone, Debug)]
+pub struct DeployOutcome {
+    pub stack: StackOutcome,
+    pub code_key: String,
+    pub sha256: String,
+}
+
+/// Splits `KEY=VALUE`.
+pub fn parse_override(text: &str) -> anyhow::Result<(String, String)> {
+    match text.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
+        _ => bail!("--parameter {text:?} is not KEY=VALUE"),
+    }
+}
+
+/// The `deploy` command.
+pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
+    let naming = Naming::new(&args.project, args.env);
+    let overrides = args
+        .parameters
+        .iter()
+        .map(|p| parse_override(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let template = templates::load(templates::S1_INGEST_V2, args.template.as_deref())?;
+    let clients = Clients::new(&args.aws).await;
+    let options = DeployOptions {
+        dry_run: args.dry_run,
+        timeout: Duration::from_secs(args.wait_timeout),
+        poll: if args.aws.endpoint_url.is_some() {
+            Duration::from_millis(500)
+        } else {
+            Duration::from_secs(5)
+        },
+    };
+
+    // (b) first: a missing s0 stack is reported before a long build.
+    let core_view = read_required_stack(&clients, &naming.core_stack(), &naming).await?;
+    let iam_view = read_required_stack(&clients, &naming.iam_stack(), &naming).await?;
+    let core = resolve_core(&core_view, &naming)?;
+    let role = resolve_role(&iam_view)?;
+    println!(
+        "deploying {} to {} ({})",
+        naming.function(),
+        naming.ingest_stack(),
+        clients.region
+    );
+    println!("  config bucket: {}", core.config_bucket);
+    println!("  data bucket:   {}", core.data_bucket);
+    println!(
+        "  code bucket:   {}{}",
+        core.code_bucket,
+        if core.code_bucket_by_convention {
+            " (by convention: s0-core has no CodeBucketName output)"
+        } else {
+            ""
+        }
+    );
+    println!("  role:          {} (from {})", role.arn, role.source);
+
+    // (a) package, upload under the content hash (CloudFormation sees every code change).
+    let package = package_local(&args.build)?;
+    print_package(&package);
+    let key = code_key(&package.sha256);
+    if args.dry_run {
+        println!(
+            "dry run: would upload s3://{}/{key} and latest.zip",
+            core.code_bucket
+        );
+    } else {
+        upload_package(&clients, &package, &core.code_bucket, None).await?;
+    }
+
+    // (c) change set.
+    let stack_exists = describe_stack(&clients, &naming.ingest_stack())
+        .await?
+        .is_some_and(|s| {
+            s.stack_status()
+                .map(|st| !matches!(st.as_str(), "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE"))
+                .unwrap_or(false)
+        });
+    let schedule = match &args.schedule {
+        Some(expr) => Some(expr.clone()),
+        None if stack_exists => None, // keep the deployed schedule
+        None => Some(String::new()),
+    };
+    let mut parameters: Vec<(String, Option<String>)> = vec![
+        ("ProjectName".into(), Some(naming.project.clone())),
+        ("Env".into(), Some(naming.env.to_string())),
+        ("ConfigBucketName".into(), Some(core.config_bucket.clone())),
+        ("DataBucketName".into(), Some(core.data_bucket.clone())),
+        ("IngestV2RoleArn".into(), Some(role.arn.clone())),
+        ("IngestV2RoleName".into(), Some(role.name.clone())),
+        ("IngestV2CodeBucket".into(), Some(core.code_bucket.clone())),
+        ("IngestV2CodeKey".into(), Some(key.clone())),
+        (
+            "Architecture".into(),
+            Some(package.arch.lambda_name().to_owned()),
+        ),
+        ("ScheduleExpression".into(), schedule),
+    ];
+    for (k, v) in overrides {
+        match parameters.iter_mut().find(|(pk, _)| *pk == k) {
+            Some(slot) => slot.1 = Some(v),
+            None => parameters.push((k, Some(v))),
+        }
+    }
+    let spec = StackSpec {
+        name: naming.ingest_stack(),
+        template_body: template,
+        parameters,
+        capabilities: vec![Capability::CapabilityIam],
+    };
+    let outcome = deploy_stack(&clients, &spec, &options).await?;
+    if matches!(outcome, StackOutcome::DryRun { .. }) {
+        return Ok(DeployOutcome {
+            stack: outcome,
+            code_key: key,
+            sha256: package.sha256,
+        });
+    }
+
+    // The function as deployed (read from Lambda itself: emulators may not return stack outputs).
+    let function = clients
+        .lambda
+        .get_function()
+        .function_name(naming.function())
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "stack deployed but function {} is not readable: {}",
+                naming.function(),
+                crate::aws::explain(&e)
+            )
+        })?;
+    if let Some(conf) = function.configuration() {
+        println!(
+            "function {}: runtime {}, {} MB, timeout {} s, architectures {:?}, code sha256 (base64) {}",
+            conf.function_name().unwrap_or_default(),
+            conf.runtime().map(|r| r.as_str()).unwrap_or("?"),
+            conf.memory_size().unwrap_or_default(),
+            conf.timeout().unwrap_or_default(),
+            conf.architectures()
+                .iter()
+                .map(|a| a.as_str())
+                .collect::<Vec<_>>(),
+            conf.code_sha256().unwrap_or("?")
+        );
+    }
+
+    // (d) smoke test.
+    if args.skip_test {
+        println!("test invocation skipped (--skip-test)");
+    } else {
+        invoke_function(
+            &clients,
+            &naming.function(),
+            &naming.log_group(),
+            &test_event(),
+        )
+        .await?;
+    }
+    Ok(DeployOutcome {
+        stack: outcome,
+        code_key: key,
+        sha256: package.sha256,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_overrides_are_key_value() {
+        assert_eq!(
+            parse_override("LambdaMemorySize=1024").unwrap(),
+            ("LambdaMemorySize".into(), "1024".into())
+        );
+        assert_eq!(
+            parse_override("ScheduleExpression=rate(1 day)").unwrap().1,
+            "rate(1 day)"
+        );
+        assert_eq!(parse_override("LogLevel=").unwrap().1, "");
+        assert!(parse_override("LambdaMemorySize").is_err());
+        assert!(parse_override("=3").is_err());
+    }
+}

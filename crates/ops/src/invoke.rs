@@ -1,0 +1,271 @@
+//! `vectora-inbox invoke`: send an event to the deployed function, require statusCode 200, print the
+//! body and the function's last log lines. Also the smoke test at the end of `deploy`.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::LogType;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::aws::{AwsArgs, Clients, explain};
+use crate::naming::{Env, Naming};
+
+/// The event `deploy` sends after deploying (SPEC: one source, one day, dry run: writes nothing).
+pub fn test_event() -> Value {
+    json!({
+        "client_id": "lai_weekly_v3",
+        "sources": ["press_corporate__medincell"],
+        "period_days": 1,
+        "dry_run": true
+    })
+}
+
+/// `vectora-inbox invoke --env … [--event FILE | --client ID …]`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct InvokeArgs {
+    #[arg(long, value_enum)]
+    pub env: Env,
+    #[arg(long, default_value = "vectora-inbox")]
+    pub project: String,
+    /// JSON event file ("-" for stdin). Without --event or --client the event is {} (every active
+    /// client, like the schedule).
+    #[arg(long, value_name = "FILE", conflicts_with = "client")]
+    pub event: Option<PathBuf>,
+    /// Run one client.
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
+    /// Restrict the client to these source keys (repeat or comma-separate).
+    #[arg(
+        long = "source",
+        value_name = "KEY",
+        value_delimiter = ',',
+        requires = "client"
+    )]
+    pub sources: Vec<String>,
+    #[arg(long, value_name = "N", requires = "client")]
+    pub period_days: Option<u32>,
+    #[arg(long, value_name = "YYYY-MM-DD", requires_all = ["client", "to_date"])]
+    pub from_date: Option<String>,
+    #[arg(long, value_name = "YYYY-MM-DD", requires_all = ["client", "from_date"])]
+    pub to_date: Option<String>,
+    /// Ask the function to write nothing (event "dry_run": true).
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub force_refresh: bool,
+    /// Function name (default {project}-ingest-v2-{env}).
+    #[arg(long, value_name = "NAME")]
+    pub function: Option<String>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// The event `args` describe.
+pub fn build_event(args: &InvokeArgs) -> anyhow::Result<Value> {
+    if let Some(path) = &args.event {
+        let text = if path.as_os_str() == "-" {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+                .context("cannot read the event from stdin")?;
+            s
+        } else {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read event file {}", path.display()))?
+        };
+        let event: Value = serde_json::from_str(&text)
+            .with_context(|| format!("event file {} is not JSON", path.display()))?;
+        if !event.is_object() {
+            bail!("event file {} must hold a JSON object", path.display());
+        }
+        return Ok(event);
+    }
+    let mut event = serde_json::Map::new();
+    if let Some(client) = &args.client {
+        event.insert("client_id".into(), json!(client));
+        if !args.sources.is_empty() {
+            event.insert("sources".into(), json!(args.sources));
+        }
+        if let Some(days) = args.period_days {
+            event.insert("period_days".into(), json!(days));
+        }
+        if let (Some(from), Some(to)) = (&args.from_date, &args.to_date) {
+            event.insert("from_date".into(), json!(from));
+            event.insert("to_date".into(), json!(to));
+        }
+    }
+    if args.dry_run {
+        event.insert("dry_run".into(), json!(true));
+    }
+    if args.force_refresh {
+        event.insert("force_refresh".into(), json!(true));
+    }
+    Ok(Value::Object(event))
+}
+
+/// The function's answer.
+#[derive(Clone, Debug)]
+pub struct InvokeOutcome {
+    pub status_code: i64,
+    pub body: Value,
+    pub log_tail: Vec<String>,
+}
+
+/// Checks a response payload: `FunctionError` set or statusCode ≠ 200 is an error that shows the payload.
+pub fn check_response(
+    function_error: Option<&str>,
+    payload: &[u8],
+) -> anyhow::Result<(i64, Value)> {
+    let text = String::from_utf8_lossy(payload);
+    if let Some(kind) = function_error {
+        bail!("the function failed ({kind}): {text}");
+    }
+    let value: Value = serde_json::from_slice(payload)
+        .with_context(|| format!("the function answered something that is not JSON: {text}"))?;
+    let Some(code) = value.get("statusCode").and_then(Value::as_i64) else {
+        bail!("the function's answer has no statusCode: {text}");
+    };
+    // The body may be an object (this function) or a JSON string (API-Gateway style).
+    let body = match value.get("body") {
+        Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::String(s.clone())),
+        Some(v) => v.clone(),
+        None => Value::Null,
+    };
+    if code != 200 {
+        bail!(
+            "the function answered statusCode {code}: {}",
+            serde_json::to_string_pretty(&body).unwrap_or_default()
+        );
+    }
+    Ok((code, body))
+}
+
+/// Invokes `function` synchronously with `event` and checks the answer.
+pub async fn invoke_function(
+    clients: &Clients,
+    function: &str,
+    log_group: &str,
+    event: &Value,
+) -> anyhow::Result<InvokeOutcome> {
+    println!("invoking {function} with {event}");
+    let out = clients
+        .lambda
+        .invoke()
+        .function_name(function)
+        .payload(Blob::new(serde_json::to_vec(event)?))
+        .log_type(LogType::Tail)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot invoke {function}: {}", explain(&e)))?;
+    let mut log_tail = out
+        .log_result()
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if log_tail.is_empty() {
+        log_tail = recent_log_lines(clients, log_group, 20).await;
+    }
+    let payload = out
+        .payload()
+        .map(|p| p.as_ref().to_vec())
+        .unwrap_or_default();
+    let checked = check_response(out.function_error(), &payload);
+    if !log_tail.is_empty() {
+        println!("last log lines of {function}:");
+        for line in &log_tail {
+            println!("  | {line}");
+        }
+    }
+    let (status_code, body) = checked?;
+    println!("statusCode {status_code}");
+    println!("{}", serde_json::to_string_pretty(&body)?);
+    Ok(InvokeOutcome {
+        status_code,
+        body,
+        log_tail,
+    })
+}
+
+/// The last `n` lines of the newest log stream (empty when there are none or logs are unreachable).
+pub async fn recent_log_lines(clients: &Clients, log_group: &str, n: i32) -> Vec<String> {
+    let Ok(streams) = clients
+        .logs
+        .describe_log_streams()
+        .log_group_name(log_group)
+        .order_by(aws_sdk_cloudwatchlogs::types::OrderBy::LastEventTime)
+        .descending(true)
+        .limit(1)
+        .send()
+        .await
+    else {
+        return Vec::new();
+    };
+    let Some(stream) = streams
+        .log_streams()
+        .first()
+        .and_then(|s| s.log_stream_name())
+    else {
+        return Vec::new();
+    };
+    let Ok(events) = clients
+        .logs
+        .get_log_events()
+        .log_group_name(log_group)
+        .log_stream_name(stream)
+        .start_from_head(false)
+        .limit(n)
+        .send()
+        .await
+    else {
+        return Vec::new();
+    };
+    events
+        .events()
+        .iter()
+        .filter_map(|e| e.message().map(|m| m.trim_end().to_owned()))
+        .collect()
+}
+
+/// The `invoke` command.
+pub async fn invoke(args: &InvokeArgs) -> anyhow::Result<InvokeOutcome> {
+    let naming = Naming::new(&args.project, args.env);
+    let event = build_event(args)?;
+    let clients = Clients::new(&args.aws).await;
+    let function = args.function.clone().unwrap_or_else(|| naming.function());
+    invoke_function(&clients, &function, &naming.log_group(), &event).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_200_with_object_or_string_body() {
+        let (code, body) =
+            check_response(None, br#"{"statusCode":200,"body":{"status":"completed"}}"#).unwrap();
+        assert_eq!(code, 200);
+        assert_eq!(body["status"], "completed");
+        let (_, body) =
+            check_response(None, br#"{"statusCode":200,"body":"{\"items_final\":3}"}"#).unwrap();
+        assert_eq!(body["items_final"], 3);
+    }
+
+    #[test]
+    fn rejects_function_errors_other_codes_and_echoes() {
+        let err = check_response(Some("Unhandled"), br#"{"errorMessage":"boom"}"#).unwrap_err();
+        assert!(err.to_string().contains("boom"));
+        let err = check_response(None, br#"{"statusCode":400,"body":{"error":"bad client"}}"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("400") && err.to_string().contains("bad client"));
+        // An emulator that echoes the event back has no statusCode: that is not a pass.
+        let err = check_response(None, test_event().to_string().as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("no statusCode"));
+        assert!(check_response(None, b"not json").is_err());
+    }
+}
