@@ -1,0 +1,244 @@
+//! Behaviour of `parse_listing` beyond the fixture suite: configured-selector errors, limits,
+//! the defects of the old system, hostile input.
+
+use chrono::NaiveDate;
+use url::Url;
+use vectora_parse::dates::ParseContext;
+use vectora_parse::html::{ListingRules, SelectorList, parse_listing, parse_listing_with};
+use vectora_parse::{DateSource, ParseError};
+
+fn ctx() -> ParseContext {
+    ParseContext::new(NaiveDate::from_ymd_opt(2026, 2, 20).unwrap())
+}
+
+fn page() -> Url {
+    Url::parse("https://example.com/news/").unwrap()
+}
+
+fn sel(s: &str) -> Option<SelectorList> {
+    Some(SelectorList::parse(s).unwrap())
+}
+
+fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, day)
+}
+
+/// A plain list of `n` dated releases.
+fn list_page(n: usize) -> String {
+    let mut s = String::from("<html><body><nav><a href='/about'>About</a><a href='/news/'>News</a></nav><ul class='releases'>");
+    for i in 0..n {
+        let day = i % 28 + 1;
+        s.push_str(&format!(
+            "<li><span class='date'>January {day}, 2026</span> <a href='/news/release-{i}'>Company announces milestone number {i} in its program</a></li>"
+        ));
+    }
+    s.push_str("</ul></body></html>");
+    s
+}
+
+#[test]
+fn configured_selector_that_matches_nothing_is_an_error_naming_field_and_selector() {
+    let rules = ListingRules { container: sel("div.press-releases, div.news-list"), item: sel("li"), ..Default::default() };
+    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
+    assert_eq!(
+        err,
+        ParseError::SelectorMatchedNothing { field: "container", selector: "div.press-releases, div.news-list".into() }
+    );
+
+    let rules = ListingRules { item: sel("div.news-item"), ..Default::default() };
+    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
+    assert!(matches!(err, ParseError::SelectorMatchedNothing { field: "item", .. }), "{err:?}");
+
+    let rules = ListingRules { item: sel("li"), title: sel("h3 a"), ..Default::default() };
+    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
+    assert!(matches!(err, ParseError::SelectorMatchedNothing { field: "title", .. }), "{err:?}");
+
+    let rules = ListingRules { item: sel("li"), date: sel("time"), ..Default::default() };
+    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
+    assert!(matches!(err, ParseError::SelectorMatchedNothing { field: "date", .. }), "{err:?}");
+}
+
+#[test]
+fn allow_empty_turns_the_error_into_a_warning() {
+    let rules = ListingRules { container: sel("div.gone"), item: sel("li"), allow_empty: true, ..Default::default() };
+    let parsed = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap();
+    assert!(parsed.entries.is_empty());
+    assert_eq!(parsed.warnings.len(), 1);
+    assert!(parsed.warnings[0].contains("div.gone"), "{:?}", parsed.warnings);
+}
+
+#[test]
+fn a_missing_teaser_is_a_warning_not_a_failure() {
+    let rules = ListingRules { item: sel("li"), description: sel("p.summary"), ..Default::default() };
+    let parsed = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap();
+    assert_eq!(parsed.entries.len(), 3);
+    assert!(parsed.warnings.iter().any(|w| w.contains("p.summary")), "{:?}", parsed.warnings);
+}
+
+#[test]
+fn max_items_caps_and_zero_means_twenty() {
+    let html = list_page(30);
+    let rules = ListingRules { item: sel("ul.releases li"), max_items: 5, ..Default::default() };
+    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 5);
+    let rules = ListingRules { item: sel("ul.releases li"), max_items: 0, ..Default::default() };
+    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 20);
+    // Generic extraction with rules (no selectors) honours the cap too; without rules, all.
+    let rules = ListingRules { max_items: 7, ..Default::default() };
+    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 7);
+    assert_eq!(parse_listing_with(&html, &page(), None, &ctx()).unwrap().entries.len(), 30);
+}
+
+#[test]
+fn configured_loose_selectors_give_one_item_per_release() {
+    // The old system's defect: an outer wrapper matched by a loose item selector glued every
+    // release into one item. Wrappers and header rows must not become items.
+    let html = r#"<html><body><main><div class="news-wrapper">
+      <div class="news-item"><h3><a href="/n/1">First release of the quarter</a></h3><span class="date">January 5, 2026</span></div>
+      <div class="news-item"><h3><a href="/n/2">Second release of the quarter</a></h3><span class="date">January 9, 2026</span>
+        <a href="/files/n2.pdf">Download attachment</a></div>
+    </div></main></body></html>"#;
+    let rules = ListingRules {
+        container: sel("main"),
+        item: sel("div[class*='news']"),
+        title: sel("h3 a, a"),
+        url: sel("h3 a, a"),
+        date: sel(".date"),
+        date_formats: vec!["%B %d, %Y".into()],
+        ..Default::default()
+    };
+    let parsed = parse_listing_with(html, &page(), Some(&rules), &ctx()).unwrap();
+    let got: Vec<(&str, &str, Option<NaiveDate>)> =
+        parsed.entries.iter().map(|e| (e.title.as_str(), e.url.as_str(), e.published)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("First release of the quarter", "https://example.com/n/1", d(2026, 1, 5)),
+            ("Second release of the quarter", "https://example.com/n/2", d(2026, 1, 9)),
+        ]
+    );
+}
+
+#[test]
+fn attachments_and_read_more_never_become_releases() {
+    let html = r#"<html><body><div class="list">
+      <div class="item"><div class="d">10 December, 2025</div><div class="t">Company and partner enter into license agreement</div>
+        <p>The agreement covers up to five compounds and milestone payments.</p><a href="/mfn/license">READ MORE</a></div>
+      <div class="item"><div class="d">6 November, 2025</div><div class="t">Company publishes interim report for January-September</div>
+        <a href="/mfn/interim">READ MORE</a><a href="https://storage.example/interim.pdf">Download attachment</a></div>
+    </div></body></html>"#;
+    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let titles: Vec<&str> = parsed.entries.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        ["Company and partner enter into license agreement", "Company publishes interim report for January-September"]
+    );
+    assert_eq!(parsed.entries[0].content, "The agreement covers up to five compounds and milestone payments.");
+    assert_eq!(parsed.entries[1].url, "https://example.com/mfn/interim");
+    assert!(parsed.entries.iter().all(|e| e.date_source == Some(DateSource::Listing)));
+}
+
+#[test]
+fn dates_in_the_future_or_before_1995_are_not_dates() {
+    let html = r#"<ul>
+      <li><span>March 3, 2026</span> <a href="/a">A release dated after the reference day</a></li>
+      <li><span>June 1, 1990</span> <a href="/b">A release dated long before the web</a></li>
+      <li><span>February 21, 2026</span> <a href="/c">A release dated one day ahead</a></li>
+    </ul>"#;
+    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let dates: Vec<Option<NaiveDate>> = parsed.entries.iter().map(|e| e.published).collect();
+    assert_eq!(dates, vec![None, None, d(2026, 2, 21)]);
+    assert_eq!(parsed.entries[0].date_source, None);
+}
+
+#[test]
+fn day_month_order_is_decided_by_the_page() {
+    let make = |dates: [&str; 3]| {
+        format!(
+            "<ul>{}</ul>",
+            dates
+                .iter()
+                .enumerate()
+                .map(|(i, dt)| format!("<li><span>{dt}</span> <a href='/r{i}'>Release number {i} of this company</a></li>"))
+                .collect::<String>()
+        )
+    };
+    // 25/01 proves day-first: 03/02 is 3 February.
+    let parsed = parse_listing_with(&make(["03/02/2026", "25/01/2026", "04/01/2026"]), &page(), None, &ctx()).unwrap();
+    assert_eq!(parsed.entries[0].published, d(2026, 2, 3));
+    assert_eq!(parsed.entries[2].published, d(2026, 1, 4));
+    // 12/25 proves month-first: 02/03 is 3 February.
+    let parsed = parse_listing_with(&make(["02/03/2026", "12/25/2025", "01/04/2026"]), &page(), None, &ctx()).unwrap();
+    assert_eq!(parsed.entries[0].published, d(2026, 2, 3));
+    assert_eq!(parsed.entries[2].published, d(2026, 1, 4));
+}
+
+#[test]
+fn urls_resolve_against_base_and_survive_stray_whitespace() {
+    let html = "<html><head><base href='https://cdn.example.org/press/'></head><body><ul>\
+        <li><a href='\n  2026/one.html  '>First release title of the list</a></li>\
+        <li><a href='/abs/two.html'>Second release title of the list</a></li></ul></body></html>";
+    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let urls: Vec<&str> = parsed.entries.iter().map(|e| e.url.as_str()).collect();
+    assert_eq!(urls, ["https://cdn.example.org/press/2026/one.html", "https://cdn.example.org/abs/two.html"]);
+}
+
+#[test]
+fn titles_lose_soft_hyphens_and_zero_width_characters() {
+    let html = "<ul><li><a href='/a'>Long\u{00AD}acting in\u{200B}jectable  approved\n today</a></li>\
+        <li><a href='/b'>Another release with a plain title</a></li></ul>";
+    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    assert_eq!(parsed.entries[0].title, "Longacting injectable approved today");
+}
+
+fn nested(depth: usize) -> String {
+    let mut html = "<div>".repeat(depth);
+    html.push_str(&list_page(3));
+    html.push_str(&"</div>".repeat(depth));
+    html
+}
+
+#[test]
+fn deeply_nested_html_does_not_overflow_the_stack() {
+    // 10,000 levels: every walk over the tree is iterative. (html5ever's own tree building is
+    // quadratic in depth, which makes this test take seconds in an unoptimised build.)
+    let parsed = parse_listing_with(&nested(10_000), &page(), None, &ctx()).unwrap();
+    assert_eq!(parsed.entries.len(), 3);
+    // The configured path and the article reader walk the same flat view.
+    let html = nested(2_000);
+    let rules = ListingRules { item: sel("li"), ..Default::default() };
+    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 3);
+    let article = format!(
+        "{}<h1>Deep article</h1><p>A paragraph long enough to be the main text of the page.</p>{}",
+        "<div>".repeat(2_000),
+        "</div>".repeat(2_000)
+    );
+    let entry = vectora_parse::html::parse_article_with(&article, &page(), &ctx()).unwrap().unwrap();
+    assert_eq!(entry.title, "Deep article");
+    assert_eq!(entry.content, "A paragraph long enough to be the main text of the page.");
+}
+
+#[test]
+fn garbage_and_empty_input_give_no_entries_and_no_panic() {
+    for html in ["", "<", "<<<>>>", "\u{0}\u{1}binary", "<a href=>", "<ul><li><a href='javascript:void(0)'>x</a></li></ul>"] {
+        let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+        assert!(parsed.entries.is_empty(), "{html:?}");
+    }
+}
+
+#[test]
+fn the_clock_entry_point_agrees_with_the_explicit_one_on_past_dates() {
+    let html = list_page(4);
+    let a = parse_listing(&html, &page(), None).unwrap();
+    let b = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn large_listing_is_parsed_whole() {
+    let html = list_page(3000);
+    assert!(html.len() > 300_000);
+    let start = std::time::Instant::now();
+    let parsed = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    assert_eq!(parsed.entries.len(), 3000);
+    println!("3000-entry listing ({} bytes) in {:?}", html.len(), start.elapsed());
+}
