@@ -8,6 +8,11 @@ const MARGIN_SHARE: u32 = 10;
 /// The margin never exceeds this: writing a day's items takes seconds, not minutes.
 const MAX_MARGIN: Duration = Duration::from_secs(20);
 
+/// Below this, a "deadline" cannot be a Unix time in milliseconds (it would be before September
+/// 2001): the runtime emulator (`cargo lambda watch`) sends the function timeout itself
+/// (`600000`), so such a value is read as the time remaining.
+const EPOCH_FLOOR_MS: u64 = 1_000_000_000_000;
+
 /// How long the engine may run, given the invocation deadline in milliseconds since the epoch (as the
 /// Lambda runtime API sends it). `None` when the deadline is unknown (0), in which case the engine's
 /// own per-source bounds still apply.
@@ -15,8 +20,12 @@ pub fn run_budget(deadline_ms: u64, now: SystemTime) -> Option<Duration> {
     if deadline_ms == 0 {
         return None;
     }
-    let deadline = SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(deadline_ms))?;
-    let remaining = deadline.duration_since(now).unwrap_or(Duration::ZERO);
+    let remaining = if deadline_ms < EPOCH_FLOOR_MS {
+        Duration::from_millis(deadline_ms)
+    } else {
+        let deadline = SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(deadline_ms))?;
+        deadline.duration_since(now).unwrap_or(Duration::ZERO)
+    };
     let margin = (remaining / MARGIN_SHARE).min(MAX_MARGIN);
     Some(remaining.saturating_sub(margin))
 }
@@ -49,6 +58,16 @@ mod tests {
         assert_eq!(
             run_budget(now + 900_000, at(now)),
             Some(Duration::from_secs(880))
+        );
+    }
+
+    #[test]
+    fn an_emulator_timeout_is_read_as_the_time_remaining() {
+        let now = 1_765_000_000_000;
+        assert_eq!(run_budget(600_000, at(now)), Some(Duration::from_secs(580)));
+        assert_eq!(
+            run_budget(3_000, at(now)),
+            Some(Duration::from_millis(2_700))
         );
     }
 

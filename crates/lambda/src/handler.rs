@@ -118,6 +118,7 @@ impl App {
         started: StdInstant,
         execution_date: String,
     ) -> LambdaResponse {
+        let started_at = Instant::now();
         let Routed { request, trigger } = match route(&event) {
             Ok(r) => r,
             Err(e) => {
@@ -125,10 +126,12 @@ impl App {
                 return LambdaResponse::bad_event(&e);
             }
         };
+        let budget = run_budget(ctx.deadline_ms, SystemTime::now());
         tracing::info!(
             trigger = trigger.as_str(),
             client_id = request.client_id.as_deref().unwrap_or("*"),
             dry_run = request.dry_run,
+            budget_s = budget.map(|b| b.as_secs_f64()),
             "invocation started"
         );
         let deployment = match &self.deployment {
@@ -139,7 +142,8 @@ impl App {
             Ok(e) => e,
             Err(message) => return LambdaResponse::error(500, "config_unavailable", message),
         };
-        let deadline = run_budget(ctx.deadline_ms, SystemTime::now()).map(|b| Instant::now() + b);
+        // The budget is counted from the start of the invocation: reading the config is part of it.
+        let deadline = budget.map(|b| started_at + b);
         let results = match engine.run(&request, deadline, &NoProgress).await {
             Ok(r) => r,
             Err(e) => {
