@@ -163,6 +163,7 @@ fn dispatch<'a>(
                 req,
                 site,
                 &inner,
+                query,
                 &format!("{}/sites/{site}", ctx.base),
             )
             .await;
@@ -184,7 +185,7 @@ fn dispatch<'a>(
             };
         }
         match &ctx.root {
-            RootContent::Site(site) => serve_site(ctx, req, site, path, &ctx.base).await,
+            RootContent::Site(site) => serve_site(ctx, req, site, path, query, &ctx.base).await,
             RootContent::Synthetic(index) => serve_synthetic(ctx, req, *index, path, &ctx.base),
         }
     })
@@ -195,6 +196,7 @@ async fn serve_site(
     req: &RequestInfo,
     site: &str,
     inner: &str,
+    query: Option<&str>,
     site_url: &str,
 ) -> Response {
     let site_root = ctx.shared.sites_dir.join(site);
@@ -206,7 +208,7 @@ async fn serve_site(
         site: site_url.to_string(),
         base: ctx.base.clone(),
     };
-    static_files::serve(&site_root, inner, &urls, &req.headers).await
+    static_files::serve(&site_root, inner, query, &urls, &req.headers).await
 }
 
 fn serve_synthetic(

@@ -4,6 +4,10 @@
 //! writes absolute links everywhere) and `{{base}}` for the test web's own origin; both are substituted at
 //! serve time, so the same files work whether a site is mounted under `/sites/<site>` or at the root of
 //! its own port.
+//!
+//! Query strings matter on old boards (`news_view.php?idx=412`): a request with query `q` for a path
+//! that resolves to file `F` is served from `F@q` when that file exists (content type still from `F`),
+//! otherwise from `F`.
 
 use std::path::{Path, PathBuf};
 
@@ -77,14 +81,34 @@ fn resolve(site_root: &Path, rel_path: &str) -> Option<PathBuf> {
     }
 }
 
+/// The file serving `rel_path?query` and the file its content type comes from: the `F@query` variant of
+/// the resolved file `F` when it exists, else `F` itself. The base file must exist (like a board's view
+/// script, which exists whatever the query).
+fn resolve_with_query(
+    site_root: &Path,
+    rel_path: &str,
+    query: Option<&str>,
+) -> Option<(PathBuf, PathBuf)> {
+    let base = resolve(site_root, rel_path)?;
+    let variant = query
+        .filter(|q| !q.is_empty() && !q.contains(['/', '\\', '\0']))
+        .and_then(|q| {
+            let name = base.file_name()?.to_str()?;
+            Some(base.with_file_name(format!("{name}@{q}")))
+        })
+        .filter(|variant| variant.is_file());
+    Some((variant.unwrap_or_else(|| base.clone()), base))
+}
+
 /// Serves one fixture file, with validators and 304 support.
 pub async fn serve(
     site_root: &Path,
     rel_path: &str,
+    query: Option<&str>,
     urls: &SiteUrls,
     request_headers: &HeaderMap,
 ) -> Response {
-    let Some(file) = resolve(site_root, rel_path) else {
+    let Some((file, named)) = resolve_with_query(site_root, rel_path, query) else {
         return not_found();
     };
     let (bytes, modified) = match tokio::fs::read(&file).await {
@@ -97,7 +121,7 @@ pub async fn serve(
         }
         Err(_) => return not_found(),
     };
-    let content_type = content_type_for(&file);
+    let content_type = content_type_for(&named);
     let body = if is_text(content_type) {
         match String::from_utf8(bytes) {
             Ok(text) => Bytes::from(
