@@ -60,7 +60,10 @@ pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let is_feed = match args.format {
         Format::Rss | Format::Atom | Format::Json => true,
         Format::Html | Format::Article => false,
-        Format::Auto => looks_like_feed(&body),
+        Format::Auto => matches!(
+            vectora_parse::feed::detect_format(&body),
+            Some(vectora_parse::DocFormat::Rss | vectora_parse::DocFormat::Atom | vectora_parse::DocFormat::JsonFeed)
+        ),
     };
     let parsed = if is_feed {
         vectora_parse::feed::parse_feed(&body, None, &args.url)
@@ -87,8 +90,3 @@ fn printed(e: &Entry) -> Printed<'_> {
     Printed { title: &e.title, url: &e.url, published_at: e.published, date_source: e.date_source, content: &e.content }
 }
 
-/// Content sniffing until the feed parser's own detector is merged.
-fn looks_like_feed(body: &[u8]) -> bool {
-    let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
-    head.contains("<rss") || head.contains("<feed") || head.contains("<rdf:rdf") || head.contains("jsonfeed.org")
-}

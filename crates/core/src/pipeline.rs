@@ -7,6 +7,7 @@ use crate::fetch::{FetchErrorKind, FetchOptions, Fetcher};
 use crate::model::{Item, RunReport, RunStatus, SourceContext, SourceOutcome, SourceStatus, TemporalMode};
 use crate::plan::{Planned, plan_sources};
 use crate::request::RunRequest;
+use crate::state::{IngestIndex, Validators, validators_key};
 use crate::store::{DataStore, StoreError, items_key, run_report_key};
 use crate::window::Window;
 use chrono::{DateTime, Utc};
@@ -36,11 +37,14 @@ pub struct EngineOptions {
     pub concurrency: usize,
     /// Overrides "now" (tests, replays). Defaults to the clock.
     pub now: Option<DateTime<Utc>>,
+    /// Validators older than this are not sent: a server that keeps answering 304 gets a full
+    /// request now and then.
+    pub validator_max_age: chrono::Duration,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        Self { concurrency: 16, now: None }
+        Self { concurrency: 16, now: None, validator_max_age: chrono::Duration::days(7) }
     }
 }
 
@@ -78,6 +82,12 @@ impl Engine {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The same engine with other options.
+    pub fn with_options(mut self, options: EngineOptions) -> Engine {
+        self.options = options;
+        self
     }
 
     pub fn store(&self) -> &DataStore {
@@ -150,7 +160,21 @@ impl Engine {
             observer.source_finished(client_id, o);
         }
 
-        let ctx = SourceRunContext { now, window, ingestion_mode: req.ingestion_mode, temporal_mode: req.temporal_mode, deadline };
+        let ctx = SourceRunContext {
+            client_id,
+            now,
+            window,
+            ingestion_mode: req.ingestion_mode,
+            temporal_mode: req.temporal_mode,
+            deadline,
+            use_state: !req.force_refresh,
+        };
+        // What earlier runs ingested (ignored, but still updated, with force_refresh).
+        let index = if req.force_refresh {
+            IngestIndex::default()
+        } else {
+            IngestIndex::load(&self.store, client_id, now.date_naive()).await?
+        };
         let mut results: Vec<(usize, SourceResult)> = futures::stream::iter(to_run.iter().enumerate())
             .map(|(i, s)| {
                 let ctx = &ctx;
@@ -165,18 +189,19 @@ impl Engine {
             .await;
         results.sort_by_key(|(i, _)| *i);
 
-        // Dedup within the run, in source order.
+        // Dedup within the run (in source order), then against what earlier runs ingested.
         let mut deduper = Deduper::default();
         let mut items: Vec<Item> = Vec::new();
         let (mut ingested, mut filtered, mut deduplicated) = (0usize, 0usize, 0usize);
         let mut run_outcomes = Vec::new();
+        let mut validators = Vec::new();
         for (_, r) in results {
             ingested += r.outcome.items_parsed;
             filtered += r.filtered_out;
             let mut outcome = r.outcome;
             let mut kept = 0;
             for it in r.items {
-                if deduper.insert(&it) {
+                if deduper.insert(&it) && !index.contains(&it) {
                     items.push(it);
                     kept += 1;
                 } else {
@@ -185,6 +210,7 @@ impl Engine {
             }
             outcome.items_kept = kept;
             run_outcomes.push(outcome);
+            validators.extend(r.validators.map(|v| (r.source_key.clone(), v)));
         }
         run_outcomes.append(&mut outcomes);
 
@@ -200,6 +226,17 @@ impl Engine {
             deduplicated += merged.already_present;
             (merged.added, Some(self.store.display_key(&key)))
         };
+        if !req.dry_run {
+            // Order matters for crash safety: items first, then the index, then the validators
+            // (a 304 must never hide items that were not stored).
+            if !items.is_empty() {
+                IngestIndex::record(&self.store, client_id, day, &items).await?;
+            }
+            for (source_key, v) in &validators {
+                let body = serde_json::to_vec(v).map_err(|e| StoreError::Corrupt { key: source_key.clone(), message: e.to_string() })?;
+                self.store.put(&validators_key(client_id, source_key), body.into()).await?;
+            }
+        }
 
         let attempted: Vec<&SourceOutcome> = run_outcomes.iter().filter(|o| o.status.was_attempted()).collect();
         let failed = attempted.iter().filter(|o| o.status.is_failure()).count();
@@ -254,14 +291,14 @@ impl Engine {
         Ok(report)
     }
 
-    async fn run_source(&self, source: &SourceDef, ctx: &SourceRunContext) -> SourceResult {
+    async fn run_source(&self, source: &SourceDef, ctx: &SourceRunContext<'_>) -> SourceResult {
         let started = std::time::Instant::now();
         let mut result = self.fetch_and_parse(source, ctx).await;
         result.outcome.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
     }
 
-    async fn fetch_and_parse(&self, source: &SourceDef, ctx: &SourceRunContext) -> SourceResult {
+    async fn fetch_and_parse(&self, source: &SourceDef, ctx: &SourceRunContext<'_>) -> SourceResult {
         let key = source.key.as_str();
         let fail = |status: SourceStatus, msg: String| SourceResult::failed(SourceOutcome::new(key, status).with_error(msg));
         if let Some(d) = ctx.deadline
@@ -275,10 +312,24 @@ impl Engine {
         if source.kind == SourceKind::Api {
             return fail(SourceStatus::ConfigError, "ingestion_mode `api` is not supported yet".into());
         }
+        let previous: Option<Validators> = if ctx.use_state {
+            match self.store.get_json(&validators_key(ctx.client_id, key)).await {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(source_key = key, error = %e, "ignoring unreadable validators");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let previous = previous.filter(|v| v.usable(url.as_str(), ctx.now, self.options.validator_max_age));
         let opts = FetchOptions {
             insecure_tls: !source.ssl_verify,
             min_interval: source.min_interval_ms.map(Duration::from_millis),
             deadline: ctx.deadline,
+            etag: previous.as_ref().and_then(|v| v.etag.clone()),
+            last_modified: previous.as_ref().and_then(|v| v.last_modified.clone()),
         };
         let mut outcome = SourceOutcome::new(key, SourceStatus::Ok);
         outcome.url = Some(url.to_string());
@@ -303,6 +354,16 @@ impl Engine {
         outcome.http_status = Some(fetched.status);
         outcome.attempts = fetched.attempts;
         outcome.bytes = fetched.body.len() as u64;
+        if fetched.not_modified() {
+            outcome.status = SourceStatus::NotModified;
+            return SourceResult::failed(outcome);
+        }
+        let new_validators = (fetched.etag.is_some() || fetched.last_modified.is_some()).then(|| Validators {
+            url: url.to_string(),
+            etag: fetched.etag.clone(),
+            last_modified: fetched.last_modified.clone(),
+            fetched_at: ctx.now,
+        });
         let parsed = match crate::parse::parse_document(self.config(), source, &fetched, ctx.now.date_naive()) {
             Ok(p) => p,
             Err(e) => {
@@ -348,11 +409,13 @@ impl Engine {
             items.push(Item::from_entry(entry, &sctx, ctx.now));
         }
         outcome.items_kept = items.len();
-        SourceResult { outcome, items, filtered_out }
+        SourceResult { source_key: key.to_string(), outcome, items, filtered_out, validators: new_validators }
     }
 }
 
-struct SourceRunContext {
+struct SourceRunContext<'a> {
+    client_id: &'a str,
+    use_state: bool,
     now: DateTime<Utc>,
     window: Window,
     ingestion_mode: IngestionMode,
@@ -361,14 +424,18 @@ struct SourceRunContext {
 }
 
 struct SourceResult {
+    source_key: String,
     outcome: SourceOutcome,
     items: Vec<Item>,
     filtered_out: usize,
+    /// Validators to store once the items are safely written.
+    validators: Option<Validators>,
 }
 
 impl SourceResult {
+    /// A result without items (a failure, or a 304).
     fn failed(outcome: SourceOutcome) -> Self {
-        SourceResult { outcome, items: Vec::new(), filtered_out: 0 }
+        SourceResult { source_key: outcome.source_key.clone(), outcome, items: Vec::new(), filtered_out: 0, validators: None }
     }
 }
 

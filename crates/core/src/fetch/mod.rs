@@ -59,11 +59,20 @@ impl Default for FetchSettings {
 /// A successful response.
 #[derive(Debug, Clone)]
 pub struct Fetched {
+    /// 2xx, or 304 when a conditional request found nothing new (then `body` is empty).
     pub status: u16,
     pub final_url: Url,
     pub content_type: Option<String>,
     pub body: Bytes,
     pub attempts: u32,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Fetched {
+    pub fn not_modified(&self) -> bool {
+        self.status == 304
+    }
 }
 
 /// Why a fetch failed.
@@ -94,6 +103,9 @@ pub struct FetchOptions {
     pub min_interval: Option<Duration>,
     /// Absolute deadline (the run's, e.g. from the Lambda's remaining time).
     pub deadline: Option<Instant>,
+    /// Validators of the last full response: sent as If-None-Match / If-Modified-Since.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
 }
 
 /// The HTTP fetcher, built once and shared by every source of a run (and across warm Lambda
@@ -153,7 +165,7 @@ impl Fetcher {
                     return Err(FetchError { kind: FetchErrorKind::Timeout, message: format!("deadline reached while waiting for a turn on {host}"), http_status: None, attempts: attempt - 1 });
                 }
             }
-            let result = match tokio::time::timeout_at(deadline, self.attempt(client, url)).await {
+            let result = match tokio::time::timeout_at(deadline, self.attempt(client, url, opts)).await {
                 Ok(r) => r,
                 Err(_) => Err(AttemptError::Timeout("source deadline reached".into())),
             };
@@ -178,10 +190,25 @@ impl Fetcher {
         }
     }
 
-    async fn attempt(&self, client: &reqwest::Client, url: &Url) -> Result<Fetched, AttemptError> {
-        let resp = client.get(url.clone()).send().await.map_err(classify)?;
+    async fn attempt(&self, client: &reqwest::Client, url: &Url, opts: &FetchOptions) -> Result<Fetched, AttemptError> {
+        let mut req = client.get(url.clone());
+        if let Some(e) = &opts.etag {
+            req = req.header(reqwest::header::IF_NONE_MATCH, e);
+        }
+        if let Some(lm) = &opts.last_modified {
+            req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+        }
+        let resp = req.send().await.map_err(classify)?;
         let status = resp.status().as_u16();
         let final_url = resp.url().clone();
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
+        let etag = header(reqwest::header::ETAG);
+        let last_modified = header(reqwest::header::LAST_MODIFIED);
+        if status == 304 && (opts.etag.is_some() || opts.last_modified.is_some()) {
+            return Ok(Fetched { status, final_url, content_type: None, body: Bytes::new(), attempts: 0, etag, last_modified });
+        }
         if !(200..300).contains(&status) {
             let retry_after = resp
                 .headers()
@@ -190,8 +217,7 @@ impl Fetcher {
                 .and_then(parse_retry_after);
             return Err(AttemptError::Status { status, retry_after });
         }
-        let content_type =
-            resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let content_type = header(reqwest::header::CONTENT_TYPE);
         let cap = self.settings.max_body_bytes;
         if let Some(len) = resp.content_length()
             && len as usize > cap
@@ -207,7 +233,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched { status, final_url, content_type, body: body.freeze(), attempts: 0 })
+        Ok(Fetched { status, final_url, content_type, body: body.freeze(), attempts: 0, etag, last_modified })
     }
 }
 

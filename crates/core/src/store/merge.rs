@@ -1,15 +1,18 @@
-//! Read-merge-write of a day's items file, so that a same-day rerun (or a concurrent run) never
-//! loses items already stored. The write is atomic; concurrent writers are serialised by a
-//! conditional put on S3 (If-Match on the ETag read) and by a file lock on a local folder.
+//! Read-modify-write of a JSON object (the day's items file, a client's index), so that a
+//! same-day rerun or a concurrent run never loses what another wrote. The write is atomic;
+//! concurrent writers are serialised by a conditional put on S3 (If-Match on the ETag read,
+//! If-None-Match on create) and by a file lock on a local folder.
 
 use super::{DataStore, StoreError, join};
 use crate::model::Item;
 use bytes::Bytes;
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashSet;
 
 /// What a merge did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MergeOutcome {
     /// Items newly added to the file.
     pub added: usize,
@@ -24,6 +27,25 @@ const MAX_ATTEMPTS: usize = 16;
 impl DataStore {
     /// Adds `items` to the JSON array stored at `key`, keeping what is there.
     pub async fn merge_items(&self, key: &str, items: &[Item]) -> Result<MergeOutcome, StoreError> {
+        let outcome = std::sync::Mutex::new(MergeOutcome::default());
+        self.update_json(key, |existing: Option<Vec<Item>>| {
+            let (merged, o) = merge(existing.unwrap_or_default(), items);
+            if let Ok(mut g) = outcome.lock() {
+                *g = o;
+            }
+            merged
+        })
+        .await?;
+        Ok(outcome.into_inner().unwrap_or_default())
+    }
+
+    /// Reads the JSON value at `key` (None when missing), applies `update`, writes the result
+    /// atomically; retried from the read when another writer got in between.
+    pub async fn update_json<T, F>(&self, key: &str, update: F) -> Result<(), StoreError>
+    where
+        T: DeserializeOwned + Serialize,
+        F: Fn(Option<T>) -> T,
+    {
         let _lock = match &self.local_root {
             Some(dir) => Some(LocalLock::acquire(dir, key).await?),
             None => None,
@@ -34,15 +56,15 @@ impl DataStore {
                 Ok(r) => {
                     let version = UpdateVersion { e_tag: r.meta.e_tag.clone(), version: r.meta.version.clone() };
                     let bytes = r.bytes().await.map_err(|e| StoreError::backend(&self.location, &e))?;
-                    let items: Vec<Item> = serde_json::from_slice(&bytes)
+                    let value: T = serde_json::from_slice(&bytes)
                         .map_err(|e| StoreError::Corrupt { key: self.display_key(key), message: e.to_string() })?;
-                    (items, Some(version))
+                    (Some(value), Some(version))
                 }
-                Err(object_store::Error::NotFound { .. }) => (Vec::new(), None),
+                Err(object_store::Error::NotFound { .. }) => (None, None),
                 Err(e) => return Err(StoreError::backend(&self.location, &e)),
             };
-            let (merged, outcome) = merge(existing, items);
-            let body = serde_json::to_vec_pretty(&merged)
+            let updated = update(existing);
+            let body = serde_json::to_vec_pretty(&updated)
                 .map_err(|e| StoreError::Corrupt { key: self.display_key(key), message: e.to_string() })?;
             let mode = if self.local_root.is_some() {
                 // The file lock serialises writers; the local backend writes via rename.
@@ -55,9 +77,9 @@ impl DataStore {
             };
             let opts = PutOptions { mode, ..Default::default() };
             match self.store.put_opts(&path, PutPayload::from_bytes(Bytes::from(body)), opts).await {
-                Ok(_) => return Ok(outcome),
+                Ok(_) => return Ok(()),
                 Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. }) => {
-                    // Someone else wrote in between: read again and merge again.
+                    // Someone else wrote in between: read again and apply again.
                     tokio::time::sleep(std::time::Duration::from_millis(20 + rand::random::<u64>() % 80)).await;
                     continue;
                 }
