@@ -22,7 +22,9 @@ const CHROME: &str = r#"<header class="site-header"><nav><a href="/">Home</a> <a
 const FOOTER: &str = r#"<footer class="site-footer"><p>© 2026 Example Pharma. All rights reserved. Registered office in Lund, Sweden.</p></footer>"#;
 
 fn page(head: &str, body: &str) -> String {
-    format!("<!doctype html><html lang=\"en\"><head>{head}</head><body>{CHROME}<main>{body}</main>{FOOTER}</body></html>")
+    format!(
+        "<!doctype html><html lang=\"en\"><head>{head}</head><body>{CHROME}<main>{body}</main>{FOOTER}</body></html>"
+    )
 }
 
 const BODY: &str = "<h1>Example Pharma receives approval for monthly depot</h1>\
@@ -35,10 +37,18 @@ fn published_time_meta_wins() {
         r#"<meta property="article:published_time" content="2026-01-15T08:00:00+01:00"><meta property="article:modified_time" content="2026-02-01T10:00:00+01:00">"#,
         BODY,
     );
-    let e = parse_article_with(&html, &url("https://example.com/news/approval"), &ctx()).unwrap().unwrap();
-    assert_eq!(e.title, "Example Pharma receives approval for monthly depot");
+    let e = parse_article_with(&html, &url("https://example.com/news/approval"), &ctx())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        e.title,
+        "Example Pharma receives approval for monthly depot"
+    );
     assert_eq!(e.url, "https://example.com/news/approval");
-    assert_eq!((e.published, e.date_source), (d(2026, 1, 15), Some(DateSource::Article)));
+    assert_eq!(
+        (e.published, e.date_source),
+        (d(2026, 1, 15), Some(DateSource::Article))
+    );
     assert_eq!(
         e.content,
         "LUND — Example Pharma today announced that the regulator approved its monthly depot formulation.\n\n\
@@ -52,49 +62,93 @@ fn json_ld_date_published_is_found_inside_a_graph() {
         r#"<script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebPage","name":"x"},{"@type":"NewsArticle","headline":"h","datePublished":"2025-12-09T07:30:00Z","dateModified":"2026-01-02T00:00:00Z"}]}</script>"#,
         BODY,
     );
-    let e = parse_article_with(&html, &url("https://example.com/a"), &ctx()).unwrap().unwrap();
+    let e = parse_article_with(&html, &url("https://example.com/a"), &ctx())
+        .unwrap()
+        .unwrap();
     assert_eq!(e.published, d(2025, 12, 9));
 }
 
 #[test]
 fn time_element_then_text_near_the_title() {
-    let with_time = page("", &format!("{BODY}<p class=\"meta\"><time datetime=\"2025-11-24\">24 Nov 2025</time></p>"));
-    let e = parse_article_with(&with_time, &url("https://example.com/a"), &ctx()).unwrap().unwrap();
+    let with_time = page(
+        "",
+        &format!("{BODY}<p class=\"meta\"><time datetime=\"2025-11-24\">24 Nov 2025</time></p>"),
+    );
+    let e = parse_article_with(&with_time, &url("https://example.com/a"), &ctx())
+        .unwrap()
+        .unwrap();
     assert_eq!(e.published, d(2025, 11, 24));
 
     let in_text = page(
         "",
         "<h1>Résultats annuels 2025</h1><p>Publié le 12 février 2026 à 18h00</p><p>Le chiffre d’affaires progresse de 18 % sur l’exercice.</p>",
     );
-    let e = parse_article_with(&in_text, &url("https://example.com/fr/resultats"), &ctx()).unwrap().unwrap();
-    assert_eq!((e.published, e.date_source), (d(2026, 2, 12), Some(DateSource::Article)));
+    let e = parse_article_with(&in_text, &url("https://example.com/fr/resultats"), &ctx())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (e.published, e.date_source),
+        (d(2026, 2, 12), Some(DateSource::Article))
+    );
 }
 
 #[test]
 fn implausible_meta_dates_fall_through_to_the_next_source() {
-    let html = page(r#"<meta name="date" content="2031-01-01">"#, &format!("{BODY}<time datetime=\"2026-01-07\">7 January 2026</time>"));
-    let e = parse_article_with(&html, &url("https://example.com/a"), &ctx()).unwrap().unwrap();
+    let html = page(
+        r#"<meta name="date" content="2031-01-01">"#,
+        &format!("{BODY}<time datetime=\"2026-01-07\">7 January 2026</time>"),
+    );
+    let e = parse_article_with(&html, &url("https://example.com/a"), &ctx())
+        .unwrap()
+        .unwrap();
     assert_eq!(e.published, d(2026, 1, 7));
 }
 
 #[test]
 fn url_date_is_the_last_resort_and_says_so() {
     let html = page("", BODY);
-    let e = parse_article_with(&html, &url("https://example.com/2025/10/10/approval/"), &ctx()).unwrap().unwrap();
-    assert_eq!((e.published, e.date_source), (d(2025, 10, 10), Some(DateSource::Url)));
-    let e = parse_article_with(&html, &url("https://example.com/news/approval/"), &ctx()).unwrap().unwrap();
-    assert_eq!((e.published, e.date_source), (None, None), "no date is invented");
+    let e = parse_article_with(
+        &html,
+        &url("https://example.com/2025/10/10/approval/"),
+        &ctx(),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (e.published, e.date_source),
+        (d(2025, 10, 10), Some(DateSource::Url))
+    );
+    let e = parse_article_with(&html, &url("https://example.com/news/approval/"), &ctx())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (e.published, e.date_source),
+        (None, None),
+        "no date is invented"
+    );
 }
 
 #[test]
 fn title_falls_back_to_og_title_then_document_title() {
     let html = "<html><head><meta property=\"og:title\" content=\"OG title of the release\"><title>Doc title | Example</title></head><body><p>No heading here at all, only a paragraph of text.</p></body></html>";
-    let e = parse_article_with(html, &url("https://example.com/a"), &ctx()).unwrap().unwrap();
+    let e = parse_article_with(html, &url("https://example.com/a"), &ctx())
+        .unwrap()
+        .unwrap();
     assert_eq!(e.title, "OG title of the release");
     let html = "<html><head><title>Doc title of the release | Example</title></head><body><p>Body.</p></body></html>";
-    let e = parse_article_with(html, &url("https://example.com/a"), &ctx()).unwrap().unwrap();
+    let e = parse_article_with(html, &url("https://example.com/a"), &ctx())
+        .unwrap()
+        .unwrap();
     assert_eq!(e.title, "Doc title of the release");
-    assert!(parse_article_with("<html><body><p>x</p></body></html>", &url("https://example.com/a"), &ctx()).unwrap().is_none());
+    assert!(
+        parse_article_with(
+            "<html><body><p>x</p></body></html>",
+            &url("https://example.com/a"),
+            &ctx()
+        )
+        .unwrap()
+        .is_none()
+    );
 }
 
 #[test]
@@ -103,5 +157,10 @@ fn main_text_skips_navigation_and_footer() {
     let text = article_main_text(&html).unwrap();
     assert!(text.starts_with("LUND — Example Pharma"), "{text}");
     assert!(!text.contains("All rights reserved"), "{text}");
-    assert_eq!(article_main_text("<html><body><nav><p>Menu entry that is long enough</p></nav></body></html>"), None);
+    assert_eq!(
+        article_main_text(
+            "<html><body><nav><p>Menu entry that is long enough</p></nav></body></html>"
+        ),
+        None
+    );
 }

@@ -27,9 +27,16 @@ fn suite_meets_the_precision_recall_and_date_bars() {
     for f in &fixtures {
         for mode in &f.modes {
             let parsed = run(f, mode);
-            let expected: HashMap<String, &html_support::Expected> =
-                f.expected.iter().map(|e| (canonicalize(&e.url), e)).collect();
-            let mut s = Score { expected: expected.len(), found: parsed.entries.len(), ..Score::default() };
+            let expected: HashMap<String, &html_support::Expected> = f
+                .expected
+                .iter()
+                .map(|e| (canonicalize(&e.url), e))
+                .collect();
+            let mut s = Score {
+                expected: expected.len(),
+                found: parsed.entries.len(),
+                ..Score::default()
+            };
             let mut problems = Vec::new();
             for e in &parsed.entries {
                 let Some(want) = expected.get(&canonicalize(&e.url)) else {
@@ -48,7 +55,10 @@ fn suite_meets_the_precision_recall_and_date_bars() {
                     if want.date == e.published {
                         s.dates_right += 1;
                     } else {
-                        problems.push(format!("  date: {} got {:?}, want {:?}", e.url, e.published, want.date));
+                        problems.push(format!(
+                            "  date: {} got {:?}, want {:?}",
+                            e.url, e.published, want.date
+                        ));
                     }
                 }
             }
@@ -63,7 +73,11 @@ fn suite_meets_the_precision_recall_and_date_bars() {
                 s.matched,
                 s.expected,
                 s.found - s.matched,
-                if problems.is_empty() { String::new() } else { format!("\n{}", problems.join("\n")) }
+                if problems.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n{}", problems.join("\n"))
+                }
             ));
             total.expected += s.expected;
             total.found += s.found;
@@ -85,7 +99,11 @@ fn suite_meets_the_precision_recall_and_date_bars() {
         total.dated
     );
     println!("{summary}");
-    assert!(fixtures.len() >= 20, "the suite needs at least 20 templates, has {}", fixtures.len());
+    assert!(
+        fixtures.len() >= 20,
+        "the suite needs at least 20 templates, has {}",
+        fixtures.len()
+    );
     assert!(f1 >= 0.97, "URL F1 below 0.97\n{summary}");
     assert!(date_acc >= 0.97, "date accuracy below 0.97\n{summary}");
     assert!(title_acc >= 0.95, "title accuracy below 0.95\n{summary}");

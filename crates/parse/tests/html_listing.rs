@@ -25,7 +25,9 @@ fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
 
 /// A plain list of `n` dated releases.
 fn list_page(n: usize) -> String {
-    let mut s = String::from("<html><body><nav><a href='/about'>About</a><a href='/news/'>News</a></nav><ul class='releases'>");
+    let mut s = String::from(
+        "<html><body><nav><a href='/about'>About</a><a href='/news/'>News</a></nav><ul class='releases'>",
+    );
     for i in 0..n {
         let day = i % 28 + 1;
         s.push_str(&format!(
@@ -38,54 +40,142 @@ fn list_page(n: usize) -> String {
 
 #[test]
 fn configured_selector_that_matches_nothing_is_an_error_naming_field_and_selector() {
-    let rules = ListingRules { container: sel("div.press-releases, div.news-list"), item: sel("li"), ..Default::default() };
+    let rules = ListingRules {
+        container: sel("div.press-releases, div.news-list"),
+        item: sel("li"),
+        ..Default::default()
+    };
     let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
     assert_eq!(
         err,
-        ParseError::SelectorMatchedNothing { field: "container", selector: "div.press-releases, div.news-list".into() }
+        ParseError::SelectorMatchedNothing {
+            field: "container",
+            selector: "div.press-releases, div.news-list".into()
+        }
     );
 
-    let rules = ListingRules { item: sel("div.news-item"), ..Default::default() };
+    let rules = ListingRules {
+        item: sel("div.news-item"),
+        ..Default::default()
+    };
     let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
-    assert!(matches!(err, ParseError::SelectorMatchedNothing { field: "item", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ParseError::SelectorMatchedNothing { field: "item", .. }
+        ),
+        "{err:?}"
+    );
 
-    let rules = ListingRules { item: sel("li"), title: sel("h3 a"), ..Default::default() };
+    let rules = ListingRules {
+        item: sel("li"),
+        title: sel("h3 a"),
+        ..Default::default()
+    };
     let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
-    assert!(matches!(err, ParseError::SelectorMatchedNothing { field: "title", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ParseError::SelectorMatchedNothing { field: "title", .. }
+        ),
+        "{err:?}"
+    );
 
-    let rules = ListingRules { item: sel("li"), date: sel("time"), ..Default::default() };
+    let rules = ListingRules {
+        item: sel("li"),
+        date: sel("time"),
+        ..Default::default()
+    };
     let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
-    assert!(matches!(err, ParseError::SelectorMatchedNothing { field: "date", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ParseError::SelectorMatchedNothing { field: "date", .. }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]
 fn allow_empty_turns_the_error_into_a_warning() {
-    let rules = ListingRules { container: sel("div.gone"), item: sel("li"), allow_empty: true, ..Default::default() };
+    let rules = ListingRules {
+        container: sel("div.gone"),
+        item: sel("li"),
+        allow_empty: true,
+        ..Default::default()
+    };
     let parsed = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap();
     assert!(parsed.entries.is_empty());
     assert_eq!(parsed.warnings.len(), 1);
-    assert!(parsed.warnings[0].contains("div.gone"), "{:?}", parsed.warnings);
+    assert!(
+        parsed.warnings[0].contains("div.gone"),
+        "{:?}",
+        parsed.warnings
+    );
 }
 
 #[test]
 fn a_missing_teaser_is_a_warning_not_a_failure() {
-    let rules = ListingRules { item: sel("li"), description: sel("p.summary"), ..Default::default() };
+    let rules = ListingRules {
+        item: sel("li"),
+        description: sel("p.summary"),
+        ..Default::default()
+    };
     let parsed = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap();
     assert_eq!(parsed.entries.len(), 3);
-    assert!(parsed.warnings.iter().any(|w| w.contains("p.summary")), "{:?}", parsed.warnings);
+    assert!(
+        parsed.warnings.iter().any(|w| w.contains("p.summary")),
+        "{:?}",
+        parsed.warnings
+    );
 }
 
 #[test]
 fn max_items_caps_and_zero_means_twenty() {
     let html = list_page(30);
-    let rules = ListingRules { item: sel("ul.releases li"), max_items: 5, ..Default::default() };
-    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 5);
-    let rules = ListingRules { item: sel("ul.releases li"), max_items: 0, ..Default::default() };
-    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 20);
+    let rules = ListingRules {
+        item: sel("ul.releases li"),
+        max_items: 5,
+        ..Default::default()
+    };
+    assert_eq!(
+        parse_listing_with(&html, &page(), Some(&rules), &ctx())
+            .unwrap()
+            .entries
+            .len(),
+        5
+    );
+    let rules = ListingRules {
+        item: sel("ul.releases li"),
+        max_items: 0,
+        ..Default::default()
+    };
+    assert_eq!(
+        parse_listing_with(&html, &page(), Some(&rules), &ctx())
+            .unwrap()
+            .entries
+            .len(),
+        20
+    );
     // Generic extraction with rules (no selectors) honours the cap too; without rules, all.
-    let rules = ListingRules { max_items: 7, ..Default::default() };
-    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 7);
-    assert_eq!(parse_listing_with(&html, &page(), None, &ctx()).unwrap().entries.len(), 30);
+    let rules = ListingRules {
+        max_items: 7,
+        ..Default::default()
+    };
+    assert_eq!(
+        parse_listing_with(&html, &page(), Some(&rules), &ctx())
+            .unwrap()
+            .entries
+            .len(),
+        7
+    );
+    assert_eq!(
+        parse_listing_with(&html, &page(), None, &ctx())
+            .unwrap()
+            .entries
+            .len(),
+        30
+    );
 }
 
 #[test]
@@ -107,13 +197,24 @@ fn configured_loose_selectors_give_one_item_per_release() {
         ..Default::default()
     };
     let parsed = parse_listing_with(html, &page(), Some(&rules), &ctx()).unwrap();
-    let got: Vec<(&str, &str, Option<NaiveDate>)> =
-        parsed.entries.iter().map(|e| (e.title.as_str(), e.url.as_str(), e.published)).collect();
+    let got: Vec<(&str, &str, Option<NaiveDate>)> = parsed
+        .entries
+        .iter()
+        .map(|e| (e.title.as_str(), e.url.as_str(), e.published))
+        .collect();
     assert_eq!(
         got,
         vec![
-            ("First release of the quarter", "https://example.com/n/1", d(2026, 1, 5)),
-            ("Second release of the quarter", "https://example.com/n/2", d(2026, 1, 9)),
+            (
+                "First release of the quarter",
+                "https://example.com/n/1",
+                d(2026, 1, 5)
+            ),
+            (
+                "Second release of the quarter",
+                "https://example.com/n/2",
+                d(2026, 1, 9)
+            ),
         ]
     );
 }
@@ -130,11 +231,22 @@ fn attachments_and_read_more_never_become_releases() {
     let titles: Vec<&str> = parsed.entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(
         titles,
-        ["Company and partner enter into license agreement", "Company publishes interim report for January-September"]
+        [
+            "Company and partner enter into license agreement",
+            "Company publishes interim report for January-September"
+        ]
     );
-    assert_eq!(parsed.entries[0].content, "The agreement covers up to five compounds and milestone payments.");
+    assert_eq!(
+        parsed.entries[0].content,
+        "The agreement covers up to five compounds and milestone payments."
+    );
     assert_eq!(parsed.entries[1].url, "https://example.com/mfn/interim");
-    assert!(parsed.entries.iter().all(|e| e.date_source == Some(DateSource::Listing)));
+    assert!(
+        parsed
+            .entries
+            .iter()
+            .all(|e| e.date_source == Some(DateSource::Listing))
+    );
 }
 
 #[test]
@@ -163,11 +275,23 @@ fn day_month_order_is_decided_by_the_page() {
         )
     };
     // 25/01 proves day-first: 03/02 is 3 February.
-    let parsed = parse_listing_with(&make(["03/02/2026", "25/01/2026", "04/01/2026"]), &page(), None, &ctx()).unwrap();
+    let parsed = parse_listing_with(
+        &make(["03/02/2026", "25/01/2026", "04/01/2026"]),
+        &page(),
+        None,
+        &ctx(),
+    )
+    .unwrap();
     assert_eq!(parsed.entries[0].published, d(2026, 2, 3));
     assert_eq!(parsed.entries[2].published, d(2026, 1, 4));
     // 12/25 proves month-first: 02/03 is 3 February.
-    let parsed = parse_listing_with(&make(["02/03/2026", "12/25/2025", "01/04/2026"]), &page(), None, &ctx()).unwrap();
+    let parsed = parse_listing_with(
+        &make(["02/03/2026", "12/25/2025", "01/04/2026"]),
+        &page(),
+        None,
+        &ctx(),
+    )
+    .unwrap();
     assert_eq!(parsed.entries[0].published, d(2026, 2, 3));
     assert_eq!(parsed.entries[2].published, d(2026, 1, 4));
 }
@@ -179,7 +303,13 @@ fn urls_resolve_against_base_and_survive_stray_whitespace() {
         <li><a href='/abs/two.html'>Second release title of the list</a></li></ul></body></html>";
     let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
     let urls: Vec<&str> = parsed.entries.iter().map(|e| e.url.as_str()).collect();
-    assert_eq!(urls, ["https://cdn.example.org/press/2026/one.html", "https://cdn.example.org/abs/two.html"]);
+    assert_eq!(
+        urls,
+        [
+            "https://cdn.example.org/press/2026/one.html",
+            "https://cdn.example.org/abs/two.html"
+        ]
+    );
 }
 
 #[test]
@@ -187,7 +317,10 @@ fn titles_lose_soft_hyphens_and_zero_width_characters() {
     let html = "<ul><li><a href='/a'>Long\u{00AD}acting in\u{200B}jectable  approved\n today</a></li>\
         <li><a href='/b'>Another release with a plain title</a></li></ul>";
     let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
-    assert_eq!(parsed.entries[0].title, "Longacting injectable approved today");
+    assert_eq!(
+        parsed.entries[0].title,
+        "Longacting injectable approved today"
+    );
 }
 
 fn nested(depth: usize) -> String {
@@ -205,21 +338,42 @@ fn deeply_nested_html_does_not_overflow_the_stack() {
     assert_eq!(parsed.entries.len(), 3);
     // The configured path and the article reader walk the same flat view.
     let html = nested(2_000);
-    let rules = ListingRules { item: sel("li"), ..Default::default() };
-    assert_eq!(parse_listing_with(&html, &page(), Some(&rules), &ctx()).unwrap().entries.len(), 3);
+    let rules = ListingRules {
+        item: sel("li"),
+        ..Default::default()
+    };
+    assert_eq!(
+        parse_listing_with(&html, &page(), Some(&rules), &ctx())
+            .unwrap()
+            .entries
+            .len(),
+        3
+    );
     let article = format!(
         "{}<h1>Deep article</h1><p>A paragraph long enough to be the main text of the page.</p>{}",
         "<div>".repeat(2_000),
         "</div>".repeat(2_000)
     );
-    let entry = vectora_parse::html::parse_article_with(&article, &page(), &ctx()).unwrap().unwrap();
+    let entry = vectora_parse::html::parse_article_with(&article, &page(), &ctx())
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.title, "Deep article");
-    assert_eq!(entry.content, "A paragraph long enough to be the main text of the page.");
+    assert_eq!(
+        entry.content,
+        "A paragraph long enough to be the main text of the page."
+    );
 }
 
 #[test]
 fn garbage_and_empty_input_give_no_entries_and_no_panic() {
-    for html in ["", "<", "<<<>>>", "\u{0}\u{1}binary", "<a href=>", "<ul><li><a href='javascript:void(0)'>x</a></li></ul>"] {
+    for html in [
+        "",
+        "<",
+        "<<<>>>",
+        "\u{0}\u{1}binary",
+        "<a href=>",
+        "<ul><li><a href='javascript:void(0)'>x</a></li></ul>",
+    ] {
         let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
         assert!(parsed.entries.is_empty(), "{html:?}");
     }
@@ -240,5 +394,9 @@ fn large_listing_is_parsed_whole() {
     let start = std::time::Instant::now();
     let parsed = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
     assert_eq!(parsed.entries.len(), 3000);
-    println!("3000-entry listing ({} bytes) in {:?}", html.len(), start.elapsed());
+    println!(
+        "3000-entry listing ({} bytes) in {:?}",
+        html.len(),
+        start.elapsed()
+    );
 }

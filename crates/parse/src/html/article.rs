@@ -45,19 +45,28 @@ pub fn parse_article(html: &str, page_url: &Url) -> Result<Option<Entry>, ParseE
 /// Reads an article page: title (`<h1>`, `og:title`, `<title>`), the page URL, the publication
 /// date (meta tags, JSON-LD `datePublished`, `<time>`, text near the title, the URL — the first
 /// that gives a plausible date) and the main text (else the meta description).
-pub fn parse_article_with(html: &str, page_url: &Url, ctx: &ParseContext) -> Result<Option<Entry>, ParseError> {
+pub fn parse_article_with(
+    html: &str,
+    page_url: &Url,
+    ctx: &ParseContext,
+) -> Result<Option<Entry>, ParseError> {
     let doc = Html::parse_document(html);
     let dom = Dom::build(&doc, page_url);
-    let Some(title) = title(&dom) else { return Ok(None) };
+    let Some(title) = title(&dom) else {
+        return Ok(None);
+    };
     let date = article_date(&dom, page_url, ctx);
-    let content = main_text(&dom).or_else(|| meta_content(&dom, &["description", "og:description"])).unwrap_or_default();
+    let content = main_text(&dom)
+        .or_else(|| meta_content(&dom, &["description", "og:description"]))
+        .unwrap_or_default();
     Ok(Some(Entry {
         title,
         url: page_url.to_string(),
         published: date.map(|d| d.0),
         date_source: date.map(|d| d.1),
         content,
-        author: meta_content(&dom, &["author", "article:author"]).filter(|a| !a.starts_with("http")),
+        author: meta_content(&dom, &["author", "article:author"])
+            .filter(|a| !a.starts_with("http")),
         tags: Vec::new(),
     }))
 }
@@ -76,9 +85,14 @@ fn meta_content(dom: &Dom<'_>, names: &[&str]) -> Option<String> {
             if dom.tag(i) != "meta" {
                 continue;
             }
-            let key = ["property", "name", "itemprop"].iter().find_map(|a| dom.attr(i, a));
+            let key = ["property", "name", "itemprop"]
+                .iter()
+                .find_map(|a| dom.attr(i, a));
             if key.is_some_and(|k| k.eq_ignore_ascii_case(want))
-                && let Some(c) = dom.attr(i, "content").map(crate::text::collapse_whitespace).filter(|c| !c.is_empty())
+                && let Some(c) = dom
+                    .attr(i, "content")
+                    .map(crate::text::collapse_whitespace)
+                    .filter(|c| !c.is_empty())
             {
                 return Some(c);
             }
@@ -92,18 +106,28 @@ fn title(dom: &Dom<'_>) -> Option<String> {
         .filter(|&i| dom.tag(i) == "h1" && !dom.nodes[i].hidden && !dom.nodes[i].boiler)
         .map(|i| dom.text(i))
         .find(|t| !t.is_empty());
-    h1.or_else(|| meta_content(dom, &["og:title", "twitter:title"])).or_else(|| {
-        let i = (0..dom.len()).find(|&i| dom.tag(i) == "title")?;
-        // The <title> sits in <head> (dead for visible text): read its text nodes directly.
-        let raw: String = (i + 1..dom.nodes[i].end).filter_map(|j| dom.nodes[j].text).collect();
-        let t = crate::text::collapse_whitespace(&raw);
-        // "Release title | Company" → the longest part.
-        t.split(" | ").max_by_key(|p| p.len()).map(str::to_string).filter(|p| !p.is_empty())
-    })
+    h1.or_else(|| meta_content(dom, &["og:title", "twitter:title"]))
+        .or_else(|| {
+            let i = (0..dom.len()).find(|&i| dom.tag(i) == "title")?;
+            // The <title> sits in <head> (dead for visible text): read its text nodes directly.
+            let raw: String = (i + 1..dom.nodes[i].end)
+                .filter_map(|j| dom.nodes[j].text)
+                .collect();
+            let t = crate::text::collapse_whitespace(&raw);
+            // "Release title | Company" → the longest part.
+            t.split(" | ")
+                .max_by_key(|p| p.len())
+                .map(str::to_string)
+                .filter(|p| !p.is_empty())
+        })
 }
 
 /// The article's publication date and where it was read.
-fn article_date(dom: &Dom<'_>, page_url: &Url, ctx: &ParseContext) -> Option<(NaiveDate, DateSource)> {
+fn article_date(
+    dom: &Dom<'_>,
+    page_url: &Url,
+    ctx: &ParseContext,
+) -> Option<(NaiveDate, DateSource)> {
     let ok = |d: NaiveDate| ctx.is_plausible(d).then_some((d, DateSource::Article));
     // 1. Meta tags.
     for want in DATE_META {
@@ -111,9 +135,14 @@ fn article_date(dom: &Dom<'_>, page_url: &Url, ctx: &ParseContext) -> Option<(Na
             if dom.tag(i) != "meta" {
                 continue;
             }
-            let key = ["property", "name", "itemprop"].iter().find_map(|a| dom.attr(i, a));
+            let key = ["property", "name", "itemprop"]
+                .iter()
+                .find_map(|a| dom.attr(i, a));
             if key.is_some_and(|k| k.eq_ignore_ascii_case(want))
-                && let Some(d) = dom.attr(i, "content").and_then(dates::parse_timestamp).and_then(ok)
+                && let Some(d) = dom
+                    .attr(i, "content")
+                    .and_then(dates::parse_timestamp)
+                    .and_then(ok)
             {
                 return Some(d);
             }
@@ -121,8 +150,14 @@ fn article_date(dom: &Dom<'_>, page_url: &Url, ctx: &ParseContext) -> Option<(Na
     }
     // 2. JSON-LD.
     for i in 0..dom.len() {
-        if dom.tag(i) == "script" && dom.attr(i, "type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) {
-            let raw: String = (i + 1..dom.nodes[i].end).filter_map(|j| dom.nodes[j].text).collect();
+        if dom.tag(i) == "script"
+            && dom
+                .attr(i, "type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json"))
+        {
+            let raw: String = (i + 1..dom.nodes[i].end)
+                .filter_map(|j| dom.nodes[j].text)
+                .collect();
             if let Some(d) = json_ld_date(&raw).and_then(ok) {
                 return Some(d);
             }
@@ -130,19 +165,32 @@ fn article_date(dom: &Dom<'_>, page_url: &Url, ctx: &ParseContext) -> Option<(Na
     }
     // 3. Microdata and <time> outside page furniture.
     let lang_hint = dom.lang.and_then(dates::order_from_lang);
-    let content_nodes = (0..dom.len()).filter(|&i| dom.is_element(i) && !dom.nodes[i].boiler && !dom.nodes[i].dead);
+    let content_nodes =
+        (0..dom.len()).filter(|&i| dom.is_element(i) && !dom.nodes[i].boiler && !dom.nodes[i].dead);
     for i in content_nodes.clone() {
-        let stated = dom.tag(i) == "time" || dom.attr(i, "itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished"));
+        let stated = dom.tag(i) == "time"
+            || dom
+                .attr(i, "itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"));
         if stated
-            && let Some(d) = fields::dates_of_element(dom, i).first().and_then(|r| r.resolve(r.default_order(lang_hint))).and_then(ok)
+            && let Some(d) = fields::dates_of_element(dom, i)
+                .first()
+                .and_then(|r| r.resolve(r.default_order(lang_hint)))
+                .and_then(ok)
         {
             return Some(d);
         }
     }
     // 4. Text: a date-classed element, else the text just after the title.
-    let body = fields::date_elements(dom, 0).into_iter().filter(|&i| !dom.nodes[i].boiler);
+    let body = fields::date_elements(dom, 0)
+        .into_iter()
+        .filter(|&i| !dom.nodes[i].boiler);
     for i in body {
-        if let Some(d) = fields::dates_of_element(dom, i).first().and_then(|r| r.resolve(r.default_order(lang_hint))).and_then(ok) {
+        if let Some(d) = fields::dates_of_element(dom, i)
+            .first()
+            .and_then(|r| r.resolve(r.default_order(lang_hint)))
+            .and_then(ok)
+        {
             return Some(d);
         }
     }
@@ -152,7 +200,10 @@ fn article_date(dom: &Dom<'_>, page_url: &Url, ctx: &ParseContext) -> Option<(Na
         let mut j = h1;
         while j < dom.len() && near.len() < 400 {
             let n = &dom.nodes[j];
-            if !n.hidden && !n.boiler && let Some(t) = n.text {
+            if !n.hidden
+                && !n.boiler
+                && let Some(t) = n.text
+            {
                 near.push(' ');
                 near.push_str(t);
             }
@@ -174,7 +225,11 @@ fn json_ld_date(raw: &str) -> Option<NaiveDate> {
         while let Some(v) = stack.pop() {
             match v {
                 serde_json::Value::Object(map) => {
-                    if let Some(d) = map.get(key).and_then(|d| d.as_str()).and_then(dates::parse_timestamp) {
+                    if let Some(d) = map
+                        .get(key)
+                        .and_then(|d| d.as_str())
+                        .and_then(dates::parse_timestamp)
+                    {
                         return Some(d);
                     }
                     stack.extend(map.values());
@@ -201,10 +256,17 @@ fn main_text(dom: &Dom<'_>) -> Option<String> {
             }
         }
     }
-    let (&best, _) = score.iter().max_by_key(|(i, s)| (**s, std::cmp::Reverse(**i)))?;
+    let (&best, _) = score
+        .iter()
+        .max_by_key(|(i, s)| (**s, std::cmp::Reverse(**i)))?;
     let parts: Vec<String> = dom
         .children(best)
-        .filter(|&c| matches!(dom.tag(c), "p" | "h2" | "h3" | "h4" | "ul" | "ol" | "blockquote") && !dom.nodes[c].hidden)
+        .filter(|&c| {
+            matches!(
+                dom.tag(c),
+                "p" | "h2" | "h3" | "h4" | "ul" | "ol" | "blockquote"
+            ) && !dom.nodes[c].hidden
+        })
         .map(|c| dom.text(c))
         .filter(|t| !t.is_empty())
         .collect();

@@ -45,29 +45,74 @@ pub(crate) struct Dom<'a> {
 
 /// Elements that do not break a line of text.
 pub(crate) const INLINE: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark", "q", "s",
-    "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr", "label", "img", "nobr",
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
+    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+    "label", "img", "nobr",
 ];
 
 const DEAD: &[&str] = &[
-    "script", "style", "template", "noscript", "head", "svg", "iframe", "object", "canvas", "select", "option",
-    "math",
+    "script", "style", "template", "noscript", "head", "svg", "iframe", "object", "canvas",
+    "select", "option", "math",
 ];
 
 /// Words of a class or id that mark page furniture, whatever the CMS.
 const BOILER_WORDS: &[&str] = &[
-    "nav", "navbar", "navigation", "menu", "megamenu", "submenu", "breadcrumb", "breadcrumbs", "pagination",
-    "pager", "paging", "sidebar", "cookie", "cookies", "share", "sharing", "social", "related", "subscribe",
-    "subscription", "newsletter", "skip", "offcanvas", "toolbar", "topbar", "masthead", "login", "consent", "gdpr",
+    "nav",
+    "navbar",
+    "navigation",
+    "menu",
+    "megamenu",
+    "submenu",
+    "breadcrumb",
+    "breadcrumbs",
+    "pagination",
+    "pager",
+    "paging",
+    "sidebar",
+    "cookie",
+    "cookies",
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "subscribe",
+    "subscription",
+    "newsletter",
+    "skip",
+    "offcanvas",
+    "toolbar",
+    "topbar",
+    "masthead",
+    "login",
+    "consent",
+    "gdpr",
 ];
 
 /// Class tokens starting like this describe a layout state ("has-sidebar", "no-menu"), not furniture.
-const STATE_PREFIXES: &[&str] = &["has-", "with-", "no-", "is-", "page-", "template-", "body-", "js-"];
+const STATE_PREFIXES: &[&str] = &[
+    "has-",
+    "with-",
+    "no-",
+    "is-",
+    "page-",
+    "template-",
+    "body-",
+    "js-",
+];
 
 /// Class words that hide an element from readers.
 const HIDDEN_CLASSES: &[&str] = &[
-    "screen-reader-text", "sr-only", "visually-hidden", "visuallyhidden", "rich-snippet-hidden", "hidden", "d-none",
-    "hide", "element-invisible", "show-for-sr", "assistive-text",
+    "screen-reader-text",
+    "sr-only",
+    "visually-hidden",
+    "visuallyhidden",
+    "rich-snippet-hidden",
+    "hidden",
+    "d-none",
+    "hide",
+    "element-invisible",
+    "show-for-sr",
+    "assistive-text",
 ];
 
 impl<'a> Dom<'a> {
@@ -83,8 +128,10 @@ impl<'a> Dom<'a> {
                 ego_tree::iter::Edge::Open(node) => {
                     let parent = stack.last().copied();
                     let p = parent.map(|p| &nodes[p]);
-                    let (p_dead, p_hidden, p_boiler, p_content) =
-                        p.map_or((false, false, false, false), |p| (p.dead, p.hidden, p.boiler, p.in_content));
+                    let (p_dead, p_hidden, p_boiler, p_content) = p
+                        .map_or((false, false, false, false), |p| {
+                            (p.dead, p.hidden, p.boiler, p.in_content)
+                        });
                     let idx = nodes.len();
                     let mut n = DomNode {
                         id: node.id(),
@@ -113,9 +160,12 @@ impl<'a> Dom<'a> {
                             // down is an entry's own (TYPO3 `div.header` around the title).
                             let site_level = !p_content && stack.len() <= SITE_LEVEL_DEPTH;
                             n.boiler |= is_boiler(el, site_level);
-                            n.in_content |= matches!(name, "article" | "main" | "li" | "td" | "tr" | "dd");
+                            n.in_content |=
+                                matches!(name, "article" | "main" | "li" | "td" | "tr" | "dd");
                             if name == "base" && base.is_none() {
-                                base = el.attr("href").and_then(|h| crate::urls::resolve(page_url, h));
+                                base = el
+                                    .attr("href")
+                                    .and_then(|h| crate::urls::resolve(page_url, h));
                             }
                             if name == "html" {
                                 lang = el.attr("lang").or_else(|| el.attr("xml:lang"));
@@ -138,7 +188,11 @@ impl<'a> Dom<'a> {
                 ego_tree::iter::Edge::Close(node) => {
                     if let Some(idx) = stack.pop() {
                         nodes[idx].end = nodes.len();
-                        if node.value().as_element().is_some_and(|el| !INLINE.contains(&el.name())) {
+                        if node
+                            .value()
+                            .as_element()
+                            .is_some_and(|el| !INLINE.contains(&el.name()))
+                        {
                             pending_break = true;
                         }
                     }
@@ -164,7 +218,13 @@ impl<'a> Dom<'a> {
             }
         }
         Dom {
-            has_block, nodes, index, text_prefix, base: base.unwrap_or_else(|| page_url.clone()), lang }
+            has_block,
+            nodes,
+            index,
+            text_prefix,
+            base: base.unwrap_or_else(|| page_url.clone()),
+            lang,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -178,7 +238,9 @@ impl<'a> Dom<'a> {
 
     /// The scraper element of flat node `i` (for selector matching inside it).
     pub fn element_ref<'d>(&self, doc: &'d Html, i: usize) -> Option<ElementRef<'d>> {
-        doc.tree.get(self.nodes.get(i)?.id).and_then(ElementRef::wrap)
+        doc.tree
+            .get(self.nodes.get(i)?.id)
+            .and_then(ElementRef::wrap)
     }
 
     /// Visible text of a selector match.
@@ -234,7 +296,8 @@ impl<'a> Dom<'a> {
             }
             if let Some(t) = n.text {
                 // Adjacent inline elements: "2026" + "February 3" must not read "2026February".
-                let glued_date = raw.ends_with(|c: char| c.is_ascii_digit()) && t.starts_with(char::is_uppercase);
+                let glued_date = raw.ends_with(|c: char| c.is_ascii_digit())
+                    && t.starts_with(char::is_uppercase);
                 if n.break_before || glued_date {
                     raw.push(' ');
                 }
@@ -272,7 +335,10 @@ impl<'a> Dom<'a> {
 
     /// A block element with only text and inline elements inside (a paragraph, a title div).
     pub fn is_leaf_block(&self, i: usize) -> bool {
-        self.nodes[i].el.is_some_and(|e| !INLINE.contains(&e.name())) && !self.has_block[i]
+        self.nodes[i]
+            .el
+            .is_some_and(|e| !INLINE.contains(&e.name()))
+            && !self.has_block[i]
     }
 
     /// True for `h1`..`h6`.
@@ -298,12 +364,19 @@ fn is_hidden(el: &Element) -> bool {
         return true;
     }
     if let Some(style) = el.attr("style") {
-        let s: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
         if s.contains("display:none") || s.contains("visibility:hidden") {
             return true;
         }
     }
-    el.attr("class").is_some_and(|c| c.split_whitespace().any(|t| HIDDEN_CLASSES.contains(&t.to_ascii_lowercase().as_str())))
+    el.attr("class").is_some_and(|c| {
+        c.split_whitespace()
+            .any(|t| HIDDEN_CLASSES.contains(&t.to_ascii_lowercase().as_str()))
+    })
 }
 
 /// Deepest level (counted from the document node) at which a header or footer is the site's.
@@ -318,7 +391,16 @@ fn is_boiler(el: &Element, site_level: bool) -> bool {
         return true;
     }
     if let Some(role) = el.attr("role")
-        && matches!(role, "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "menu" | "menubar")
+        && matches!(
+            role,
+            "navigation"
+                | "banner"
+                | "contentinfo"
+                | "complementary"
+                | "search"
+                | "menu"
+                | "menubar"
+        )
     {
         return true;
     }
@@ -327,14 +409,19 @@ fn is_boiler(el: &Element, site_level: bool) -> bool {
     }
     let class = el.attr("class").unwrap_or("");
     let id = el.attr("id").unwrap_or("");
-    class.split_whitespace().chain(id.split_whitespace()).any(|token| {
-        let token = token.to_ascii_lowercase();
-        let words: Vec<&str> = token.split(['-', '_']).collect();
-        // "fusion-blog-no-pagination" says there is none: a negated word does not count.
-        !STATE_PREFIXES.iter().any(|p| token.starts_with(p))
-            && words.iter().enumerate().any(|(i, w)| {
-                let negated = i > 0 && matches!(words[i - 1], "no" | "without" | "hide");
-                !negated && (BOILER_WORDS.contains(w) || (site_level && matches!(*w, "header" | "footer")))
-            })
-    })
+    class
+        .split_whitespace()
+        .chain(id.split_whitespace())
+        .any(|token| {
+            let token = token.to_ascii_lowercase();
+            let words: Vec<&str> = token.split(['-', '_']).collect();
+            // "fusion-blog-no-pagination" says there is none: a negated word does not count.
+            !STATE_PREFIXES.iter().any(|p| token.starts_with(p))
+                && words.iter().enumerate().any(|(i, w)| {
+                    let negated = i > 0 && matches!(words[i - 1], "no" | "without" | "hide");
+                    !negated
+                        && (BOILER_WORDS.contains(w)
+                            || (site_level && matches!(*w, "header" | "footer")))
+                })
+        })
 }

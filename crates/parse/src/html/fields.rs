@@ -24,23 +24,80 @@ pub(crate) struct Fields {
 
 /// Class words of elements that hold an entry's date.
 fn is_date_class(class: &str) -> bool {
-    (class.contains("date") || class.contains("datum") || class.contains("fecha") || class.contains("published")
-        || class.contains("posted") || class.contains("pubtime") || class.split([' ', '-', '_']).any(|w| w == "time"))
+    (class.contains("date")
+        || class.contains("datum")
+        || class.contains("fecha")
+        || class.contains("published")
+        || class.contains("posted")
+        || class.contains("pubtime")
+        || class.split([' ', '-', '_']).any(|w| w == "time"))
         && !class.contains("update")
         && !class.contains("modif")
 }
 
-const TITLE_CLASS_WORDS: &[&str] =
-    &["title", "headline", "heading", "subject", "tit", "titre", "titel", "titulo", "titolo", "rubrik", "overskrift"];
-
-const META_CLASS_WORDS: &[&str] = &[
-    "meta", "byline", "author", "category", "categories", "cat", "tags", "tag", "label", "badge", "posted", "date",
-    "time", "datetime", "published", "updated", "readmore", "more", "button", "btn", "eyebrow", "kicker", "source",
-    "type", "num", "no", "number", "views", "hit", "hits", "count",
+const TITLE_CLASS_WORDS: &[&str] = &[
+    "title",
+    "headline",
+    "heading",
+    "subject",
+    "tit",
+    "titre",
+    "titel",
+    "titulo",
+    "titolo",
+    "rubrik",
+    "overskrift",
 ];
 
-const TEASER_CLASS_WORDS: &[&str] =
-    &["summary", "excerpt", "teaser", "description", "desc", "intro", "lead", "abstract", "preamble", "ingress", "content", "text", "body"];
+const META_CLASS_WORDS: &[&str] = &[
+    "meta",
+    "byline",
+    "author",
+    "category",
+    "categories",
+    "cat",
+    "tags",
+    "tag",
+    "label",
+    "badge",
+    "posted",
+    "date",
+    "time",
+    "datetime",
+    "published",
+    "updated",
+    "readmore",
+    "more",
+    "button",
+    "btn",
+    "eyebrow",
+    "kicker",
+    "source",
+    "type",
+    "num",
+    "no",
+    "number",
+    "views",
+    "hit",
+    "hits",
+    "count",
+];
+
+const TEASER_CLASS_WORDS: &[&str] = &[
+    "summary",
+    "excerpt",
+    "teaser",
+    "description",
+    "desc",
+    "intro",
+    "lead",
+    "abstract",
+    "preamble",
+    "ingress",
+    "content",
+    "text",
+    "body",
+];
 
 /// Elements of a block that carry its date: `<time>`, `itemprop=datePublished`, date classes.
 pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
@@ -54,7 +111,9 @@ pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
         let class = dom.class_lower(i);
         let modified = class.contains("update") || class.contains("modif");
         let dated = (tag == "time" && !modified)
-            || dom.attr(i, "itemprop").is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+            || dom
+                .attr(i, "itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
             || (!n.hidden && i != block && is_date_class(&dom.class_lower(i)));
         if dated && (i != block || tag == "time") {
             out.push(i);
@@ -66,17 +125,24 @@ pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
 /// The dates an element states: its `datetime`/`content` attribute or that of a `<time>` inside
 /// it (a modification time is not a publication date), else the dates in its text.
 pub(crate) fn dates_of_element(dom: &Dom<'_>, i: usize) -> Vec<RawDate> {
-    let stated = std::iter::once(i).chain(dom.descendants(i).filter(|&d| dom.tag(d) == "time")).find_map(|e| {
-        let class = dom.class_lower(e);
-        if e != i && (class.contains("update") || class.contains("modif")) {
-            return None;
-        }
-        ["datetime", "content"].iter().find_map(|a| dom.attr(e, a).and_then(dates::parse_timestamp))
-    });
+    let stated = std::iter::once(i)
+        .chain(dom.descendants(i).filter(|&d| dom.tag(d) == "time"))
+        .find_map(|e| {
+            let class = dom.class_lower(e);
+            if e != i && (class.contains("update") || class.contains("modif")) {
+                return None;
+            }
+            ["datetime", "content"]
+                .iter()
+                .find_map(|a| dom.attr(e, a).and_then(dates::parse_timestamp))
+        });
     if let Some(d) = stated {
         return vec![RawDate::Exact(d)];
     }
-    dates::find_dates(&dom.text(i)).into_iter().map(|f| f.raw).collect()
+    dates::find_dates(&dom.text(i))
+        .into_iter()
+        .map(|f| f.raw)
+        .collect()
 }
 
 /// Reads the fields of one block. `links` are all page links; the block's own are `block.links`.
@@ -107,17 +173,28 @@ pub(crate) fn read(dom: &Dom<'_>, block: &Block, links: &[Link]) -> Fields {
     if found.is_empty()
         && let Some((raw, stripped)) = date_at_title_edge(&title)
     {
-        found.push(DateCandidate { raw, source: DateSource::Listing });
+        found.push(DateCandidate {
+            raw,
+            source: DateSource::Listing,
+        });
         title = stripped;
     }
     if let Some(raw) = url_date_raw(&block.url)
         && !found.iter().any(|c| c.raw == raw)
     {
-        found.push(DateCandidate { raw, source: DateSource::Url });
+        found.push(DateCandidate {
+            raw,
+            source: DateSource::Url,
+        });
     }
 
     let teaser = teaser_of(dom, b, &skip);
-    Fields { title, has_heading, dates: found, teaser }
+    Fields {
+        title,
+        has_heading,
+        dates: found,
+        teaser,
+    }
 }
 
 /// The date of a `/YYYY/MM/DD/` URL as a raw date; plausibility is checked when resolved.
@@ -137,21 +214,39 @@ pub(crate) fn is_date_only(text: &str) -> bool {
 }
 
 pub(crate) fn usable_title(text: &str) -> bool {
-    !text.is_empty() && !is_generic_text(text) && !is_nav_text(text) && !is_date_only(text) && !is_attachment_text(text)
+    !text.is_empty()
+        && !is_generic_text(text)
+        && !is_nav_text(text)
+        && !is_date_only(text)
+        && !is_attachment_text(text)
 }
 
 /// The entry's title and the node it came from. Preference: a heading (or title-classed
 /// element) around the entry's link, any heading, the link's own text, bold text, a `title`
 /// attribute or image `alt`.
-fn title_of(dom: &Dom<'_>, block: &Block, links: &[Link], skip: &[usize]) -> (String, Option<usize>, bool) {
+fn title_of(
+    dom: &Dom<'_>,
+    block: &Block,
+    links: &[Link],
+    skip: &[usize],
+) -> (String, Option<usize>, bool) {
     let b = block.node;
     let own_links: Vec<usize> = block.links.iter().map(|&l| links[l].node).collect();
     let titled = |i: usize| {
-        dom.is_heading(i) || dom.nodes[i].el.is_some_and(|el| words(el).any(|w| TITLE_CLASS_WORDS.contains(&w.as_str())))
+        dom.is_heading(i)
+            || dom.nodes[i]
+                .el
+                .is_some_and(|el| words(el).any(|w| TITLE_CLASS_WORDS.contains(&w.as_str())))
     };
-    let candidates: Vec<usize> =
-        std::iter::once(b).chain(dom.descendants(b)).filter(|&i| !dom.nodes[i].hidden && titled(i)).collect();
-    let holds_link = |i: usize| own_links.iter().any(|&l| dom.contains(i, l) || dom.contains(l, i));
+    let candidates: Vec<usize> = std::iter::once(b)
+        .chain(dom.descendants(b))
+        .filter(|&i| !dom.nodes[i].hidden && titled(i))
+        .collect();
+    let holds_link = |i: usize| {
+        own_links
+            .iter()
+            .any(|&l| dom.contains(i, l) || dom.contains(l, i))
+    };
     // Headings around the entry's link, title-classed elements around it, then any heading,
     // then any title-classed element.
     for pass in 0..4 {
@@ -195,9 +290,15 @@ fn title_of(dom: &Dom<'_>, block: &Block, links: &[Link], skip: &[usize]) -> (St
     }
     for &l in &own_links {
         let attr = dom.attr(l, "title").map(str::to_string).or_else(|| {
-            dom.descendants(l).find(|&i| dom.tag(i) == "img").and_then(|i| dom.attr(i, "alt")).map(str::to_string)
+            dom.descendants(l)
+                .find(|&i| dom.tag(i) == "img")
+                .and_then(|i| dom.attr(i, "alt"))
+                .map(str::to_string)
         });
-        if let Some(t) = attr.map(|t| crate::text::collapse_whitespace(&t)).filter(|t| usable_title(t)) {
+        if let Some(t) = attr
+            .map(|t| crate::text::collapse_whitespace(&t))
+            .filter(|t| usable_title(t))
+        {
             return (t, None, false);
         }
     }
@@ -207,7 +308,8 @@ fn title_of(dom: &Dom<'_>, block: &Block, links: &[Link], skip: &[usize]) -> (St
 /// A date at the very start or end of a title, and the title without it.
 fn date_at_title_edge(title: &str) -> Option<(RawDate, String)> {
     let found: Vec<FoundDate> = dates::find_dates(title);
-    let is_sep = |c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',');
+    let is_sep =
+        |c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',');
     let first = found.first()?;
     if title[..first.start].chars().all(is_sep) {
         let rest = title[first.end..].trim_matches(is_sep).to_string();
@@ -236,8 +338,8 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
             }
             continue;
         }
-        let meta_class =
-            words(el).any(|w| META_CLASS_WORDS.contains(&w.as_str())) && !words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str()));
+        let meta_class = words(el).any(|w| META_CLASS_WORDS.contains(&w.as_str()))
+            && !words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str()));
         // A short line that carries a date is a byline ("Posted in News on May 2, 2025").
         let dated_line = dom.is_leaf_block(i) && {
             let t = dom.text(i);
@@ -250,7 +352,11 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
     let text = if in_row {
         // Table rows: only a cell that says it is a summary (the others are numbers, views...).
         dom.descendants(b)
-            .filter(|&i| dom.nodes[i].el.is_some_and(|el| words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str()))))
+            .filter(|&i| {
+                dom.nodes[i]
+                    .el
+                    .is_some_and(|el| words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str())))
+            })
             .map(|i| dom.text_excluding(i, &skip))
             .find(|t| !t.is_empty())
             .unwrap_or_default()
@@ -258,12 +364,18 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
         dom.text_excluding(b, &skip)
     };
     let text = strip_edge_dates(&text);
-    if text.split_whitespace().count() < 4 { String::new() } else { text }
+    if text.split_whitespace().count() < 4 {
+        String::new()
+    } else {
+        text
+    }
 }
 
 /// Removes dates and separators left at either end of a teaser ("10 December, 2025 | ...").
 fn strip_edge_dates(text: &str) -> String {
-    let is_sep = |c: char| c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',' | '/' | '•');
+    let is_sep = |c: char| {
+        c.is_whitespace() || matches!(c, '-' | '–' | '—' | '|' | ':' | '·' | ',' | '/' | '•')
+    };
     let mut t = text.trim_matches(is_sep).to_string();
     loop {
         let found = dates::find_dates(&t);

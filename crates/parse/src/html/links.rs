@@ -33,25 +33,114 @@ pub(crate) struct Link {
 
 /// Link texts that are calls to action, not titles (lower-case, punctuation trimmed).
 const GENERIC_TEXTS: &[&str] = &[
-    "read more", "more", "read", "learn more", "continue reading", "continue", "read full story", "read the full story",
-    "read full release", "read the release", "read press release", "view press release", "view release",
-    "full release", "read article", "read the article", "view", "view more", "see more", "more info",
-    "more information", "details", "detail", "find out more", "discover", "discover more", "go", "open",
-    "en savoir plus", "lire la suite", "lire plus", "voir plus", "suite", "läs mer", "las mer", "läs hela",
-    "weiterlesen", "mehr", "mehr lesen", "mehr erfahren", "leer más", "leer mas", "ver más", "leggi", "leggi tutto",
-    "leggi di più", "scopri di più", "자세히", "자세히 보기", "더보기", "click here", "here", "link",
+    "read more",
+    "more",
+    "read",
+    "learn more",
+    "continue reading",
+    "continue",
+    "read full story",
+    "read the full story",
+    "read full release",
+    "read the release",
+    "read press release",
+    "view press release",
+    "view release",
+    "full release",
+    "read article",
+    "read the article",
+    "view",
+    "view more",
+    "see more",
+    "more info",
+    "more information",
+    "details",
+    "detail",
+    "find out more",
+    "discover",
+    "discover more",
+    "go",
+    "open",
+    "en savoir plus",
+    "lire la suite",
+    "lire plus",
+    "voir plus",
+    "suite",
+    "läs mer",
+    "las mer",
+    "läs hela",
+    "weiterlesen",
+    "mehr",
+    "mehr lesen",
+    "mehr erfahren",
+    "leer más",
+    "leer mas",
+    "ver más",
+    "leggi",
+    "leggi tutto",
+    "leggi di più",
+    "scopri di più",
+    "자세히",
+    "자세히 보기",
+    "더보기",
+    "click here",
+    "here",
+    "link",
 ];
 
 /// Texts of attachment links (matched as substrings of the lower-cased text).
-const ATTACHMENT_WORDS: &[&str] =
-    &["download", "attachment", "ladda ner", "bilaga", "télécharger", "herunterladen", "descargar", "scarica"];
+const ATTACHMENT_WORDS: &[&str] = &[
+    "download",
+    "attachment",
+    "ladda ner",
+    "bilaga",
+    "télécharger",
+    "herunterladen",
+    "descargar",
+    "scarica",
+];
 
 /// Texts that are never an entry: listing navigation.
 const NAV_TEXTS: &[&str] = &[
-    "next", "previous", "prev", "older", "newer", "older posts", "newer posts", "older entries", "newer entries",
-    "next page", "previous page", "first", "last", "view all", "see all", "all news", "all press releases",
-    "more news", "back", "back to top", "top", "suivant", "précédent", "nästa", "föregående", "weiter", "zurück",
-    "siguiente", "anterior", "nächste", "vorherige", "suivante", "précédente", "successiva", "successivo", "precedente", "다음", "이전", "목록",
+    "next",
+    "previous",
+    "prev",
+    "older",
+    "newer",
+    "older posts",
+    "newer posts",
+    "older entries",
+    "newer entries",
+    "next page",
+    "previous page",
+    "first",
+    "last",
+    "view all",
+    "see all",
+    "all news",
+    "all press releases",
+    "more news",
+    "back",
+    "back to top",
+    "top",
+    "suivant",
+    "précédent",
+    "nästa",
+    "föregående",
+    "weiter",
+    "zurück",
+    "siguiente",
+    "anterior",
+    "nächste",
+    "vorherige",
+    "suivante",
+    "précédente",
+    "successiva",
+    "successivo",
+    "precedente",
+    "다음",
+    "이전",
+    "목록",
 ];
 
 static PAGINATION_HREF: LazyLock<Regex> = LazyLock::new(|| {
@@ -60,16 +149,29 @@ static PAGINATION_HREF: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Path segments of taxonomy and author pages: links to them are labels on an entry, not entries.
-const TAXONOMY_SEGMENTS: &[&str] = &["tag", "tags", "category", "categories", "author", "authors", "topic", "topics"];
+const TAXONOMY_SEGMENTS: &[&str] = &[
+    "tag",
+    "tags",
+    "category",
+    "categories",
+    "author",
+    "authors",
+    "topic",
+    "topics",
+];
 
 fn norm_text(s: &str) -> String {
-    s.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()
+    s.trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase()
 }
 
 /// True for "Read more"-like texts (also empty ones: an image link).
 pub(crate) fn is_generic_text(text: &str) -> bool {
     let t = norm_text(text);
-    t.is_empty() || GENERIC_TEXTS.contains(&t.as_str()) || t.starts_with("read more") || t.starts_with("continue reading")
+    t.is_empty()
+        || GENERIC_TEXTS.contains(&t.as_str())
+        || t.starts_with("read more")
+        || t.starts_with("continue reading")
 }
 
 pub(crate) fn is_attachment_text(text: &str) -> bool {
@@ -84,14 +186,23 @@ pub(crate) fn is_attachment_text(text: &str) -> bool {
 
 /// True for links to a document file rather than a page.
 fn is_document_url(url: &str) -> bool {
-    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
-    [".pdf", ".doc", ".docx", ".ppt", ".pptx", ".xls", ".xlsx", ".zip"].iter().any(|e| path.ends_with(e))
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    [
+        ".pdf", ".doc", ".docx", ".ppt", ".pptx", ".xls", ".xlsx", ".zip",
+    ]
+    .iter()
+    .any(|e| path.ends_with(e))
 }
 
 /// Listing navigation: page numbers, "Next", "View all".
 pub(crate) fn is_nav_text(text: &str) -> bool {
     let t = norm_text(text);
-    (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c.is_whitespace())) || NAV_TEXTS.contains(&t.as_str())
+    (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c.is_whitespace()))
+        || NAV_TEXTS.contains(&t.as_str())
 }
 
 /// All links of the page that can belong to an entry, with page furniture, self links,
@@ -104,12 +215,16 @@ pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
         if n.dead || n.boiler || dom.tag(i) != "a" {
             continue;
         }
-        let Some(href) = dom.attr(i, "href") else { continue };
+        let Some(href) = dom.attr(i, "href") else {
+            continue;
+        };
         let href_t = href.trim();
         if href_t.is_empty() || href_t.starts_with('#') {
             continue;
         }
-        let Some(url) = crate::urls::resolve(&dom.base, href_t) else { continue };
+        let Some(url) = crate::urls::resolve(&dom.base, href_t) else {
+            continue;
+        };
         if !matches!(url.scheme(), "http" | "https") {
             continue;
         }
@@ -117,22 +232,37 @@ pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
         if path == "/" && url.query().is_none() {
             continue;
         }
-        if path.split('/').any(|seg| TAXONOMY_SEGMENTS.contains(&seg.to_ascii_lowercase().as_str())) {
+        if path
+            .split('/')
+            .any(|seg| TAXONOMY_SEGMENTS.contains(&seg.to_ascii_lowercase().as_str()))
+        {
             continue;
         }
         let text = dom.text(i);
         // A page parameter alone does not make a pagination link (board entries carry `&page=1`):
         // only with a text that cannot be a title ("2", "›", "").
-        if is_nav_text(&text) || (PAGINATION_HREF.is_match(url.as_str()) && text.split_whitespace().count() < 3) {
+        if is_nav_text(&text)
+            || (PAGINATION_HREF.is_match(url.as_str()) && text.split_whitespace().count() < 3)
+        {
             continue;
         }
         let key = crate::urls::canonicalize(url.as_str());
         if key == page_key {
             continue;
         }
-        let kind = if is_attachment_text(&text) { LinkKind::Attachment } else { LinkKind::Entry };
+        let kind = if is_attachment_text(&text) {
+            LinkKind::Attachment
+        } else {
+            LinkKind::Entry
+        };
         let generic = is_generic_text(&text);
-        links.push(Link { node: i, url: url.to_string(), key, generic, kind });
+        links.push(Link {
+            node: i,
+            url: url.to_string(),
+            key,
+            generic,
+            kind,
+        });
     }
     drop_labels(dom, links)
 }
@@ -146,11 +276,22 @@ fn drop_labels(dom: &Dom<'_>, mut links: Vec<Link>) -> Vec<Link> {
     let holdings = Holdings::compute(dom, &links);
     // A document link next to exactly one page link is that entry's attachment, whatever its
     // text ("Annual report 2025 (PDF)"); a document link alone is the release itself.
-    let doc_ids: Vec<u32> =
-        links.iter().filter(|l| is_document_url(&l.url)).filter_map(|l| holdings.id(&l.key)).collect();
-    for l in links.iter_mut().filter(|l| l.kind == LinkKind::Entry && is_document_url(&l.url)) {
-        let Some(id) = holdings.id(&l.key) else { continue };
-        let around = dom.ancestors(l.node).map(|a| holdings.entry[a]).find(|h| *h != Holds::One(id));
+    let doc_ids: Vec<u32> = links
+        .iter()
+        .filter(|l| is_document_url(&l.url))
+        .filter_map(|l| holdings.id(&l.key))
+        .collect();
+    for l in links
+        .iter_mut()
+        .filter(|l| l.kind == LinkKind::Entry && is_document_url(&l.url))
+    {
+        let Some(id) = holdings.id(&l.key) else {
+            continue;
+        };
+        let around = dom
+            .ancestors(l.node)
+            .map(|a| holdings.entry[a])
+            .find(|h| *h != Holds::One(id));
         if let Some(Holds::Two(a, b)) = around {
             let partner = if a == id { b } else { a };
             if !doc_ids.contains(&partner) {
@@ -161,9 +302,16 @@ fn drop_labels(dom: &Dom<'_>, mut links: Vec<Link>) -> Vec<Link> {
     let mut partners: HashMap<u32, (u32, bool)> = HashMap::new();
     let mut labels: Vec<u32> = Vec::new();
     for l in links.iter().filter(|l| l.kind == LinkKind::Entry) {
-        let Some(id) = holdings.id(&l.key) else { continue };
-        let around = dom.ancestors(l.node).map(|a| holdings.entry[a]).find(|h| *h != Holds::One(id));
-        let Some(Holds::Two(a, b)) = around else { continue };
+        let Some(id) = holdings.id(&l.key) else {
+            continue;
+        };
+        let around = dom
+            .ancestors(l.node)
+            .map(|a| holdings.entry[a])
+            .find(|h| *h != Holds::One(id));
+        let Some(Holds::Two(a, b)) = around else {
+            continue;
+        };
         let partner = if a == id { b } else { a };
         match partners.get_mut(&id) {
             None => {
@@ -180,7 +328,10 @@ fn drop_labels(dom: &Dom<'_>, mut links: Vec<Link>) -> Vec<Link> {
     if labels.is_empty() {
         return links;
     }
-    links.into_iter().filter(|l| holdings.id(&l.key).is_none_or(|id| !labels.contains(&id))).collect()
+    links
+        .into_iter()
+        .filter(|l| holdings.id(&l.key).is_none_or(|id| !labels.contains(&id)))
+        .collect()
 }
 
 /// How many distinct entry URLs a subtree holds: none, exactly one (which), or several.
@@ -199,7 +350,9 @@ impl Holds {
             (Holds::None, x) | (x, Holds::None) => x,
             (Holds::One(a), Holds::One(b)) if a == b => Holds::One(a),
             (Holds::One(a), Holds::One(b)) => Holds::Two(a.min(b), a.max(b)),
-            (Holds::Two(a, b), Holds::One(c)) | (Holds::One(c), Holds::Two(a, b)) if c == a || c == b => {
+            (Holds::Two(a, b), Holds::One(c)) | (Holds::One(c), Holds::Two(a, b))
+                if c == a || c == b =>
+            {
                 Holds::Two(a, b)
             }
             (Holds::Two(a, b), Holds::Two(c, d)) if (a, b) == (c, d) => Holds::Two(a, b),
@@ -245,7 +398,11 @@ impl Holdings {
                 attachment[p] = attachment[p].merge(attachment[i]);
             }
         }
-        Holdings { entry, attachment, ids }
+        Holdings {
+            entry,
+            attachment,
+            ids,
+        }
     }
 
     pub fn id(&self, key: &str) -> Option<u32> {
@@ -260,7 +417,9 @@ pub(crate) fn blocks(dom: &Dom<'_>, links: &[Link], holdings: &Holdings) -> Vec<
     let mut by_node: HashMap<usize, usize> = HashMap::new();
     let mut out: Vec<Block> = Vec::new();
     for (li, l) in links.iter().enumerate() {
-        let Some(id) = holdings.id(&l.key) else { continue };
+        let Some(id) = holdings.id(&l.key) else {
+            continue;
+        };
         let mut node = l.node;
         match l.kind {
             LinkKind::Entry => {
@@ -273,12 +432,17 @@ pub(crate) fn blocks(dom: &Dom<'_>, links: &[Link], holdings: &Holdings) -> Vec<
             }
             LinkKind::Attachment => {
                 // Part of an entry when the nearest ancestor holding entry links holds one.
-                let owner = dom.ancestors(l.node).find(|&a| holdings.entry[a] != Holds::None);
+                let owner = dom
+                    .ancestors(l.node)
+                    .find(|&a| holdings.entry[a] != Holds::None);
                 if owner.is_some_and(|a| matches!(holdings.entry[a], Holds::One(_))) {
                     continue;
                 }
                 while let Some(p) = dom.nodes[node].parent {
-                    if holdings.entry[p] != Holds::None || holdings.attachment[p] != Holds::One(id) || is_root_like(dom, p) {
+                    if holdings.entry[p] != Holds::None
+                        || holdings.attachment[p] != Holds::One(id)
+                        || is_root_like(dom, p)
+                    {
                         break;
                     }
                     node = p;
@@ -289,7 +453,12 @@ pub(crate) fn blocks(dom: &Dom<'_>, links: &[Link], holdings: &Holdings) -> Vec<
             Some(&b) => out[b].links.push(li),
             None => {
                 by_node.insert(node, out.len());
-                out.push(Block { node, url: l.url.clone(), key: l.key.clone(), links: vec![li] });
+                out.push(Block {
+                    node,
+                    url: l.url.clone(),
+                    key: l.key.clone(),
+                    links: vec![li],
+                });
             }
         }
     }
@@ -301,5 +470,6 @@ pub(crate) fn blocks(dom: &Dom<'_>, links: &[Link], holdings: &Holdings) -> Vec<
 fn is_root_like(dom: &Dom<'_>, i: usize) -> bool {
     dom.nodes[i].el.is_none()
         || matches!(dom.tag(i), "html" | "body" | "main" | "form")
-        || (matches!(dom.tag(i), "table" | "tbody" | "thead" | "ul" | "ol" | "dl") && dom.children(i).nth(1).is_some())
+        || (matches!(dom.tag(i), "table" | "tbody" | "thead" | "ul" | "ol" | "dl")
+            && dom.children(i).nth(1).is_some())
 }

@@ -34,13 +34,17 @@ impl SelectorList {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let mut selectors = Vec::new();
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let sel = scraper::Selector::parse(part).map_err(|e| format!("invalid selector `{part}`: {e}"))?;
+            let sel = scraper::Selector::parse(part)
+                .map_err(|e| format!("invalid selector `{part}`: {e}"))?;
             selectors.push(sel);
         }
         if selectors.is_empty() {
             return Err("empty selector list".into());
         }
-        Ok(Self { raw: raw.to_string(), selectors })
+        Ok(Self {
+            raw: raw.to_string(),
+            selectors,
+        })
     }
     pub fn as_str(&self) -> &str {
         &self.raw
@@ -69,7 +73,11 @@ pub struct ListingRules {
 
 /// Extracts one entry per listed item of a newsroom listing page, with today's date as the
 /// plausibility reference. See [`parse_listing_with`].
-pub fn parse_listing(html: &str, page_url: &Url, rules: Option<&ListingRules>) -> Result<Parsed, ParseError> {
+pub fn parse_listing(
+    html: &str,
+    page_url: &Url,
+    rules: Option<&ListingRules>,
+) -> Result<Parsed, ParseError> {
     parse_listing_with(html, page_url, rules, &ParseContext::from_clock())
 }
 
@@ -102,8 +110,20 @@ pub fn parse_listing_with(
     if candidates.is_empty() && configured.is_none() {
         warnings.push("no repeated structure of entries found on the page".to_string());
     }
-    let format_hint = rules.and_then(|r| r.date_formats.first()).and_then(|f| dates::order_hint_from_format(f));
-    let max_items = rules.map(|r| if r.max_items == 0 { DEFAULT_MAX_ITEMS } else { r.max_items });
+    let format_hint = rules
+        .and_then(|r| r.date_formats.first())
+        .and_then(|f| dates::order_hint_from_format(f));
+    let max_items = rules.map(|r| {
+        if r.max_items == 0 {
+            DEFAULT_MAX_ITEMS
+        } else {
+            r.max_items
+        }
+    });
     let entries = listing::finish(candidates, &dom, ctx, format_hint, max_items);
-    Ok(Parsed { entries, malformed: false, warnings })
+    Ok(Parsed {
+        entries,
+        malformed: false,
+        warnings,
+    })
 }

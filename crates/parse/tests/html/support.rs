@@ -42,7 +42,8 @@ pub fn load_all() -> Vec<Fixture> {
 fn load(dir: &Path) -> Fixture {
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
     let html = std::fs::read_to_string(dir.join("page.html")).unwrap();
-    let exp: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    let exp: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
     let today = exp["today"].as_str().unwrap_or("2026-02-20");
     let modes = exp["modes"]
         .as_array()
@@ -55,7 +56,9 @@ fn load(dir: &Path) -> Fixture {
         .map(|e| Expected {
             title: e["title"].as_str().unwrap().to_string(),
             url: e["url"].as_str().unwrap().to_string(),
-            date: e["date"].as_str().map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
+            date: e["date"]
+                .as_str()
+                .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()),
         })
         .collect();
     Fixture {
@@ -72,7 +75,14 @@ fn sel(s: &str) -> Option<SelectorList> {
     Some(SelectorList::parse(s).unwrap())
 }
 
-const DEFAULT_FORMATS: [&str; 6] = ["%Y-%m-%d", "%B %d, %Y", "%d %B %Y", "%d/%m/%Y", "%m/%d/%Y", "%Y.%m.%d"];
+const DEFAULT_FORMATS: [&str; 6] = [
+    "%Y-%m-%d",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%Y.%m.%d",
+];
 
 /// The rules the engine builds for a source of the reference `html_extractors.yaml` (copied
 /// verbatim: the selectors are loose on purpose, as in production).

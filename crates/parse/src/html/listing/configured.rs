@@ -26,7 +26,10 @@ struct Matched {
 }
 
 fn nothing(field: &'static str, list: &SelectorList) -> ParseError {
-    ParseError::SelectorMatchedNothing { field, selector: list.as_str().to_string() }
+    ParseError::SelectorMatchedNothing {
+        field,
+        selector: list.as_str().to_string(),
+    }
 }
 
 /// Elements of `scopes` matched by the first alternative of `list` that matches anything.
@@ -68,29 +71,44 @@ pub(crate) fn extract(
         let idx: Vec<Option<usize>> = containers.iter().map(|c| dom.index_of(c)).collect();
         let outer: Vec<bool> = idx
             .iter()
-            .map(|i| i.is_some_and(|i| !idx.iter().flatten().any(|&o| o != i && dom.contains(o, i))))
+            .map(|i| {
+                i.is_some_and(|i| !idx.iter().flatten().any(|&o| o != i && dom.contains(o, i)))
+            })
             .collect();
-        containers = containers.into_iter().zip(outer).filter(|(_, keep)| *keep).map(|(c, _)| c).collect();
+        containers = containers
+            .into_iter()
+            .zip(outer)
+            .filter(|(_, keep)| *keep)
+            .map(|(c, _)| c)
+            .collect();
     }
 
     let links = links::collect(dom);
     let holdings = Holdings::compute(dom, &links);
     let links_in = |node: usize| links_in(dom, &links, node);
-    let holds_link = |i: usize| holdings.entry[i] != Holds::None || holdings.attachment[i] != Holds::None;
+    let holds_link =
+        |i: usize| holdings.entry[i] != Holds::None || holdings.attachment[i] != Holds::None;
 
     let items: Vec<usize> = match &rules.item {
         Some(list) => {
-            let matched: Vec<usize> = first_matching(list, &containers).iter().filter_map(|e| dom.index_of(e)).collect();
+            let matched: Vec<usize> = first_matching(list, &containers)
+                .iter()
+                .filter_map(|e| dom.index_of(e))
+                .collect();
             if matched.is_empty() {
                 report(nothing("item", list), warnings)?;
                 return Ok(Vec::new());
             }
-            let mut with_links: Vec<usize> = matched.into_iter().filter(|&i| holds_link(i)).collect();
+            let mut with_links: Vec<usize> =
+                matched.into_iter().filter(|&i| holds_link(i)).collect();
             with_links.sort_unstable();
             with_links.dedup();
             // An item that contains another item is a wrapper around several entries.
-            let inner: Vec<usize> =
-                with_links.iter().copied().filter(|&i| !with_links.iter().any(|&o| o != i && dom.contains(i, o))).collect();
+            let inner: Vec<usize> = with_links
+                .iter()
+                .copied()
+                .filter(|&i| !with_links.iter().any(|&o| o != i && dom.contains(i, o)))
+                .collect();
             if inner.is_empty() {
                 warnings.push(format!("configured items `{}` hold no link", list.as_str()));
             }
@@ -110,7 +128,9 @@ pub(crate) fn extract(
     let mut matched = Matched::default();
     let mut out = Vec::new();
     for item in items {
-        let Some(item_ref) = dom.element_ref(doc, item) else { continue };
+        let Some(item_ref) = dom.element_ref(doc, item) else {
+            continue;
+        };
         let scope = [item_ref];
         // URL: the configured link, an entry link before an attachment.
         let url_link = rules.url.as_ref().and_then(|list| {
@@ -128,18 +148,33 @@ pub(crate) fn extract(
         });
         let link = url_link.or_else(|| {
             // The item's own entry link (the first non-generic one), else its attachment.
-            links_in(item).min_by_key(|&l| (links[l].kind != LinkKind::Entry, links[l].generic, links[l].node))
+            links_in(item).min_by_key(|&l| {
+                (
+                    links[l].kind != LinkKind::Entry,
+                    links[l].generic,
+                    links[l].node,
+                )
+            })
         });
         let Some(link) = link else { continue };
         let (url, key) = (links[link].url.clone(), links[link].key.clone());
         let own: Vec<usize> = links_in(item).filter(|&l| links[l].key == key).collect();
-        let block = Block { node: item, url: url.clone(), key: key.clone(), links: own };
+        let block = Block {
+            node: item,
+            url: url.clone(),
+            key: key.clone(),
+            links: own,
+        };
         let mut f = fields::read(dom, &block, &links);
 
         if let Some(list) = &rules.title {
             let found = first_matching(list, &scope);
             matched.title |= !found.is_empty();
-            if let Some(t) = found.iter().map(|e| dom.text_of_ref(e)).find(|t| fields::usable_title(t)) {
+            if let Some(t) = found
+                .iter()
+                .map(|e| dom.text_of_ref(e))
+                .find(|t| fields::usable_title(t))
+            {
                 f.title = t;
             }
         }
@@ -154,7 +189,10 @@ pub(crate) fn extract(
                     let raw = dates::parse_with_formats(&text, &rules.date_formats)
                         .map(dates::RawDate::Exact)
                         .or_else(|| fields::dates_of_element(dom, i).into_iter().next())?;
-                    Some(DateCandidate { raw, source: DateSource::Listing })
+                    Some(DateCandidate {
+                        raw,
+                        source: DateSource::Listing,
+                    })
                 })
                 .collect();
             if !configured.is_empty() {
@@ -165,19 +203,24 @@ pub(crate) fn extract(
         if let Some(list) = &rules.description {
             let found = first_matching(list, &scope);
             matched.description |= !found.is_empty();
-            if let Some(t) = found
-                .iter()
-                .map(|e| dom.text_of_ref(e))
-                .find(|t| t.split_whitespace().count() >= 4 && *t != f.title && !fields::is_date_only(t))
-            {
+            if let Some(t) = found.iter().map(|e| dom.text_of_ref(e)).find(|t| {
+                t.split_whitespace().count() >= 4 && *t != f.title && !fields::is_date_only(t)
+            }) {
                 f.teaser = t;
             }
         }
-        out.push(Candidate { url, key, node: item, fields: f });
+        out.push(Candidate {
+            url,
+            key,
+            node: item,
+            fields: f,
+        });
     }
-    for (field, list, hit) in
-        [("title", &rules.title, matched.title), ("url", &rules.url, matched.url), ("date", &rules.date, matched.date)]
-    {
+    for (field, list, hit) in [
+        ("title", &rules.title, matched.title),
+        ("url", &rules.url, matched.url),
+        ("date", &rules.date, matched.date),
+    ] {
         if let Some(list) = list
             && !hit
         {
@@ -195,7 +238,11 @@ pub(crate) fn extract(
 }
 
 /// Indices of the links inside `node`. Links are in document order, so they form one run.
-fn links_in<'l>(dom: &'l Dom<'_>, links: &'l [links::Link], node: usize) -> impl Iterator<Item = usize> + 'l {
+fn links_in<'l>(
+    dom: &'l Dom<'_>,
+    links: &'l [links::Link],
+    node: usize,
+) -> impl Iterator<Item = usize> + 'l {
     let first = links.partition_point(|l| l.node < node);
     (first..links.len()).take_while(move |&l| dom.contains(node, links[l].node))
 }

@@ -16,7 +16,9 @@ use crate::html::links::{self, Holdings};
 use std::collections::HashMap;
 
 /// Class tokens that differ between members of one list (striping, position, state).
-const VOLATILE_CLASSES: &[&str] = &["odd", "even", "first", "last", "active", "alt", "current", "selected", "new", "sticky"];
+const VOLATILE_CLASSES: &[&str] = &[
+    "odd", "even", "first", "last", "active", "alt", "current", "selected", "new", "sticky",
+];
 
 fn class_shape(dom: &Dom<'_>, i: usize) -> String {
     let lower = dom.class_lower(i);
@@ -63,7 +65,9 @@ pub(crate) fn extract(dom: &Dom<'_>) -> Vec<Candidate> {
     }
     let mut best: Option<(f64, Vec<Candidate>)> = None;
     for key in &order {
-        let Some(members) = groups.get(key) else { continue };
+        let Some(members) = groups.get(key) else {
+            continue;
+        };
         if members.len() < 2 {
             continue;
         }
@@ -71,7 +75,12 @@ pub(crate) fn extract(dom: &Dom<'_>) -> Vec<Candidate> {
             .iter()
             .map(|&bi| {
                 let b = &blocks[bi];
-                Candidate { url: b.url.clone(), key: b.key.clone(), node: b.node, fields: fields::read(dom, b, &links) }
+                Candidate {
+                    url: b.url.clone(),
+                    key: b.key.clone(),
+                    node: b.node,
+                    fields: fields::read(dom, b, &links),
+                }
             })
             .filter(|c| !c.fields.title.is_empty())
             .collect();
@@ -96,7 +105,10 @@ fn score(cands: &[Candidate]) -> f64 {
         let title_words = f.title.split_whitespace().count();
         words += title_words;
         total += 1.0;
-        if f.dates.iter().any(|d| d.source == crate::DateSource::Listing) {
+        if f.dates
+            .iter()
+            .any(|d| d.source == crate::DateSource::Listing)
+        {
             total += 2.0;
         }
         if title_words >= 4 {

@@ -31,9 +31,13 @@ pub(crate) fn finish(
     max_items: Option<usize>,
 ) -> Vec<Entry> {
     let lang_hint = dom.lang.and_then(dates::order_from_lang);
-    let page_order = dates::infer_order(
-        candidates.iter().flat_map(|c| c.fields.dates.iter().filter(|d| d.source == DateSource::Listing).map(|d| &d.raw)),
-    )
+    let page_order = dates::infer_order(candidates.iter().flat_map(|c| {
+        c.fields
+            .dates
+            .iter()
+            .filter(|d| d.source == DateSource::Listing)
+            .map(|d| &d.raw)
+    }))
     .or(format_hint);
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -43,7 +47,10 @@ pub(crate) fn finish(
         }
         let dated = c.fields.dates.iter().find_map(|d| {
             let order = page_order.unwrap_or_else(|| d.raw.default_order(lang_hint));
-            d.raw.resolve(order).filter(|date| ctx.is_plausible(*date)).map(|date| (date, d.source))
+            d.raw
+                .resolve(order)
+                .filter(|date| ctx.is_plausible(*date))
+                .map(|date| (date, d.source))
         });
         out.push(Entry {
             title: c.fields.title,
