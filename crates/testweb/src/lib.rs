@@ -15,6 +15,7 @@
 //! URL-addressable faults (for a standalone server driven by a config file) are documented on
 //! [`faults::parse_url_fault`].
 
+pub mod bench_config;
 mod conditional;
 mod dispatch;
 pub mod encoding;
@@ -27,6 +28,7 @@ mod static_files;
 mod streams;
 pub mod synthetic;
 
+pub use bench_config::{BENCH_CLIENT_ID, bench_source_key, expected_items, write_bench_config};
 pub use conditional::etag_of;
 pub use encoding::ContentCoding;
 pub use faults::{Fault, FaultRule, RetryAfterForm};

@@ -1,7 +1,8 @@
 //! `vectora-testweb`: the test web as a standalone server for CI end-to-end tests and benchmarks.
 //!
 //! Prints one JSON line on stdout once every listener is bound, then serves until SIGINT/SIGTERM:
-//! `{"base_url":"http://127.0.0.1:P","base_urls":[...],"sites":{"camurus":"http://..."},"config_dir":null}`
+//! `{"base_url":"http://127.0.0.1:P","base_urls":[...],"sites":{"camurus":"http://..."},"config_dir":null,
+//! "bench_config_dir":null}`
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -15,7 +16,7 @@ use vectora_testweb::lai_config::{
     LAI_SITES, bundled_config_dir, fixture_sites_dir, write_lai_config,
 };
 use vectora_testweb::rlimit::raise_fd_limit;
-use vectora_testweb::{TestWeb, TestWebConfig, fixture_today};
+use vectora_testweb::{TestWeb, TestWebConfig, fixture_today, write_bench_config};
 
 /// Local HTTP server for vectora-inbox tests and benchmarks (127.0.0.1 only).
 #[derive(Debug, Parser)]
@@ -48,6 +49,10 @@ struct Args {
     /// Write a copy of the LAI config with every source pointing at this server into DIR.
     #[arg(long, value_name = "DIR")]
     print_config_dir: Option<PathBuf>,
+    /// Write a benchmark config into DIR: one source per listener (synthetic sites), client
+    /// `bench_synthetic`.
+    #[arg(long, value_name = "DIR")]
+    print_bench_config_dir: Option<PathBuf>,
     /// Config folder to copy for --print-config-dir (default: the repository's `config/`).
     #[arg(long, value_name = "DIR")]
     config: Option<PathBuf>,
@@ -101,6 +106,12 @@ async fn serve(args: Args) -> Result<()> {
             .with_context(|| format!("writing the config into {}", dest.display()))?;
     }
 
+    if let Some(dest) = &args.print_bench_config_dir {
+        let source = args.config.clone().unwrap_or_else(bundled_config_dir);
+        write_bench_config(&source, dest, web.base_urls())
+            .with_context(|| format!("writing the benchmark config into {}", dest.display()))?;
+    }
+
     let sites: BTreeMap<&str, String> = LAI_SITES
         .iter()
         .map(|(_, site)| (*site, web.site_base_url(site)))
@@ -110,6 +121,7 @@ async fn serve(args: Args) -> Result<()> {
         "base_urls": web.base_urls(),
         "sites": sites,
         "config_dir": args.print_config_dir,
+        "bench_config_dir": args.print_bench_config_dir,
     });
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{line}").context("writing the base URL line")?;
