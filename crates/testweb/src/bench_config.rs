@@ -16,9 +16,14 @@ use crate::synthetic::SyntheticSite;
 /// Client id of the generated client file.
 pub const BENCH_CLIENT_ID: &str = "bench_synthetic";
 
+/// Whether synthetic site `index` is read as an HTML listing (even) rather than an RSS feed (odd).
+pub fn is_html_source(index: usize) -> bool {
+    index.is_multiple_of(2)
+}
+
 /// The source key of synthetic site `index`.
 pub fn bench_source_key(index: usize) -> String {
-    if index % 2 == 0 {
+    if is_html_source(index) {
         format!("press_corporate__synth_{index:04}")
     } else {
         format!("press_sector__synth_{index:04}")
@@ -53,7 +58,7 @@ pub fn write_bench_config(source_config: &Path, dest: &Path, base_urls: &[String
     for (index, base) in base_urls.iter().enumerate() {
         let base = base.trim_end_matches('/');
         let key = bench_source_key(index);
-        let (mode, rss, html, source_type) = if index % 2 == 0 {
+        let (mode, rss, html, source_type) = if is_html_source(index) {
             (
                 "html",
                 String::new(),
