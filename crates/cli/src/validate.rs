@@ -24,8 +24,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let errors = config.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = config.diagnostics.len() - errors;
-    if config.diagnostics.is_empty() {
+    let warnings = config.diagnostics.iter().filter(|d| d.is_problem()).count() - errors;
+    if errors + warnings == 0 {
         if !args.json {
             println!("{origin}: OK: {}", config.summary());
         }

@@ -389,7 +389,15 @@ impl Engine {
         };
         let mut items = Vec::new();
         let mut filtered_out = 0;
+        let unusable = parsed.entries.iter().filter(|e| e.url.trim().is_empty() || e.title.trim().is_empty()).count();
+        if unusable > 0 {
+            outcome.warnings.push(format!("{unusable} entr(y/ies) without a link or a title were left out"));
+        }
         for entry in parsed.entries {
+            if entry.url.trim().is_empty() || entry.title.trim().is_empty() {
+                filtered_out += 1;
+                continue;
+            }
             let in_window = match entry.published {
                 Some(d) => ctx.window.contains(d),
                 None => ctx.temporal_mode == TemporalMode::Flexible,

@@ -6,6 +6,9 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
+    /// Worth knowing, not a problem (e.g. a profile group that can never be satisfied because
+    /// its scopes are empty). `validate` prints it and still succeeds.
+    Info,
     /// Reported, not fatal: the run goes on without the thing named (unknown bouquet, unknown
     /// or disabled source...). `validate` still fails on it.
     Warning,
@@ -39,6 +42,13 @@ impl Diagnostic {
     pub fn warning(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
         Self { severity: Severity::Warning, file: file.to_string(), key: key.into(), message: message.into(), scope: Scope::Global }
     }
+    pub fn info(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { severity: Severity::Info, file: file.to_string(), key: key.into(), message: message.into(), scope: Scope::Global }
+    }
+    /// Errors and warnings are problems; infos are not.
+    pub fn is_problem(&self) -> bool {
+        self.severity != Severity::Info
+    }
     pub fn for_client(mut self, client_id: &str) -> Self {
         self.scope = Scope::Client(client_id.to_string());
         self
@@ -51,6 +61,7 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sev = match self.severity {
+            Severity::Info => "note",
             Severity::Error => "error",
             Severity::Warning => "warning",
         };

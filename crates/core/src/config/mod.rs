@@ -115,7 +115,8 @@ impl Config {
     /// Warnings that concern the given client or everything.
     pub fn warnings_for(&self, client_id: &str) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(move |d| {
-            !d.is_error() && matches!(&d.scope, Scope::Global) || matches!(&d.scope, Scope::Client(c) if c == client_id)
+            d.severity == Severity::Warning
+                && (matches!(&d.scope, Scope::Global) || matches!(&d.scope, Scope::Client(c) if c == client_id))
         })
     }
 

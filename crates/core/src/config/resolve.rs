@@ -377,7 +377,12 @@ fn resolve_profile(
         minimum_text_length,
     };
     match Profile::compile(def) {
-        Ok(p) => Some(p),
+        Ok(p) => {
+            for w in p.warnings() {
+                diags.push(Diagnostic::info(file, format!("{at}.signal_requirements.{}", w.key), w.message.clone()));
+            }
+            Some(p)
+        }
         Err(errors) => {
             for e in errors {
                 diags.push(Diagnostic::error(file, format!("{at}.signal_requirements.{}", e.key), e.message));
