@@ -62,11 +62,6 @@ pub(crate) struct ListenerCtx {
     pub in_flight: Arc<AtomicUsize>,
 }
 
-/// The parts of a request that serving needs (the body is never read).
-struct RequestInfo {
-    headers: HeaderMap,
-}
-
 /// Decrements the listener's in-flight count when the handler finishes, however it finishes.
 struct InFlight(Arc<AtomicUsize>);
 
@@ -107,32 +102,30 @@ pub(crate) async fn handle(State(ctx): State<ListenerCtx>, request: Request) -> 
 
     let path = parts.uri.path();
     let query = parts.uri.query();
-    let req = RequestInfo {
-        headers: parts.headers.clone(),
-    };
+    let headers = &parts.headers;
     let response = match ctx.shared.faults.fire(path) {
         Some(fault) => {
             let target = match query {
                 Some(q) => format!("{path}?{q}"),
                 None => path.to_string(),
             };
-            apply(&ctx, &req, fault, Some(target)).await
+            apply(&ctx, headers, fault, Some(target)).await
         }
-        None => dispatch(&ctx, &req, path, query).await,
+        None => dispatch(&ctx, headers, path, query).await,
     };
-    negotiate_compression(&ctx, &req, response).await
+    negotiate_compression(&ctx, headers, response).await
 }
 
 /// Compresses small text responses when the client accepts it, as real web servers do.
 async fn negotiate_compression(
     ctx: &ListenerCtx,
-    req: &RequestInfo,
+    headers: &HeaderMap,
     response: Response,
 ) -> Response {
     if !ctx.shared.compression || response.extensions().get::<Compressible>().is_none() {
         return response;
     }
-    match encoding::negotiate(&req.headers) {
+    match encoding::negotiate(headers) {
         Some(coding) => encoding::compress(response, coding).await,
         None => response,
     }
@@ -142,16 +135,16 @@ async fn negotiate_compression(
 /// to the request's own path only, so a fault's tail never re-triggers it.
 fn dispatch<'a>(
     ctx: &'a ListenerCtx,
-    req: &'a RequestInfo,
+    headers: &'a HeaderMap,
     path: &'a str,
     query: Option<&'a str>,
 ) -> BoxResponse<'a> {
     Box::pin(async move {
         if let Some(rest) = path.strip_prefix("/fault/") {
-            return url_fault(ctx, req, rest, path, query).await;
+            return url_fault(ctx, headers, rest, path, query).await;
         }
         if path == "/sites" || path == "/sites/" {
-            return sites_index(ctx, &req.headers);
+            return sites_index(ctx, headers);
         }
         if let Some(rest) = path.strip_prefix("/sites/") {
             let (site, inner) = match rest.split_once('/') {
@@ -160,7 +153,7 @@ fn dispatch<'a>(
             };
             return serve_site(
                 ctx,
-                req,
+                headers,
                 site,
                 &inner,
                 query,
@@ -176,7 +169,7 @@ fn dispatch<'a>(
             return match number.parse::<usize>() {
                 Ok(index) => serve_synthetic(
                     ctx,
-                    req,
+                    headers,
                     index,
                     &inner,
                     &format!("{}/synthetic/{index}", ctx.base),
@@ -185,15 +178,15 @@ fn dispatch<'a>(
             };
         }
         match &ctx.root {
-            RootContent::Site(site) => serve_site(ctx, req, site, path, query, &ctx.base).await,
-            RootContent::Synthetic(index) => serve_synthetic(ctx, req, *index, path, &ctx.base),
+            RootContent::Site(site) => serve_site(ctx, headers, site, path, query, &ctx.base).await,
+            RootContent::Synthetic(index) => serve_synthetic(ctx, headers, *index, path, &ctx.base),
         }
     })
 }
 
 async fn serve_site(
     ctx: &ListenerCtx,
-    req: &RequestInfo,
+    headers: &HeaderMap,
     site: &str,
     inner: &str,
     query: Option<&str>,
@@ -208,12 +201,12 @@ async fn serve_site(
         site: site_url.to_string(),
         base: ctx.base.clone(),
     };
-    static_files::serve(&site_root, inner, query, &urls, &req.headers).await
+    static_files::serve(&site_root, inner, query, &urls, headers).await
 }
 
 fn serve_synthetic(
     ctx: &ListenerCtx,
-    req: &RequestInfo,
+    headers: &HeaderMap,
     index: usize,
     inner: &str,
     site_url: &str,
@@ -235,7 +228,7 @@ fn serve_synthetic(
         std::time::UNIX_EPOCH + Duration::from_secs(t.and_utc().timestamp().max(0) as u64)
     });
     respond(
-        &req.headers,
+        headers,
         Cacheable {
             body: body.into(),
             content_type,
@@ -270,7 +263,7 @@ fn sites_index(ctx: &ListenerCtx, headers: &HeaderMap) -> Response {
 /// `/fault/...`: parse, count, then either misbehave or serve the tail.
 async fn url_fault(
     ctx: &ListenerCtx,
-    req: &RequestInfo,
+    headers: &HeaderMap,
     rest: &str,
     path: &str,
     query: Option<&str>,
@@ -292,16 +285,16 @@ async fn url_fault(
         None => path.to_string(),
     };
     if ctx.shared.url_faults.fire(&key, parsed.times) {
-        apply(ctx, req, parsed.fault, parsed.next).await
+        apply(ctx, headers, parsed.fault, parsed.next).await
     } else {
-        serve_next(ctx, req, parsed.next.as_deref()).await
+        serve_next(ctx, headers, parsed.next.as_deref()).await
     }
 }
 
 /// Serves what comes after a fault: a path (optionally with `?query`), or a small default page.
 fn serve_next<'a>(
     ctx: &'a ListenerCtx,
-    req: &'a RequestInfo,
+    headers: &'a HeaderMap,
     next: Option<&'a str>,
 ) -> BoxResponse<'a> {
     Box::pin(async move {
@@ -311,10 +304,10 @@ fn serve_next<'a>(
                     Some((path, query)) => (path, Some(query)),
                     None => (target, None),
                 };
-                dispatch(ctx, req, path, query).await
+                dispatch(ctx, headers, path, query).await
             }
             None => respond(
-                &req.headers,
+                headers,
                 Cacheable {
                     body: "<!doctype html><html><head><title>OK</title></head><body><p>ok</p></body></html>\n".into(),
                     content_type: "text/html; charset=utf-8",
@@ -328,7 +321,7 @@ fn serve_next<'a>(
 /// Carries out one fault; `next` is what the fault wraps or gives way to.
 async fn apply(
     ctx: &ListenerCtx,
-    req: &RequestInfo,
+    headers: &HeaderMap,
     fault: Fault,
     next: Option<String>,
 ) -> Response {
@@ -342,16 +335,16 @@ async fn apply(
         }
         Fault::Hang(Some(delay)) | Fault::Latency(delay) => {
             tokio::select! {
-                _ = tokio::time::sleep(delay) => serve_next(ctx, req, next.as_deref()).await,
+                _ = tokio::time::sleep(delay) => serve_next(ctx, headers, next.as_deref()).await,
                 _ = shutdown_signal(shutdown) => faults::status_page(503),
             }
         }
         Fault::Encoding(coding) => {
-            encoding::compress(serve_next(ctx, req, next.as_deref()).await, coding).await
+            encoding::compress(serve_next(ctx, headers, next.as_deref()).await, coding).await
         }
         Fault::Windows1252 => {
             let response = match next.as_deref() {
-                Some(_) => serve_next(ctx, req, next.as_deref()).await,
+                Some(_) => serve_next(ctx, headers, next.as_deref()).await,
                 None => {
                     let mut sample = Response::new(Body::from(encoding::WINDOWS_1252_SAMPLE));
                     sample.headers_mut().insert(
@@ -369,7 +362,7 @@ async fn apply(
         } => streams::large(bytes, declare_length),
         Fault::Drip { chunk, interval } => streams::drip(chunk, interval, shutdown),
         Fault::Stall => streams::stall(StatusCode::OK, shutdown),
-        Fault::RedirectChain { hops: 0, .. } => serve_next(ctx, req, next.as_deref()).await,
+        Fault::RedirectChain { hops: 0, .. } => serve_next(ctx, headers, next.as_deref()).await,
         Fault::RedirectChain { hops, status } => {
             let mut location = format!("/fault/redirect/{}{}", hops - 1, next.unwrap_or_default());
             if status != 302 {

@@ -38,7 +38,8 @@ pub enum Fault {
     Latency(Duration),
     /// Send the normal content with this coding whatever the client accepts.
     Encoding(ContentCoding),
-    /// Send the normal content re-encoded as Windows-1252 with no charset in `Content-Type`.
+    /// Send the normal content re-encoded as Windows-1252 with no charset in `Content-Type` (a tail's own
+    /// `<meta charset>` is left as it is; without a tail, a sample page that declares nothing).
     Windows1252,
     /// A generated HTML body of `bytes` bytes, chunked unless `declare_length`.
     Large { bytes: u64, declare_length: bool },

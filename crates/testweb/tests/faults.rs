@@ -449,8 +449,9 @@ async fn slow_drip_sends_a_few_bytes_per_interval_and_never_ends() {
             },
         }
     }
-    // One chunk at once, then one per 200 ms: about 6 chunks of 4 bytes in 1.1 s.
-    assert!((16..=32).contains(&received), "{received} bytes");
+    // One chunk at once, then one per 200 ms: at most 6 chunks of 4 bytes in 1.1 s (the pace), and
+    // more than one (it keeps sending); a loaded machine may deliver fewer, never more.
+    assert!((8..=24).contains(&received), "{received} bytes");
 }
 
 #[tokio::test]
