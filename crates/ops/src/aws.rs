@@ -65,7 +65,22 @@ impl Clients {
     }
 }
 
-/// Full text of an SDK error (the plain Display says only "service error").
-pub fn explain<E: std::error::Error>(error: &E) -> String {
-    aws_sdk_cloudformation::error::DisplayErrorContext(error).to_string()
+/// A one-line account of an SDK error: `Code: message` for service errors, the full cause chain for
+/// transport errors (the plain Display says only "service error"; the Debug form dumps the response).
+pub fn explain<E, R>(error: &aws_sdk_cloudformation::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_cloudformation::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error.as_service_error() {
+        Some(service) => format!(
+            "{}: {}",
+            service.code().unwrap_or("error"),
+            service
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| service.to_string())
+        ),
+        None => aws_sdk_cloudformation::error::DisplayErrorContext(error).to_string(),
+    }
 }

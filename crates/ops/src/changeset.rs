@@ -119,7 +119,8 @@ pub async fn deploy_stack(
         spec.name,
         if is_create { "CREATE" } else { "UPDATE" }
     );
-    cfn.create_change_set()
+    let created = cfn
+        .create_change_set()
         .stack_name(&spec.name)
         .change_set_name(&change_set_name)
         .change_set_type(change_set_type)
@@ -128,14 +129,19 @@ pub async fn deploy_stack(
         .set_capabilities(Some(spec.capabilities.clone()))
         .description("vectora-inbox deploy")
         .send()
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "CloudFormation refused the change set for {}: {}",
-                spec.name,
-                explain(&e)
-            )
-        })?;
+        .await;
+    if let Err(e) = created {
+        let text = explain(&e);
+        // Some "nothing to change" cases are refused up front instead of as a FAILED change set.
+        if is_no_change_reason(&text) {
+            println!("stack {}: no changes (already up to date)", spec.name);
+            return Ok(StackOutcome::NoChanges);
+        }
+        bail!(
+            "CloudFormation refused the change set for {}: {text}",
+            spec.name
+        );
+    }
 
     // Wait until the change set is computed.
     let started = Instant::now();
