@@ -36,17 +36,26 @@ start() {
   shift 2
   setsid "$@" >"$logfile" 2>&1 &
   local pid=$!
+  disown "$pid" # stopped by stop_all; no job-control chatter when it is
   STARTED_PGIDS+=("$pid")
   log "started $name (pid $pid, log $logfile)"
 }
 
 # Stops every process group this script started (and only those).
 stop_all() {
-  local pgid
+  local pgid any
   for pgid in "${STARTED_PGIDS[@]:-}"; do
     [ -n "$pgid" ] && kill -TERM -- "-$pgid" 2>/dev/null || true
   done
-  sleep 0.5
+  local i
+  for i in $(seq 50); do
+    any=0
+    for pgid in "${STARTED_PGIDS[@]:-}"; do
+      [ -n "$pgid" ] && kill -0 -- "-$pgid" 2>/dev/null && any=1
+    done
+    [ "$any" = 0 ] && break
+    sleep 0.1
+  done
   for pgid in "${STARTED_PGIDS[@]:-}"; do
     [ -n "$pgid" ] && kill -KILL -- "-$pgid" 2>/dev/null || true
   done
