@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of packaging and deployment against a local AWS emulator (moto server from PyPI on
 # 127.0.0.1; see moto_server_rollback.py for the one behaviour added to it). Runs the ops commands
-# through `cargo run -p vectora-ops --example ops` (same arguments as `vectora-inbox …`).
+# through the real CLI, `vectora-inbox` (its deployment commands come from crates/ops).
 #
 # Steps: package both architectures + each validation failure; deploy before deploy-core (clear
 # error); deploy-core (+ no-op rerun); config push (valid, then invalid refused); deploy --dry-run
@@ -58,8 +58,8 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL || true
 AWS=(--endpoint-url "$ENDPOINT" --profile default --region eu-west-3)
 py() { python3 - "$ENDPOINT" "$@"; }
 
-cargo build --quiet -p vectora-ops --example ops
-OPS=$CARGO_TARGET_DIR/debug/examples/ops
+cargo build --quiet -p vectora-inbox
+OPS=$CARGO_TARGET_DIR/debug/vectora-inbox
 
 # --- package: both architectures ---
 for arch in $ARCHES; do

@@ -24,5 +24,8 @@ const FILES: &[(&str, &str)] = bundled_files!(
 );
 
 pub fn files() -> BTreeMap<String, String> {
-    FILES.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect()
+    FILES
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect()
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use vectora_core::config::{self, Config};
 use vectora_core::fetch::{FetchSettings, Fetcher};
 use vectora_core::store::{DataStore, Location};
-use vectora_core::{Engine, EngineOptions, IngestionMode, RunError, RunRequest, RunStatus, TemporalMode};
+use vectora_core::{
+    Engine, EngineOptions, IngestionMode, RunError, RunRequest, RunStatus, TemporalMode,
+};
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -84,14 +86,19 @@ pub async fn load_config(explicit: Option<&str>) -> anyhow::Result<(Config, Stri
     match explicit {
         Some(loc) => {
             let location = Location::parse(loc)?;
-            let cfg = config::load(&location).await.with_context(|| format!("cannot read config {location}"))?;
+            let cfg = config::load(&location)
+                .await
+                .with_context(|| format!("cannot read config {location}"))?;
             Ok((cfg, location.to_string()))
         }
         None if std::path::Path::new("config/canonical").is_dir() => {
             let location = Location::Local("config".into());
             Ok((config::load(&location).await?, "config".into()))
         }
-        None => Ok((config::parse_files(&crate::bundled::files()), "bundled config".into())),
+        None => Ok((
+            config::parse_files(&crate::bundled::files()),
+            "bundled config".into(),
+        )),
     }
 }
 
@@ -136,9 +143,14 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         ..FetchSettings::default()
     };
     let fetcher = Fetcher::new(settings).map_err(anyhow::Error::msg)?;
-    let options = EngineOptions { concurrency: args.concurrency.max(1), ..EngineOptions::default() };
+    let options = EngineOptions {
+        concurrency: args.concurrency.max(1),
+        ..EngineOptions::default()
+    };
     let engine = Engine::new(Arc::new(config), fetcher, store, options);
-    let deadline = args.deadline.map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+    let deadline = args
+        .deadline
+        .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
     let progress = Progress::new(!args.json);
     let results = match engine.run(&request, deadline, &progress).await {
         Ok(r) => r,
@@ -193,5 +205,9 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "vectora-inbox", version, about = "Watches life-science news sources and writes clean dated items as JSON.")]
+#[command(
+    name = "vectora-inbox",
+    version,
+    about = "Watches life-science news sources and writes clean dated items as JSON."
+)]
 struct Cli {
     /// Log filter (e.g. info, debug, vectora_core=debug). Logs go to stderr.
     #[arg(long, global = true, env = "LOG_LEVEL", default_value = "error")]
@@ -27,14 +31,40 @@ enum Command {
     Parse(parse_cmd::ParseArgs),
     /// Check a config folder (or s3://bucket) and report every problem with its file and key.
     Validate(validate::ValidateArgs),
+    /// Config bucket operations.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Build the Lambda `bootstrap` for provided.al2023, zip and validate it (optionally upload).
+    Package(vectora_ops::package::PackageArgs),
+    /// Package, upload and deploy the function stack through a change set, then test it.
+    Deploy(vectora_ops::deploy::DeployArgs),
+    /// Deploy the s0 stacks (buckets, role).
+    DeployCore(vectora_ops::deploy_core::DeployCoreArgs),
+    /// Invoke the deployed function with an event.
+    Invoke(vectora_ops::invoke::InvokeArgs),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Validate a config folder and upload it to the config bucket (refused when invalid).
+    Push(vectora_ops::config_push::ConfigPushArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -46,6 +76,15 @@ fn main() -> ExitCode {
             Command::Ingest(a) => ingest::run(a).await,
             Command::Parse(a) => parse_cmd::run(a).await,
             Command::Validate(a) => validate::run(a).await,
+            Command::Config {
+                command: ConfigCommand::Push(a),
+            } => ops(
+                vectora_ops::config_push::run_config_push(&a, &validate::require_valid_dir).await,
+            ),
+            Command::Package(a) => ops(vectora_ops::package::run_package(&a).await),
+            Command::Deploy(a) => ops(vectora_ops::deploy::run_deploy(&a).await),
+            Command::DeployCore(a) => ops(vectora_ops::deploy_core::run_deploy_core(&a).await),
+            Command::Invoke(a) => ops(vectora_ops::invoke::invoke(&a).await),
         }
     });
     match result {
@@ -55,4 +94,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Deployment commands print their own progress; an error is printed by `main`.
+fn ops<T>(r: anyhow::Result<T>) -> anyhow::Result<ExitCode> {
+    r.map(|_| ExitCode::SUCCESS)
 }

@@ -13,7 +13,10 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(enabled: bool) -> Self {
-        Progress { bar: Mutex::new(None), enabled: enabled && std::io::stderr().is_terminal() }
+        Progress {
+            bar: Mutex::new(None),
+            enabled: enabled && std::io::stderr().is_terminal(),
+        }
     }
 
     pub fn finish(&self) {
@@ -31,14 +34,16 @@ impl RunObserver for Progress {
             return;
         }
         let bar = ProgressBar::new(sources as u64);
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} sources {msg}") {
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} sources {msg}")
+        {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.set_prefix(client_id.to_string());
-        if let Ok(mut g) = self.bar.lock() {
-            if let Some(old) = g.replace(bar) {
-                old.finish_and_clear();
-            }
+        if let Ok(mut g) = self.bar.lock()
+            && let Some(old) = g.replace(bar)
+        {
+            old.finish_and_clear();
         }
     }
 
@@ -59,15 +64,29 @@ pub fn print_table(r: &RunReport) {
         "client {}  window {}..{}  status {:?}  {:.1}s",
         r.client_id, r.window_from, r.window_to, r.status, r.execution_time_seconds
     );
-    let key_w = r.sources.iter().map(|s| s.source_key.len()).max().unwrap_or(10).max(10);
-    println!("{:<key_w$}  {:<14} {:>4} {:>6} {:>5} {:>7}  error", "source", "status", "http", "parsed", "kept", "ms");
+    let key_w = r
+        .sources
+        .iter()
+        .map(|s| s.source_key.len())
+        .max()
+        .unwrap_or(10)
+        .max(10);
+    println!(
+        "{:<key_w$}  {:<14} {:>4} {:>6} {:>5} {:>7}  error",
+        "source", "status", "http", "parsed", "kept", "ms"
+    );
     for s in &r.sources {
-        let status = serde_json::to_value(s.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let status = serde_json::to_value(s.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         println!(
             "{:<key_w$}  {:<14} {:>4} {:>6} {:>5} {:>7}  {}",
             s.source_key,
             status,
-            s.http_status.map(|c| c.to_string()).unwrap_or_else(|| "-".into()),
+            s.http_status
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "-".into()),
             s.items_parsed,
             s.items_kept,
             s.duration_ms,

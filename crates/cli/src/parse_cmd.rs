@@ -46,7 +46,8 @@ struct Printed<'a> {
 }
 
 pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
-    let body = std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?;
+    let body = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
     let rules = match &args.source_key {
         None => None,
         Some(k) => {
@@ -62,7 +63,11 @@ pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
         Format::Html | Format::Article => false,
         Format::Auto => matches!(
             vectora_parse::feed::detect_format(&body),
-            Some(vectora_parse::DocFormat::Rss | vectora_parse::DocFormat::Atom | vectora_parse::DocFormat::JsonFeed)
+            Some(
+                vectora_parse::DocFormat::Rss
+                    | vectora_parse::DocFormat::Atom
+                    | vectora_parse::DocFormat::JsonFeed
+            )
         ),
     };
     let parsed = if is_feed {
@@ -87,6 +92,11 @@ pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn printed(e: &Entry) -> Printed<'_> {
-    Printed { title: &e.title, url: &e.url, published_at: e.published, date_source: e.date_source, content: &e.content }
+    Printed {
+        title: &e.title,
+        url: &e.url,
+        published_at: e.published,
+        date_source: e.date_source,
+        content: &e.content,
+    }
 }
-

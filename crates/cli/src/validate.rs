@@ -35,3 +35,26 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::from(1))
     }
 }
+
+/// The validation `config push` runs before uploading anything: the folder must hold the
+/// expected files and load without a single problem.
+pub fn require_valid_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    vectora_ops::config_push::require_layout(dir)?;
+    let config = vectora_core::config::load_dir_blocking(dir)?;
+    let problems: Vec<String> = config
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_problem())
+        .map(|d| d.to_string())
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} is not a valid config ({} problem(s)):\n  {}",
+            dir.display(),
+            problems.len(),
+            problems.join("\n  ")
+        )
+    }
+}

@@ -58,7 +58,10 @@ mod tests {
         let mut d = Deduper::default();
         let long = "Camurus announces positive topline results from the phase 3 trial of CAM2029.";
         assert!(d.insert(&item("https://www.camurus.com/news/a/", long)));
-        assert!(!d.insert(&item("HTTPS://WWW.CAMURUS.COM/news/a?utm_source=x", "other text entirely, long enough to hash")));
+        assert!(!d.insert(&item(
+            "HTTPS://WWW.CAMURUS.COM/news/a?utm_source=x",
+            "other text entirely, long enough to hash"
+        )));
         assert!(!d.insert(&item("https://fiercebiotech.com/x", &long.to_uppercase())));
         // Short teasers are not used as identity: two different releases may share "Read more".
         assert!(d.insert(&item("https://x.com/1", "Read more")));

@@ -50,7 +50,11 @@ pub struct SourceContext<'a> {
 
 impl Item {
     /// Builds an item from a parsed entry.
-    pub fn from_entry(entry: Entry, source: &SourceContext<'_>, ingested_at: DateTime<Utc>) -> Item {
+    pub fn from_entry(
+        entry: Entry,
+        source: &SourceContext<'_>,
+        ingested_at: DateTime<Utc>,
+    ) -> Item {
         let date_for_id = entry.published.unwrap_or_else(|| ingested_at.date_naive());
         let item_id = format!(
             "{}_{}_{}",
@@ -76,7 +80,11 @@ impl Item {
             published_at: entry.published,
             ingested_at: format_timestamp(ingested_at),
             language: source.language.to_string(),
-            metadata: ItemMetadata { author: entry.author.unwrap_or_default(), tags, word_count },
+            metadata: ItemMetadata {
+                author: entry.author.unwrap_or_default(),
+                tags,
+                word_count,
+            },
             date_source: entry.date_source,
         }
     }
@@ -93,8 +101,15 @@ fn title_digest(title: &str) -> String {
 
 /// `sha256:` + hex of the content trimmed, lower-cased, whitespace collapsed.
 pub fn content_hash(content: &str) -> String {
-    let normalised = content.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    format!("sha256:{}", hex::encode(Sha256::digest(normalised.as_bytes())))
+    let normalised = content
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    format!(
+        "sha256:{}",
+        hex::encode(Sha256::digest(normalised.as_bytes()))
+    )
 }
 
 /// How one source fared in a run.
@@ -168,6 +183,9 @@ pub struct SourceOutcome {
     pub bytes: u64,
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Article pages fetched to date undated entries or read their text.
+    #[serde(default)]
+    pub articles_fetched: usize,
 }
 
 impl SourceOutcome {
@@ -184,6 +202,7 @@ impl SourceOutcome {
             attempts: 0,
             bytes: 0,
             warnings: Vec::new(),
+            articles_fetched: 0,
         }
     }
 
@@ -270,10 +289,19 @@ mod tests {
 
     #[test]
     fn item_id_uses_published_date_and_md5_of_title() {
-        let ctx = SourceContext { source_key: "press_corporate__nanexa", source_type: "press_corporate", language: "en", tags: &[] };
+        let ctx = SourceContext {
+            source_key: "press_corporate__nanexa",
+            source_type: "press_corporate",
+            language: "en",
+            tags: &[],
+        };
         let now = Utc.with_ymd_and_hms(2025, 12, 17, 13, 49, 39).unwrap();
         let title = "Nanexa publishes interim report for January-September 2025";
-        let it = Item::from_entry(entry(title, NaiveDate::from_ymd_opt(2025, 11, 6)), &ctx, now);
+        let it = Item::from_entry(
+            entry(title, NaiveDate::from_ymd_opt(2025, 11, 6)),
+            &ctx,
+            now,
+        );
         // md5 of the title, first 6 hex digits: the same id scheme as the old system.
         assert_eq!(it.item_id, "press_corporate__nanexa_20251106_ec88d7");
         let undated = Item::from_entry(entry(title, None), &ctx, now);
@@ -284,17 +312,41 @@ mod tests {
 
     #[test]
     fn content_hash_normalises_case_and_whitespace() {
-        assert_eq!(content_hash("  Hello   World\n"), content_hash("hello world"));
+        assert_eq!(
+            content_hash("  Hello   World\n"),
+            content_hash("hello world")
+        );
         assert_ne!(content_hash("hello world"), content_hash("hello worlds"));
         assert!(content_hash("x").starts_with("sha256:"));
     }
 
     #[test]
     fn item_serialises_with_the_downstream_fields() {
-        let ctx = SourceContext { source_key: "s", source_type: "press_sector", language: "en", tags: &["LAI".to_string()] };
-        let it = Item::from_entry(entry("T", NaiveDate::from_ymd_opt(2025, 12, 10)), &ctx, Utc::now());
+        let ctx = SourceContext {
+            source_key: "s",
+            source_type: "press_sector",
+            language: "en",
+            tags: &["LAI".to_string()],
+        };
+        let it = Item::from_entry(
+            entry("T", NaiveDate::from_ymd_opt(2025, 12, 10)),
+            &ctx,
+            Utc::now(),
+        );
         let v = serde_json::to_value(&it).unwrap();
-        for k in ["item_id", "source_key", "source_type", "title", "content", "url", "published_at", "ingested_at", "language", "content_hash", "metadata"] {
+        for k in [
+            "item_id",
+            "source_key",
+            "source_type",
+            "title",
+            "content",
+            "url",
+            "published_at",
+            "ingested_at",
+            "language",
+            "content_hash",
+            "metadata",
+        ] {
             assert!(v.get(k).is_some(), "missing {k}");
         }
         assert_eq!(v["published_at"], "2025-12-10");

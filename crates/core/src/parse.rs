@@ -9,13 +9,28 @@ use vectora_parse::{ParseError, Parsed};
 
 /// Parses a fetched document of a source. `today` bounds plausible dates (a date more than a day
 /// in the future is rejected, never kept).
-pub fn parse_document(config: &Config, source: &SourceDef, fetched: &Fetched, today: NaiveDate) -> Result<Parsed, ParseError> {
+pub fn parse_document(
+    config: &Config,
+    source: &SourceDef,
+    fetched: &Fetched,
+    today: NaiveDate,
+) -> Result<Parsed, ParseError> {
     match source.kind {
-        SourceKind::Rss => vectora_parse::feed::parse_feed(&fetched.body, fetched.content_type.as_deref(), &fetched.final_url),
+        SourceKind::Rss => vectora_parse::feed::parse_feed(
+            &fetched.body,
+            fetched.content_type.as_deref(),
+            &fetched.final_url,
+        ),
         _ => {
-            let (text, _, _) = vectora_parse::encoding::decode(&fetched.body, fetched.content_type.as_deref());
+            let (text, _, _) =
+                vectora_parse::encoding::decode(&fetched.body, fetched.content_type.as_deref());
             let rules = config.extractors.get(&source.key).map(|r| r.as_ref());
-            vectora_parse::html::parse_listing_with(&text, &fetched.final_url, rules, &ParseContext::new(today))
+            vectora_parse::html::parse_listing_with(
+                &text,
+                &fetched.final_url,
+                rules,
+                &ParseContext::new(today),
+            )
         }
     }
 }

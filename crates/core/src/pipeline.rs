@@ -4,7 +4,9 @@
 use crate::config::{Client, Config, ConfigErrors, DEFAULT_PERIOD_DAYS, SourceDef, SourceKind};
 use crate::dedup::Deduper;
 use crate::fetch::{FetchErrorKind, FetchOptions, Fetcher};
-use crate::model::{Item, RunReport, RunStatus, SourceContext, SourceOutcome, SourceStatus, TemporalMode};
+use crate::model::{
+    Item, RunReport, RunStatus, SourceContext, SourceOutcome, SourceStatus, TemporalMode,
+};
 use crate::plan::{Planned, plan_sources};
 use crate::request::RunRequest;
 use crate::state::{IngestIndex, Validators, validators_key};
@@ -44,7 +46,11 @@ pub struct EngineOptions {
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        Self { concurrency: 16, now: None, validator_max_age: chrono::Duration::days(7) }
+        Self {
+            concurrency: 16,
+            now: None,
+            validator_max_age: chrono::Duration::days(7),
+        }
     }
 }
 
@@ -76,8 +82,18 @@ pub struct ClientResult {
 }
 
 impl Engine {
-    pub fn new(config: Arc<Config>, fetcher: Fetcher, store: DataStore, options: EngineOptions) -> Engine {
-        Engine { config, fetcher, store, options }
+    pub fn new(
+        config: Arc<Config>,
+        fetcher: Fetcher,
+        store: DataStore,
+        options: EngineOptions,
+    ) -> Engine {
+        Engine {
+            config,
+            fetcher,
+            store,
+            options,
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -109,7 +125,10 @@ impl Engine {
         req.validate().map_err(RunError::BadRequest)?;
         if let Some(id) = &req.client_id {
             let report = self.run_client(req, id, deadline, observer).await?;
-            return Ok(vec![ClientResult { client_id: id.clone(), result: Ok(report) }]);
+            return Ok(vec![ClientResult {
+                client_id: id.clone(),
+                result: Ok(report),
+            }]);
         }
         let mut results = Vec::new();
         for client in self.config.active_clients() {
@@ -119,7 +138,10 @@ impl Engine {
             if let Err(e) = &result {
                 tracing::error!(client_id = %client.id, error = %e, "client run failed");
             }
-            results.push(ClientResult { client_id: client.id.clone(), result });
+            results.push(ClientResult {
+                client_id: client.id.clone(),
+                result,
+            });
         }
         Ok(results)
     }
@@ -144,17 +166,41 @@ impl Engine {
         if !blocking.is_empty() {
             return Err(RunError::Config(ConfigErrors(blocking)));
         }
-        let period_days = req.period_days.or(client.default_period_days).unwrap_or(DEFAULT_PERIOD_DAYS);
+        let period_days = req
+            .period_days
+            .or(client.default_period_days)
+            .unwrap_or(DEFAULT_PERIOD_DAYS);
         let window = Window::resolve(now.date_naive(), period_days, req.from_date, req.to_date)
             .map_err(RunError::BadRequest)?;
-        let run_id = format!("{}-{}", now.format("%Y%m%dT%H%M%SZ"), &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        let run_id = format!(
+            "{}-{}",
+            now.format("%Y%m%dT%H%M%SZ"),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
 
         let plan = plan_sources(&self.config, client, req.sources.as_deref());
-        let (to_run, mut outcomes): (Vec<_>, Vec<_>) = plan.into_iter().partition(|p| matches!(p, Planned::Run(_)));
-        let to_run: Vec<&SourceDef> =
-            to_run.into_iter().filter_map(|p| if let Planned::Run(s) = p { Some(s) } else { None }).collect();
-        let mut outcomes: Vec<SourceOutcome> =
-            outcomes.drain(..).filter_map(|p| if let Planned::Skip(o) = p { Some(o) } else { None }).collect();
+        let (to_run, mut outcomes): (Vec<_>, Vec<_>) =
+            plan.into_iter().partition(|p| matches!(p, Planned::Run(_)));
+        let to_run: Vec<&SourceDef> = to_run
+            .into_iter()
+            .filter_map(|p| {
+                if let Planned::Run(s) = p {
+                    Some(s)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let mut outcomes: Vec<SourceOutcome> = outcomes
+            .drain(..)
+            .filter_map(|p| {
+                if let Planned::Skip(o) = p {
+                    Some(o)
+                } else {
+                    None
+                }
+            })
+            .collect();
         observer.client_started(client_id, to_run.len());
         for o in &outcomes {
             observer.source_finished(client_id, o);
@@ -175,18 +221,19 @@ impl Engine {
         } else {
             IngestIndex::load(&self.store, client_id, now.date_naive()).await?
         };
-        let mut results: Vec<(usize, SourceResult)> = futures::stream::iter(to_run.iter().enumerate())
-            .map(|(i, s)| {
-                let ctx = &ctx;
-                async move { (i, self.run_source(s, ctx).await) }
-            })
-            .buffer_unordered(self.options.concurrency.max(1))
-            .inspect(|(_, r)| {
-                log_outcome(client_id, &r.outcome);
-                observer.source_finished(client_id, &r.outcome);
-            })
-            .collect()
-            .await;
+        let mut results: Vec<(usize, SourceResult)> =
+            futures::stream::iter(to_run.iter().enumerate())
+                .map(|(i, s)| {
+                    let ctx = &ctx;
+                    async move { (i, self.run_source(s, ctx).await) }
+                })
+                .buffer_unordered(self.options.concurrency.max(1))
+                .inspect(|(_, r)| {
+                    log_outcome(client_id, &r.outcome);
+                    observer.source_finished(client_id, &r.outcome);
+                })
+                .collect()
+                .await;
         results.sort_by_key(|(i, _)| *i);
 
         // Dedup within the run (in source order), then against what earlier runs ingested.
@@ -233,12 +280,20 @@ impl Engine {
                 IngestIndex::record(&self.store, client_id, day, &items).await?;
             }
             for (source_key, v) in &validators {
-                let body = serde_json::to_vec(v).map_err(|e| StoreError::Corrupt { key: source_key.clone(), message: e.to_string() })?;
-                self.store.put(&validators_key(client_id, source_key), body.into()).await?;
+                let body = serde_json::to_vec(v).map_err(|e| StoreError::Corrupt {
+                    key: source_key.clone(),
+                    message: e.to_string(),
+                })?;
+                self.store
+                    .put(&validators_key(client_id, source_key), body.into())
+                    .await?;
             }
         }
 
-        let attempted: Vec<&SourceOutcome> = run_outcomes.iter().filter(|o| o.status.was_attempted()).collect();
+        let attempted: Vec<&SourceOutcome> = run_outcomes
+            .iter()
+            .filter(|o| o.status.was_attempted())
+            .collect();
         let failed = attempted.iter().filter(|o| o.status.is_failure()).count();
         let status = if attempted.is_empty() || failed == attempted.len() {
             RunStatus::Failed
@@ -273,7 +328,9 @@ impl Engine {
                 key: run_report_key(client_id, day, &run_id),
                 message: e.to_string(),
             })?;
-            self.store.put(&run_report_key(client_id, day, &run_id), body.into()).await?;
+            self.store
+                .put(&run_report_key(client_id, day, &run_id), body.into())
+                .await?;
         }
         tracing::info!(
             client_id,
@@ -294,26 +351,46 @@ impl Engine {
     async fn run_source(&self, source: &SourceDef, ctx: &SourceRunContext<'_>) -> SourceResult {
         let started = std::time::Instant::now();
         let mut result = self.fetch_and_parse(source, ctx).await;
-        result.outcome.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        result.outcome.duration_ms =
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
     }
 
-    async fn fetch_and_parse(&self, source: &SourceDef, ctx: &SourceRunContext<'_>) -> SourceResult {
+    async fn fetch_and_parse(
+        &self,
+        source: &SourceDef,
+        ctx: &SourceRunContext<'_>,
+    ) -> SourceResult {
         let key = source.key.as_str();
-        let fail = |status: SourceStatus, msg: String| SourceResult::failed(SourceOutcome::new(key, status).with_error(msg));
+        let fail = |status: SourceStatus, msg: String| {
+            SourceResult::failed(SourceOutcome::new(key, status).with_error(msg))
+        };
         if let Some(d) = ctx.deadline
             && Instant::now() >= d
         {
-            return fail(SourceStatus::Skipped, "run deadline reached before this source could start".into());
+            return fail(
+                SourceStatus::Skipped,
+                "run deadline reached before this source could start".into(),
+            );
         }
         let Some(url) = &source.url else {
-            return fail(SourceStatus::ConfigError, format!("no URL configured for ingestion_mode {:?}", source.kind));
+            return fail(
+                SourceStatus::ConfigError,
+                format!("no URL configured for ingestion_mode {:?}", source.kind),
+            );
         };
         if source.kind == SourceKind::Api {
-            return fail(SourceStatus::ConfigError, "ingestion_mode `api` is not supported yet".into());
+            return fail(
+                SourceStatus::ConfigError,
+                "ingestion_mode `api` is not supported yet".into(),
+            );
         }
         let previous: Option<Validators> = if ctx.use_state {
-            match self.store.get_json(&validators_key(ctx.client_id, key)).await {
+            match self
+                .store
+                .get_json(&validators_key(ctx.client_id, key))
+                .await
+            {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::warn!(source_key = key, error = %e, "ignoring unreadable validators");
@@ -323,7 +400,8 @@ impl Engine {
         } else {
             None
         };
-        let previous = previous.filter(|v| v.usable(url.as_str(), ctx.now, self.options.validator_max_age));
+        let previous =
+            previous.filter(|v| v.usable(url.as_str(), ctx.now, self.options.validator_max_age));
         let opts = FetchOptions {
             insecure_tls: !source.ssl_verify,
             min_interval: source.min_interval_ms.map(Duration::from_millis),
@@ -334,7 +412,10 @@ impl Engine {
         let mut outcome = SourceOutcome::new(key, SourceStatus::Ok);
         outcome.url = Some(url.to_string());
         if !source.ssl_verify {
-            outcome.warnings.push("TLS certificate verification is disabled for this source (ssl_verify: false)".into());
+            outcome.warnings.push(
+                "TLS certificate verification is disabled for this source (ssl_verify: false)"
+                    .into(),
+            );
         }
         let fetched = match self.fetcher.fetch(url, &opts).await {
             Ok(f) => f,
@@ -358,20 +439,31 @@ impl Engine {
             outcome.status = SourceStatus::NotModified;
             return SourceResult::failed(outcome);
         }
-        let new_validators = (fetched.etag.is_some() || fetched.last_modified.is_some()).then(|| Validators {
-            url: url.to_string(),
-            etag: fetched.etag.clone(),
-            last_modified: fetched.last_modified.clone(),
-            fetched_at: ctx.now,
-        });
-        let parsed = match crate::parse::parse_document(self.config(), source, &fetched, ctx.now.date_naive()) {
+        let new_validators =
+            (fetched.etag.is_some() || fetched.last_modified.is_some()).then(|| Validators {
+                url: url.to_string(),
+                etag: fetched.etag.clone(),
+                last_modified: fetched.last_modified.clone(),
+                fetched_at: ctx.now,
+            });
+        let parsed = match crate::parse::parse_document(
+            self.config(),
+            source,
+            &fetched,
+            ctx.now.date_naive(),
+        ) {
             Ok(p) => p,
             Err(e) => {
                 outcome.status = SourceStatus::ParseError;
                 return SourceResult::failed(outcome.with_error(e.to_string()));
             }
         };
-        outcome.warnings.extend(parsed.warnings);
+        let mut parsed = parsed;
+        outcome.warnings.append(&mut parsed.warnings);
+        if source.kind == SourceKind::Html {
+            self.complete_from_articles(source, &mut parsed.entries, &opts, ctx, &mut outcome)
+                .await;
+        }
         outcome.items_parsed = parsed.entries.len();
         outcome.status = if parsed.malformed {
             SourceStatus::Malformed
@@ -380,7 +472,10 @@ impl Engine {
         } else {
             SourceStatus::Ok
         };
-        let profile = source.profile.as_ref().and_then(|p| self.config.profiles.get(p));
+        let profile = source
+            .profile
+            .as_ref()
+            .and_then(|p| self.config.profiles.get(p));
         let sctx = SourceContext {
             source_key: key,
             source_type: &source.source_type,
@@ -389,9 +484,15 @@ impl Engine {
         };
         let mut items = Vec::new();
         let mut filtered_out = 0;
-        let unusable = parsed.entries.iter().filter(|e| e.url.trim().is_empty() || e.title.trim().is_empty()).count();
+        let unusable = parsed
+            .entries
+            .iter()
+            .filter(|e| e.url.trim().is_empty() || e.title.trim().is_empty())
+            .count();
         if unusable > 0 {
-            outcome.warnings.push(format!("{unusable} entr(y/ies) without a link or a title were left out"));
+            outcome.warnings.push(format!(
+                "{unusable} entr(y/ies) without a link or a title were left out"
+            ));
         }
         for entry in parsed.entries {
             if entry.url.trim().is_empty() || entry.title.trim().is_empty() {
@@ -417,7 +518,88 @@ impl Engine {
             items.push(Item::from_entry(entry, &sctx, ctx.now));
         }
         outcome.items_kept = items.len();
-        SourceResult { source_key: key.to_string(), outcome, items, filtered_out, validators: new_validators }
+        SourceResult {
+            source_key: key.to_string(),
+            outcome,
+            items,
+            filtered_out,
+            validators: new_validators,
+        }
+    }
+}
+
+impl Engine {
+    /// The article fallback: for undated entries (and, when configured, entries without a
+    /// teaser) fetch the entry's own page and read its date (meta tags, JSON-LD, `<time>`,
+    /// text) and main text. Bounded per source; PDFs and other non-HTML links are skipped.
+    async fn complete_from_articles(
+        &self,
+        source: &SourceDef,
+        entries: &mut [vectora_parse::Entry],
+        opts: &FetchOptions,
+        ctx: &SourceRunContext<'_>,
+        outcome: &mut SourceOutcome,
+    ) {
+        let mut budget = source.article_fallback;
+        let article_opts = FetchOptions {
+            etag: None,
+            last_modified: None,
+            ..opts.clone()
+        };
+        let parse_ctx = vectora_parse::dates::ParseContext::new(ctx.now.date_naive());
+        let mut failures = 0usize;
+        for entry in entries.iter_mut() {
+            let needs_date = entry.published.is_none();
+            let needs_text = source.article_content && entry.content.trim().is_empty();
+            if !(needs_date || needs_text) {
+                continue;
+            }
+            if budget == 0 {
+                break;
+            }
+            let Ok(url) = url::Url::parse(&entry.url) else {
+                continue;
+            };
+            if url.path().to_ascii_lowercase().ends_with(".pdf") {
+                continue;
+            }
+            budget -= 1;
+            outcome.articles_fetched += 1;
+            let fetched = match self.fetcher.fetch(&url, &article_opts).await {
+                Ok(f) if !f.not_modified() => f,
+                Ok(_) => continue,
+                Err(e) => {
+                    failures += 1;
+                    tracing::debug!(source_key = %source.key, url = %url, error = %e, "article fetch failed");
+                    continue;
+                }
+            };
+            let is_html = fetched
+                .content_type
+                .as_deref()
+                .is_none_or(|c| c.contains("html"));
+            if !is_html {
+                continue;
+            }
+            let (html, _, _) =
+                vectora_parse::encoding::decode(&fetched.body, fetched.content_type.as_deref());
+            if let Ok(Some(article)) =
+                vectora_parse::html::parse_article_with(&html, &fetched.final_url, &parse_ctx)
+            {
+                if needs_date && article.published.is_some() {
+                    entry.published = article.published;
+                    entry.date_source = article.date_source;
+                }
+                if needs_text && !article.content.trim().is_empty() {
+                    entry.content = article.content;
+                }
+            }
+        }
+        if failures > 0 {
+            outcome
+                .warnings
+                .push(format!("{failures} article page(s) could not be fetched"));
+        }
     }
 }
 
@@ -443,7 +625,13 @@ struct SourceResult {
 impl SourceResult {
     /// A result without items (a failure, or a 304).
     fn failed(outcome: SourceOutcome) -> Self {
-        SourceResult { source_key: outcome.source_key.clone(), outcome, items: Vec::new(), filtered_out: 0, validators: None }
+        SourceResult {
+            source_key: outcome.source_key.clone(),
+            outcome,
+            items: Vec::new(),
+            filtered_out: 0,
+            validators: None,
+        }
     }
 }
 
@@ -457,5 +645,8 @@ fn log_outcome(client_id: &str, o: &SourceOutcome) {
 
 /// Convenience: resolves a client's id list for "every active client" runs.
 pub fn active_client_ids(config: &Config) -> Vec<String> {
-    config.active_clients().map(|c: &Client| c.id.clone()).collect()
+    config
+        .active_clients()
+        .map(|c: &Client| c.id.clone())
+        .collect()
 }

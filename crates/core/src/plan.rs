@@ -13,7 +13,11 @@ pub enum Planned<'a> {
 }
 
 /// Resolves a client's sources, in a stable order (bouquet order, then extras).
-pub fn plan_sources<'a>(config: &'a Config, client: &Client, requested: Option<&[String]>) -> Vec<Planned<'a>> {
+pub fn plan_sources<'a>(
+    config: &'a Config,
+    client: &Client,
+    requested: Option<&[String]>,
+) -> Vec<Planned<'a>> {
     let mut keys: Vec<String> = Vec::new();
     let mut out = Vec::new();
     for b in &client.bouquets {
@@ -36,7 +40,9 @@ pub fn plan_sources<'a>(config: &'a Config, client: &Client, requested: Option<&
                 } else {
                     format!("unknown source `{r}`")
                 };
-                out.push(Planned::Skip(SourceOutcome::new(r, SourceStatus::UnknownSource).with_error(why)));
+                out.push(Planned::Skip(
+                    SourceOutcome::new(r, SourceStatus::UnknownSource).with_error(why),
+                ));
             }
         }
         keys.retain(|k| req.contains(k));
@@ -47,11 +53,13 @@ pub fn plan_sources<'a>(config: &'a Config, client: &Client, requested: Option<&
                 SourceOutcome::new(&key, SourceStatus::UnknownSource)
                     .with_error(format!("source `{key}` is not in the source catalog")),
             ),
-            Some(s) if !s.enabled => {
-                Planned::Skip(SourceOutcome::new(&key, SourceStatus::Disabled).with_error("disabled in the source catalog"))
-            }
+            Some(s) if !s.enabled => Planned::Skip(
+                SourceOutcome::new(&key, SourceStatus::Disabled)
+                    .with_error("disabled in the source catalog"),
+            ),
             Some(s) if s.kind == SourceKind::None => Planned::Skip(
-                SourceOutcome::new(&key, SourceStatus::Disabled).with_error("ingestion_mode is `none`"),
+                SourceOutcome::new(&key, SourceStatus::Disabled)
+                    .with_error("ingestion_mode is `none`"),
             ),
             Some(s) => Planned::Run(s),
         };

@@ -41,17 +41,24 @@ impl RunRequest {
         if let Some(p) = self.period_days
             && !(1..=MAX_PERIOD_DAYS).contains(&p)
         {
-            return Err(format!("period_days must be between 1 and {MAX_PERIOD_DAYS}, got {p}"));
+            return Err(format!(
+                "period_days must be between 1 and {MAX_PERIOD_DAYS}, got {p}"
+            ));
         }
         match (self.from_date, self.to_date) {
-            (Some(f), Some(t)) if f > t => return Err(format!("from_date {f} is after to_date {t}")),
-            (Some(_), None) | (None, Some(_)) => return Err("from_date and to_date must be given together".into()),
+            (Some(f), Some(t)) if f > t => {
+                return Err(format!("from_date {f} is after to_date {t}"));
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err("from_date and to_date must be given together".into());
+            }
             _ => {}
         }
-        if let Some(sources) = &self.sources {
-            if let Some(bad) = sources.iter().find(|s| !is_valid_id(s)) {
-                return Err(format!("invalid source key `{}` in sources", crate::model::truncate_message(bad, 80)));
-            }
+        if let Some(bad) = self.sources.iter().flatten().find(|s| !is_valid_id(s)) {
+            return Err(format!(
+                "invalid source key `{}` in sources",
+                crate::model::truncate_message(bad, 80)
+            ));
         }
         Ok(())
     }
@@ -64,13 +71,25 @@ mod tests {
     #[test]
     fn validates_ids_dates_and_bounds() {
         assert!(RunRequest::default().validate().is_ok());
-        let bad_id = RunRequest { client_id: Some("../x".into()), ..Default::default() };
+        let bad_id = RunRequest {
+            client_id: Some("../x".into()),
+            ..Default::default()
+        };
         assert!(bad_id.validate().unwrap_err().contains("client_id"));
-        let bad_p = RunRequest { period_days: Some(0), ..Default::default() };
+        let bad_p = RunRequest {
+            period_days: Some(0),
+            ..Default::default()
+        };
         assert!(bad_p.validate().is_err());
-        let half = RunRequest { from_date: NaiveDate::from_ymd_opt(2025, 1, 1), ..Default::default() };
+        let half = RunRequest {
+            from_date: NaiveDate::from_ymd_opt(2025, 1, 1),
+            ..Default::default()
+        };
         assert!(half.validate().is_err());
-        let src = RunRequest { sources: Some(vec!["a/b".into()]), ..Default::default() };
+        let src = RunRequest {
+            sources: Some(vec!["a/b".into()]),
+            ..Default::default()
+        };
         assert!(src.validate().is_err());
     }
 

@@ -38,12 +38,15 @@ pub fn index_key(client_id: &str) -> String {
 impl IngestIndex {
     /// True when the item was ingested by an earlier run.
     pub fn contains(&self, item: &Item) -> bool {
-        self.urls.contains_key(&vectora_parse::urls::canonicalize(&item.url))
+        self.urls
+            .contains_key(&vectora_parse::urls::canonicalize(&item.url))
             || (hashable(item) && self.hashes.contains_key(&item.content_hash))
     }
 
     pub fn add(&mut self, item: &Item, day: NaiveDate) {
-        self.urls.entry(vectora_parse::urls::canonicalize(&item.url)).or_insert(day);
+        self.urls
+            .entry(vectora_parse::urls::canonicalize(&item.url))
+            .or_insert(day);
         if hashable(item) {
             self.hashes.entry(item.content_hash.clone()).or_insert(day);
         }
@@ -68,12 +71,25 @@ impl IngestIndex {
     }
 
     /// Loads the index and repairs it from the items files written since it was last updated.
-    pub async fn load(store: &DataStore, client_id: &str, today: NaiveDate) -> Result<IngestIndex, StoreError> {
-        let mut index: IngestIndex = store.get_json(&index_key(client_id)).await?.unwrap_or_default();
-        let from = index.updated_day.unwrap_or(today - Duration::days(MAX_REPAIR_DAYS)).max(today - Duration::days(MAX_REPAIR_DAYS));
+    pub async fn load(
+        store: &DataStore,
+        client_id: &str,
+        today: NaiveDate,
+    ) -> Result<IngestIndex, StoreError> {
+        let mut index: IngestIndex = store
+            .get_json(&index_key(client_id))
+            .await?
+            .unwrap_or_default();
+        let from = index
+            .updated_day
+            .unwrap_or(today - Duration::days(MAX_REPAIR_DAYS))
+            .max(today - Duration::days(MAX_REPAIR_DAYS));
         let mut day = from;
         while day <= today {
-            if let Some(items) = store.get_json::<Vec<Item>>(&items_key(client_id, day)).await? {
+            if let Some(items) = store
+                .get_json::<Vec<Item>>(&items_key(client_id, day))
+                .await?
+            {
                 for it in &items {
                     index.add(it, day);
                 }
@@ -84,19 +100,30 @@ impl IngestIndex {
     }
 
     /// Adds this run's items and writes the index (merging with a concurrent writer's version).
-    pub async fn record(store: &DataStore, client_id: &str, today: NaiveDate, items: &[Item]) -> Result<(), StoreError> {
-        let mut fresh = IngestIndex { updated_day: Some(today), ..Default::default() };
+    pub async fn record(
+        store: &DataStore,
+        client_id: &str,
+        today: NaiveDate,
+        items: &[Item],
+    ) -> Result<(), StoreError> {
+        let mut fresh = IngestIndex {
+            updated_day: Some(today),
+            ..Default::default()
+        };
         for it in items {
             fresh.add(it, today);
         }
         store
-            .update_json(&index_key(client_id), move |current: Option<IngestIndex>| {
-                let mut merged = current.unwrap_or_default();
-                merged.union(fresh.clone());
-                merged.updated_day = Some(merged.updated_day.map_or(today, |d| d.max(today)));
-                merged.prune(today);
-                merged
-            })
+            .update_json(
+                &index_key(client_id),
+                move |current: Option<IngestIndex>| {
+                    let mut merged = current.unwrap_or_default();
+                    merged.union(fresh.clone());
+                    merged.updated_day = Some(merged.updated_day.map_or(today, |d| d.max(today)));
+                    merged.prune(today);
+                    merged
+                },
+            )
             .await
     }
 }
@@ -124,6 +151,8 @@ impl Validators {
     /// Validators worth sending: for the same URL, and not older than `max_age` (a server that
     /// keeps answering 304 for longer gets a full request now and then).
     pub fn usable(&self, url: &str, now: DateTime<Utc>, max_age: Duration) -> bool {
-        self.url == url && (self.etag.is_some() || self.last_modified.is_some()) && now - self.fetched_at <= max_age
+        self.url == url
+            && (self.etag.is_some() || self.last_modified.is_some())
+            && now - self.fetched_at <= max_age
     }
 }

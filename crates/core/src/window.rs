@@ -19,12 +19,19 @@ impl Window {
         to: Option<NaiveDate>,
     ) -> Result<Window, String> {
         match (from, to) {
-            (Some(from), Some(to)) if from > to => Err(format!("from_date {from} is after to_date {to}")),
+            (Some(from), Some(to)) if from > to => {
+                Err(format!("from_date {from} is after to_date {to}"))
+            }
             (Some(from), Some(to)) => Ok(Window { from, to }),
-            (Some(_), None) | (None, Some(_)) => Err("from_date and to_date must be given together".into()),
+            (Some(_), None) | (None, Some(_)) => {
+                Err("from_date and to_date must be given together".into())
+            }
             (None, None) => {
                 let days = i64::from(period_days.max(1));
-                Ok(Window { from: today - Duration::days(days - 1), to: today })
+                Ok(Window {
+                    from: today - Duration::days(days - 1),
+                    to: today,
+                })
             }
         }
     }
@@ -50,7 +57,13 @@ mod tests {
     #[test]
     fn period_days_counts_today() {
         let w = Window::resolve(d("2025-12-10"), 7, None, None).unwrap();
-        assert_eq!(w, Window { from: d("2025-12-04"), to: d("2025-12-10") });
+        assert_eq!(
+            w,
+            Window {
+                from: d("2025-12-04"),
+                to: d("2025-12-10")
+            }
+        );
         assert!(w.contains(d("2025-12-04")) && w.contains(d("2025-12-10")));
         assert!(!w.contains(d("2025-12-03")) && !w.contains(d("2025-12-11")));
         assert_eq!(w.days(), 7);
@@ -58,9 +71,23 @@ mod tests {
 
     #[test]
     fn explicit_dates_override_and_are_checked() {
-        let w = Window::resolve(d("2025-12-10"), 7, Some(d("2025-01-01")), Some(d("2025-01-31"))).unwrap();
+        let w = Window::resolve(
+            d("2025-12-10"),
+            7,
+            Some(d("2025-01-01")),
+            Some(d("2025-01-31")),
+        )
+        .unwrap();
         assert_eq!(w.days(), 31);
-        assert!(Window::resolve(d("2025-12-10"), 7, Some(d("2025-02-01")), Some(d("2025-01-31"))).is_err());
+        assert!(
+            Window::resolve(
+                d("2025-12-10"),
+                7,
+                Some(d("2025-02-01")),
+                Some(d("2025-01-31"))
+            )
+            .is_err()
+        );
         assert!(Window::resolve(d("2025-12-10"), 7, Some(d("2025-02-01")), None).is_err());
     }
 }

@@ -23,7 +23,11 @@ fn read_tree(root: &Path) -> BTreeMap<String, String> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read_to_string(&p).unwrap());
             }
         }
@@ -48,18 +52,35 @@ async fn the_reference_config_bucket_loads_clean() {
         assert_eq!(client.bouquets, vec!["lai_corporate_mvp", "lai_press_mvp"]);
         let peptron = &cfg.sources["press_corporate__peptron"];
         assert_eq!(peptron.kind, SourceKind::Html);
-        assert!(!peptron.ssl_verify, "ssl_verify: false of the peptron extractor must carry over");
-        assert_eq!(peptron.url.as_ref().unwrap().as_str(), "https://www.peptron.co.kr/eng/pr/news.php");
+        assert!(
+            !peptron.ssl_verify,
+            "ssl_verify: false of the peptron extractor must carry over"
+        );
+        assert_eq!(
+            peptron.url.as_ref().unwrap().as_str(),
+            "https://www.peptron.co.kr/eng/pr/news.php"
+        );
         let fierce = &cfg.sources["press_sector__fiercebiotech"];
         assert_eq!(fierce.kind, SourceKind::Rss);
         assert_eq!(fierce.profile.as_deref(), Some("press_technology_focused"));
-        for p in ["corporate_pure_player_broad", "press_technology_focused", "default_broad", "pubmed_indication_focused"] {
+        for p in [
+            "corporate_pure_player_broad",
+            "press_technology_focused",
+            "default_broad",
+            "pubmed_indication_focused",
+        ] {
             assert!(cfg.profiles.contains_key(p), "profile {p} missing");
         }
         let camurus = &cfg.extractors["press_corporate__camurus"];
         assert_eq!(camurus.max_items, 20);
-        assert_eq!(camurus.date_formats.first().map(String::as_str), Some("%B %d, %Y"));
-        assert!(camurus.date_formats.len() > 1, "global default date patterns follow the source's own");
+        assert_eq!(
+            camurus.date_formats.first().map(String::as_str),
+            Some("%B %d, %Y")
+        );
+        assert!(
+            camurus.date_formats.len() > 1,
+            "global default date patterns follow the source's own"
+        );
     }
 }
 
@@ -83,43 +104,146 @@ const CLIENT: &str = "clients/lai_weekly_v3.yaml";
 
 fn assert_one(diags: &[config::Diagnostic], file: &str, key_part: &str, msg_part: &str) {
     assert!(
-        diags.iter().any(|d| d.file == file && d.key.contains(key_part) && d.message.contains(msg_part)),
+        diags
+            .iter()
+            .any(|d| d.file == file && d.key.contains(key_part) && d.message.contains(msg_part)),
         "expected a diagnostic in {file} at *{key_part}* saying *{msg_part}*, got {diags:#?}"
     );
 }
 
 #[test]
 fn broken_configs_name_file_and_key() {
-    let d = diagnostics_after(|f| replace(f, CATALOG, "bouquet_id: lai_corporate_mvp", "bouquet_id: renamed"));
-    assert_one(&d, CLIENT, "source_bouquets_enabled[0]", "unknown bouquet `lai_corporate_mvp`");
-    assert!(d.iter().filter(|x| x.is_problem()).all(|x| x.severity == Severity::Warning));
-    assert!(d.iter().any(|x| x.scope == Scope::Client("lai_weekly_v3".into())));
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            CATALOG,
+            "bouquet_id: lai_corporate_mvp",
+            "bouquet_id: renamed",
+        )
+    });
+    assert_one(
+        &d,
+        CLIENT,
+        "source_bouquets_enabled[0]",
+        "unknown bouquet `lai_corporate_mvp`",
+    );
+    assert!(
+        d.iter()
+            .filter(|x| x.is_problem())
+            .all(|x| x.severity == Severity::Warning)
+    );
+    assert!(
+        d.iter()
+            .any(|x| x.scope == Scope::Client("lai_weekly_v3".into()))
+    );
 
-    let d = diagnostics_after(|f| replace(f, CATALOG, "  - press_sector__endpoints_news\n", "  - press_sector__nope\n"));
-    assert_one(&d, CATALOG, "bouquets[1].source_keys[2]", "unknown source `press_sector__nope`");
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            CATALOG,
+            "  - press_sector__endpoints_news\n",
+            "  - press_sector__nope\n",
+        )
+    });
+    assert_one(
+        &d,
+        CATALOG,
+        "bouquets[1].source_keys[2]",
+        "unknown source `press_sector__nope`",
+    );
 
-    let d = diagnostics_after(|f| replace(f, CATALOG, "  rss_url: https://endpts.com/feed/", "  rss_url: ''"));
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            CATALOG,
+            "  rss_url: https://endpts.com/feed/",
+            "  rss_url: ''",
+        )
+    });
     assert_one(&d, CATALOG, "sources[7].rss_url", "no rss_url");
 
-    let d = diagnostics_after(|f| replace(f, CATALOG, "source_key: press_corporate__camurus", "source_key: press_corporate__medincell"));
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            CATALOG,
+            "source_key: press_corporate__camurus",
+            "source_key: press_corporate__medincell",
+        )
+    });
     assert_one(&d, CATALOG, "sources[1].source_key", "duplicate source_key");
 
-    let d = diagnostics_after(|f| replace(f, CATALOG, "source_key: press_corporate__camurus", "source_key: ../camurus"));
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            CATALOG,
+            "source_key: press_corporate__camurus",
+            "source_key: ../camurus",
+        )
+    });
     assert_one(&d, CATALOG, "sources[1].source_key", "invalid source_key");
 
-    let d = diagnostics_after(|f| replace(f, PROFILES, "- exclusion_scopes.hr_content", "- exclusion_scopes.hr_contentz"));
-    assert_one(&d, PROFILES, "corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]", "hr_contentz");
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            PROFILES,
+            "- exclusion_scopes.hr_content",
+            "- exclusion_scopes.hr_contentz",
+        )
+    });
+    assert_one(
+        &d,
+        PROFILES,
+        "corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
+        "hr_contentz",
+    );
 
-    let d = diagnostics_after(|f| replace(f, EXTRACTORS, "container: div.press-releases", "container: div.press-releases[["));
-    assert_one(&d, EXTRACTORS, "extractors.press_corporate__camurus.selectors.container", "invalid selector");
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            EXTRACTORS,
+            "container: div.press-releases",
+            "container: div.press-releases[[",
+        )
+    });
+    assert_one(
+        &d,
+        EXTRACTORS,
+        "extractors.press_corporate__camurus.selectors.container",
+        "invalid selector",
+    );
 
     let d = diagnostics_after(|f| replace(f, PROFILES, "mode: exclude_only", "mode: exclude_some"));
-    assert_one(&d, PROFILES, "corporate_pure_player_broad.signal_requirements.mode", "exclude_some");
+    assert_one(
+        &d,
+        PROFILES,
+        "corporate_pure_player_broad.signal_requirements.mode",
+        "exclude_some",
+    );
 
-    let d = diagnostics_after(|f| replace(f, CLIENT, "client_id: lai_weekly_v3", "client_id: other"));
-    assert_one(&d, CLIENT, "client_profile.client_id", "does not match the file name");
+    let d =
+        diagnostics_after(|f| replace(f, CLIENT, "client_id: lai_weekly_v3", "client_id: other"));
+    assert_one(
+        &d,
+        CLIENT,
+        "client_profile.client_id",
+        "does not match the file name",
+    );
 
-    let d = diagnostics_after(|f| replace(f, CATALOG, "  enabled: true\n  source_type: press_corporate", "  enabled: [true\n  source_type: press_corporate"));
-    assert!(d.iter().any(|x| x.file == CATALOG && x.message.contains("YAML error")), "{d:#?}");
-    assert!(d.iter().any(|x| x.message.contains("line")), "YAML errors carry a line number: {d:#?}");
+    let d = diagnostics_after(|f| {
+        replace(
+            f,
+            CATALOG,
+            "  enabled: true\n  source_type: press_corporate",
+            "  enabled: [true\n  source_type: press_corporate",
+        )
+    });
+    assert!(
+        d.iter()
+            .any(|x| x.file == CATALOG && x.message.contains("YAML error")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter().any(|x| x.message.contains("line")),
+        "YAML errors carry a line number: {d:#?}"
+    );
 }

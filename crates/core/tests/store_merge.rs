@@ -18,8 +18,17 @@ fn item(n: usize) -> Item {
         author: None,
         tags: vec![],
     };
-    let ctx = SourceContext { source_key: "press_corporate__x", source_type: "press_corporate", language: "en", tags: &[] };
-    Item::from_entry(entry, &ctx, Utc.with_ymd_and_hms(2025, 12, 15, 8, 0, 0).unwrap())
+    let ctx = SourceContext {
+        source_key: "press_corporate__x",
+        source_type: "press_corporate",
+        language: "en",
+        tags: &[],
+    };
+    Item::from_entry(
+        entry,
+        &ctx,
+        Utc.with_ymd_and_hms(2025, 12, 15, 8, 0, 0).unwrap(),
+    )
 }
 
 async fn exercise(store: DataStore) {
@@ -28,7 +37,10 @@ async fn exercise(store: DataStore) {
     assert_eq!((first.added, first.already_present, first.total), (2, 0, 2));
     // A rerun the same day with one old and one new item keeps both old ones.
     let second = store.merge_items(&key, &[item(2), item(3)]).await.unwrap();
-    assert_eq!((second.added, second.already_present, second.total), (1, 1, 3));
+    assert_eq!(
+        (second.added, second.already_present, second.total),
+        (1, 1, 3)
+    );
     // Concurrent writers: 8 tasks each adding 5 items; every item must survive.
     let mut tasks = Vec::new();
     for t in 0..8 {
@@ -48,7 +60,11 @@ async fn exercise(store: DataStore) {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 43, "no item duplicated");
-    assert_eq!(stored[0], item(1), "existing items keep their place and content");
+    assert_eq!(
+        stored[0],
+        item(1),
+        "existing items keep their place and content"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -58,7 +74,10 @@ async fn local_folder_merges_atomically() {
     exercise(store).await;
     // No temporary files left behind next to the items file.
     let day = dir.path().join("data/ingested/client_a/2025/12/15");
-    let names: Vec<String> = std::fs::read_dir(day).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    let names: Vec<String> = std::fs::read_dir(day)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into())
+        .collect();
     assert_eq!(names, vec!["items.json".to_string()]);
 }
 
@@ -73,7 +92,11 @@ async fn s3_merges_with_conditional_writes() {
         std::env::set_var("AWS_REGION", "us-east-1");
     }
     moto.create_bucket("vectora-test-data").await;
-    let store = DataStore::open(&Location::parse("s3://vectora-test-data/prefix").unwrap(), true).unwrap();
+    let store = DataStore::open(
+        &Location::parse("s3://vectora-test-data/prefix").unwrap(),
+        true,
+    )
+    .unwrap();
     exercise(store).await;
 }
 

@@ -37,13 +37,31 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, file: file.to_string(), key: key.into(), message: message.into(), scope: Scope::Global }
+        Self {
+            severity: Severity::Error,
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+            scope: Scope::Global,
+        }
     }
     pub fn warning(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, file: file.to_string(), key: key.into(), message: message.into(), scope: Scope::Global }
+        Self {
+            severity: Severity::Warning,
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+            scope: Scope::Global,
+        }
     }
     pub fn info(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { severity: Severity::Info, file: file.to_string(), key: key.into(), message: message.into(), scope: Scope::Global }
+        Self {
+            severity: Severity::Info,
+            file: file.to_string(),
+            key: key.into(),
+            message: message.into(),
+            scope: Scope::Global,
+        }
     }
     /// Errors and warnings are problems; infos are not.
     pub fn is_problem(&self) -> bool {

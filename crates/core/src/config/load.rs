@@ -17,12 +17,17 @@ pub async fn load(location: &Location) -> Result<Config, crate::store::StoreErro
     Ok(parse_files(&files))
 }
 
-async fn read_yaml_files(location: &Location) -> Result<BTreeMap<String, String>, crate::store::StoreError> {
+async fn read_yaml_files(
+    location: &Location,
+) -> Result<BTreeMap<String, String>, crate::store::StoreError> {
     use crate::store::StoreError;
     if let Location::Local(dir) = location
         && !dir.is_dir()
     {
-        return Err(StoreError::NotFound(format!("config folder {} does not exist", dir.display())));
+        return Err(StoreError::NotFound(format!(
+            "config folder {} does not exist",
+            dir.display()
+        )));
     }
     let (store, root) = location.open()?;
     let mut out = BTreeMap::new();
@@ -35,7 +40,11 @@ async fn read_yaml_files(location: &Location) -> Result<BTreeMap<String, String>
             .map_err(|e| StoreError::backend(location, &e))?;
         for meta in metas {
             let full = meta.location.as_ref();
-            let rel = full.strip_prefix(root.as_ref()).unwrap_or(full).trim_start_matches('/').to_string();
+            let rel = full
+                .strip_prefix(root.as_ref())
+                .unwrap_or(full)
+                .trim_start_matches('/')
+                .to_string();
             if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) {
                 continue;
             }
@@ -56,13 +65,67 @@ async fn read_yaml_files(location: &Location) -> Result<BTreeMap<String, String>
     Ok(out)
 }
 
+/// Reads a local config folder without an async runtime (for callers such as `config push`'s
+/// validation hook). Same files, same checks as [`load`].
+pub fn load_dir_blocking(dir: &std::path::Path) -> Result<Config, crate::store::StoreError> {
+    use crate::store::StoreError;
+    if !dir.is_dir() {
+        return Err(StoreError::NotFound(format!(
+            "config folder {} does not exist",
+            dir.display()
+        )));
+    }
+    let mut files = BTreeMap::new();
+    let mut stack = vec![
+        dir.join(CLIENTS_DIR.trim_end_matches('/')),
+        dir.join("canonical"),
+    ];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) {
+                continue;
+            }
+            let too_large = entry
+                .metadata()
+                .map(|m| m.len() > MAX_CONFIG_FILE_BYTES)
+                .unwrap_or(false);
+            let text = if too_large {
+                String::from("\u{0}too-large")
+            } else {
+                let bytes =
+                    std::fs::read(&path).map_err(|e| StoreError::backend(&dir.display(), &e))?;
+                String::from_utf8_lossy(&bytes).into_owned()
+            };
+            files.insert(rel, text);
+        }
+    }
+    Ok(parse_files(&files))
+}
+
 /// Parses and resolves config files given as (path relative to the root → text).
 pub fn parse_files(files: &BTreeMap<String, String>) -> Config {
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut parsed = super::resolve::ParsedFiles::default();
     for (path, text) in files {
         if text == "\u{0}too-large" {
-            diags.push(Diagnostic::error(path, "", format!("file is larger than {MAX_CONFIG_FILE_BYTES} bytes")));
+            diags.push(Diagnostic::error(
+                path,
+                "",
+                format!("file is larger than {MAX_CONFIG_FILE_BYTES} bytes"),
+            ));
             continue;
         }
         if path.starts_with(CLIENTS_DIR) {
@@ -78,7 +141,10 @@ pub fn parse_files(files: &BTreeMap<String, String>) -> Config {
             parsed.profiles = parse_yaml(path, text, &mut diags).map(|v| (path.clone(), v));
             parsed.profiles_present = true;
         } else if let Some(name) = path.strip_prefix(SCOPES_DIR) {
-            let stem = name.trim_end_matches(".yaml").trim_end_matches(".yml").to_string();
+            let stem = name
+                .trim_end_matches(".yaml")
+                .trim_end_matches(".yml")
+                .to_string();
             if let Some(v) = parse_yaml::<serde_json::Value>(path, text, &mut diags) {
                 parsed.scopes.add_file(&stem, path, v, &mut diags);
             }
@@ -101,7 +167,14 @@ pub(super) fn parse_yaml<T: serde::de::DeserializeOwned + Default>(
         Err(e) => {
             let msg = e.to_string();
             let first_line = msg.lines().next().unwrap_or("invalid YAML").to_string();
-            diags.push(Diagnostic::error(path, "", format!("YAML error: {}", crate::model::truncate_message(&first_line, 300))));
+            diags.push(Diagnostic::error(
+                path,
+                "",
+                format!(
+                    "YAML error: {}",
+                    crate::model::truncate_message(&first_line, 300)
+                ),
+            ));
             None
         }
     }

@@ -9,7 +9,7 @@ mod resolve;
 mod scopes;
 
 pub use diagnostics::{ConfigErrors, Diagnostic, Scope, Severity};
-pub use load::{load, parse_files};
+pub use load::{load, load_dir_blocking, parse_files};
 pub use scopes::ScopeRegistry;
 
 use std::collections::BTreeMap;
@@ -50,7 +50,11 @@ pub struct ExtractionDefaults {
 
 impl Default for ExtractionDefaults {
     fn default() -> Self {
-        Self { max_items: 20, date_formats: Vec::new(), timeout_secs: None }
+        Self {
+            max_items: 20,
+            date_formats: Vec::new(),
+            timeout_secs: None,
+        }
     }
 }
 
@@ -95,7 +99,14 @@ pub struct SourceDef {
     pub min_interval_ms: Option<u64>,
     pub ssl_verify: bool,
     pub allow_empty: bool,
+    /// At most this many article pages are fetched per run to date undated entries (html only).
+    pub article_fallback: usize,
+    /// Fill an empty teaser with the article's main text (costs one request per such entry).
+    pub article_content: bool,
 }
+
+/// Default number of article pages fetched per source and run to date undated entries.
+pub const DEFAULT_ARTICLE_FALLBACK: usize = 10;
 
 impl Config {
     /// Errors (not warnings) that concern everything or the given client.
@@ -116,7 +127,8 @@ impl Config {
     pub fn warnings_for(&self, client_id: &str) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(move |d| {
             d.severity == Severity::Warning
-                && (matches!(&d.scope, Scope::Global) || matches!(&d.scope, Scope::Client(c) if c == client_id))
+                && (matches!(&d.scope, Scope::Global)
+                    || matches!(&d.scope, Scope::Client(c) if c == client_id))
         })
     }
 
@@ -127,7 +139,11 @@ impl Config {
 
     /// One-line summary for `validate`.
     pub fn summary(&self) -> String {
-        let enabled = self.sources.values().filter(|s| s.enabled && s.kind != SourceKind::None).count();
+        let enabled = self
+            .sources
+            .values()
+            .filter(|s| s.enabled && s.kind != SourceKind::None)
+            .count();
         format!(
             "{} client(s) ({} active), {} source(s) ({} enabled), {} bouquet(s), {} profile(s), {} extractor(s)",
             self.clients.len(),
@@ -143,5 +159,9 @@ impl Config {
 
 /// Ids become parts of storage keys: only a safe alphabet is allowed.
 pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }

@@ -64,6 +64,10 @@ pub struct RawSource {
     pub ssl_verify: Option<bool>,
     /// A configured selector matching nothing is not reported for this source.
     pub allow_empty: Option<bool>,
+    /// Undated listing entries whose article page is fetched to read its date (0 disables).
+    pub article_fallback: Option<usize>,
+    /// Use the article's main text as content when the listing gives no teaser.
+    pub article_content: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -4,7 +4,8 @@ use super::diagnostics::Diagnostic;
 use super::raw::*;
 use super::scopes::ScopeRegistry;
 use super::{
-    CATALOG_FILE, Client, Config, ExtractionDefaults, PROFILES_FILE, SourceDef, SourceKind, is_valid_id,
+    CATALOG_FILE, Client, Config, ExtractionDefaults, PROFILES_FILE, SourceDef, SourceKind,
+    is_valid_id,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -26,7 +27,11 @@ pub(super) struct ParsedFiles {
 pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config {
     let mut cfg = Config::default();
     if !parsed.catalog_present {
-        diags.push(Diagnostic::error(CATALOG_FILE, "", "missing: the source catalog is required"));
+        diags.push(Diagnostic::error(
+            CATALOG_FILE,
+            "",
+            "missing: the source catalog is required",
+        ));
     }
     if let Some((file, catalog)) = &parsed.catalog {
         resolve_catalog(file, catalog, &mut cfg, &mut diags);
@@ -34,12 +39,24 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
     if let Some((file, ex)) = &parsed.extractors {
         resolve_extractors(file, ex, &mut cfg, &mut diags);
     }
-    let global = parsed.profiles.as_ref().and_then(|(_, p)| p.metadata.as_ref()).and_then(|m| m.global_config.as_ref());
+    let global = parsed
+        .profiles
+        .as_ref()
+        .and_then(|(_, p)| p.metadata.as_ref())
+        .and_then(|m| m.global_config.as_ref());
     let case_sensitive = global.and_then(|g| g.case_sensitive).unwrap_or(false);
     let min_len = global.and_then(|g| g.minimum_text_length).unwrap_or(0);
     if let Some((file, profiles)) = &parsed.profiles {
         for (name, raw) in &profiles.profiles {
-            if let Some(p) = resolve_profile(file, name, raw, &parsed.scopes, case_sensitive, min_len, &mut diags) {
+            if let Some(p) = resolve_profile(
+                file,
+                name,
+                raw,
+                &parsed.scopes,
+                case_sensitive,
+                min_len,
+                &mut diags,
+            ) {
                 cfg.profiles.insert(name.clone(), Arc::new(p));
             }
         }
@@ -48,7 +65,11 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
     if let Some((_, profiles)) = &parsed.profiles {
         for s in cfg.sources.values_mut() {
             if s.min_interval_ms.is_none() {
-                s.min_interval_ms = s.profile.as_ref().and_then(|p| profiles.profiles.get(p)).and_then(|p| p.min_interval_ms);
+                s.min_interval_ms = s
+                    .profile
+                    .as_ref()
+                    .and_then(|p| profiles.profiles.get(p))
+                    .and_then(|p| p.min_interval_ms);
             }
         }
     }
@@ -61,7 +82,10 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
             diags.push(Diagnostic::error(
                 CATALOG_FILE,
                 format!("{}.ingestion_profile", s.key),
-                format!("unknown ingestion profile `{p}` (known: {})", join_keys(cfg.profiles.keys())),
+                format!(
+                    "unknown ingestion profile `{p}` (known: {})",
+                    join_keys(cfg.profiles.keys())
+                ),
             ));
         }
     }
@@ -74,12 +98,18 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
 
 fn profile_failed_to_compile(diags: &[Diagnostic], name: &str) -> bool {
     let prefix = format!("profiles.{name}");
-    diags.iter().any(|d| d.file == PROFILES_FILE && d.key.starts_with(&prefix))
+    diags
+        .iter()
+        .any(|d| d.file == PROFILES_FILE && d.key.starts_with(&prefix))
 }
 
 fn join_keys<'a>(keys: impl Iterator<Item = &'a String>) -> String {
     let v: Vec<&str> = keys.map(String::as_str).collect();
-    if v.is_empty() { "none".into() } else { v.join(", ") }
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
 }
 
 fn non_empty(s: &Option<String>) -> Option<&str> {
@@ -88,12 +118,20 @@ fn non_empty(s: &Option<String>) -> Option<&str> {
 
 fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut Vec<Diagnostic>) {
     if raw.sources.is_empty() {
-        diags.push(Diagnostic::error(file, "sources", "the catalog lists no sources"));
+        diags.push(Diagnostic::error(
+            file,
+            "sources",
+            "the catalog lists no sources",
+        ));
     }
     for (i, s) in raw.sources.iter().enumerate() {
         let at = |k: &str| format!("sources[{i}].{k}");
         let Some(key) = non_empty(&s.source_key) else {
-            diags.push(Diagnostic::error(file, at("source_key"), "missing source_key"));
+            diags.push(Diagnostic::error(
+                file,
+                at("source_key"),
+                "missing source_key",
+            ));
             continue;
         };
         if !is_valid_id(key) {
@@ -105,7 +143,11 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
             continue;
         }
         if cfg.sources.contains_key(key) {
-            diags.push(Diagnostic::error(file, at("source_key"), format!("duplicate source_key `{key}`")));
+            diags.push(Diagnostic::error(
+                file,
+                at("source_key"),
+                format!("duplicate source_key `{key}`"),
+            ));
             continue;
         }
         let mode = s.ingestion_mode.as_deref().map(str::trim).unwrap_or("");
@@ -145,7 +187,11 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
                 }
                 Some(u) => match parse_http_url(u) {
                     Ok(u) => url = Some(u),
-                    Err(e) => diags.push(Diagnostic::error(file, at(url_key), format!("source `{key}`: {e}"))),
+                    Err(e) => diags.push(Diagnostic::error(
+                        file,
+                        at(url_key),
+                        format!("source `{key}`: {e}"),
+                    )),
                 },
             }
         }
@@ -166,16 +212,31 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
                 min_interval_ms: s.min_interval_ms,
                 ssl_verify: s.ssl_verify.unwrap_or(true),
                 allow_empty: s.allow_empty.unwrap_or(false),
+                article_fallback: match kind {
+                    SourceKind::Html => s
+                        .article_fallback
+                        .unwrap_or(super::DEFAULT_ARTICLE_FALLBACK),
+                    _ => 0,
+                },
+                article_content: s.article_content.unwrap_or(false),
             },
         );
     }
     for (i, b) in raw.bouquets.iter().enumerate() {
         let Some(id) = non_empty(&b.bouquet_id) else {
-            diags.push(Diagnostic::error(file, format!("bouquets[{i}].bouquet_id"), "missing bouquet_id"));
+            diags.push(Diagnostic::error(
+                file,
+                format!("bouquets[{i}].bouquet_id"),
+                "missing bouquet_id",
+            ));
             continue;
         };
         if cfg.bouquets.contains_key(id) {
-            diags.push(Diagnostic::error(file, format!("bouquets[{i}].bouquet_id"), format!("duplicate bouquet_id `{id}`")));
+            diags.push(Diagnostic::error(
+                file,
+                format!("bouquets[{i}].bouquet_id"),
+                format!("duplicate bouquet_id `{id}`"),
+            ));
             continue;
         }
         for (j, k) in b.source_keys.iter().enumerate() {
@@ -202,7 +263,12 @@ fn parse_http_url(u: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-fn resolve_extractors(file: &str, raw: &RawExtractorsFile, cfg: &mut Config, diags: &mut Vec<Diagnostic>) {
+fn resolve_extractors(
+    file: &str,
+    raw: &RawExtractorsFile,
+    cfg: &mut Config,
+    diags: &mut Vec<Diagnostic>,
+) {
     let globals = raw.global_settings.as_ref();
     let mut defaults = ExtractionDefaults::default();
     if let Some(g) = globals {
@@ -213,7 +279,11 @@ fn resolve_extractors(file: &str, raw: &RawExtractorsFile, cfg: &mut Config, dia
         for (i, f) in g.default_date_patterns.iter().enumerate() {
             match vectora_parse::dates::validate_format(f) {
                 Ok(()) => defaults.date_formats.push(f.clone()),
-                Err(e) => diags.push(Diagnostic::error(file, format!("global_settings.default_date_patterns[{i}]"), e)),
+                Err(e) => diags.push(Diagnostic::error(
+                    file,
+                    format!("global_settings.default_date_patterns[{i}]"),
+                    e,
+                )),
             }
         }
         if let Some(fb) = &g.fallback_selectors {
@@ -224,7 +294,11 @@ fn resolve_extractors(file: &str, raw: &RawExtractorsFile, cfg: &mut Config, dia
     for (key, ex) in &raw.extractors {
         let at = format!("extractors.{key}");
         if !cfg.sources.contains_key(key) {
-            diags.push(Diagnostic::warning(file, &at, format!("extractor for unknown source `{key}`")));
+            diags.push(Diagnostic::warning(
+                file,
+                &at,
+                format!("extractor for unknown source `{key}`"),
+            ));
         }
         let sel = compile_selectors(file, &at, &ex.selectors, diags);
         let mut date_formats = Vec::new();
@@ -234,7 +308,14 @@ fn resolve_extractors(file: &str, raw: &RawExtractorsFile, cfg: &mut Config, dia
                 Err(e) => diags.push(Diagnostic::error(file, format!("{at}.date_format"), e)),
             }
         }
-        date_formats.extend(defaults.date_formats.iter().filter(|f| !date_formats.contains(f)).cloned().collect::<Vec<_>>());
+        date_formats.extend(
+            defaults
+                .date_formats
+                .iter()
+                .filter(|f| !date_formats.contains(f))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
         let base_url = match non_empty(&ex.base_url) {
             None => None,
             Some(u) => match parse_http_url(u) {
@@ -246,7 +327,10 @@ fn resolve_extractors(file: &str, raw: &RawExtractorsFile, cfg: &mut Config, dia
             },
         };
         let Some(sel) = sel else { continue };
-        let allow_empty = ex.allow_empty.or_else(|| cfg.sources.get(key).map(|s| s.allow_empty)).unwrap_or(false);
+        let allow_empty = ex
+            .allow_empty
+            .or_else(|| cfg.sources.get(key).map(|s| s.allow_empty))
+            .unwrap_or(false);
         if let Some(false) = ex.ssl_verify
             && let Some(src) = cfg.sources.get_mut(key)
         {
@@ -263,7 +347,10 @@ fn resolve_extractors(file: &str, raw: &RawExtractorsFile, cfg: &mut Config, dia
                 description: sel[5].clone(),
                 date_formats,
                 base_url,
-                max_items: ex.max_items.filter(|m| *m > 0).unwrap_or(defaults.max_items),
+                max_items: ex
+                    .max_items
+                    .filter(|m| *m > 0)
+                    .unwrap_or(defaults.max_items),
                 allow_empty,
             }),
         );
@@ -313,7 +400,11 @@ fn resolve_profile(
     let at = format!("profiles.{name}");
     let before = diags.len();
     let Some(req) = &raw.signal_requirements else {
-        diags.push(Diagnostic::error(file, format!("{at}.signal_requirements"), "missing signal_requirements"));
+        diags.push(Diagnostic::error(
+            file,
+            format!("{at}.signal_requirements"),
+            "missing signal_requirements",
+        ));
         return None;
     };
     let mode = match req.mode.as_deref().map(str::trim) {
@@ -337,24 +428,42 @@ fn resolve_profile(
         .exclusion_scopes
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| resolve_list(scopes, file, format!("{at}.signal_requirements.exclusion_scopes[{i}]"), r, diags))
+        .filter_map(|(i, r)| {
+            resolve_list(
+                scopes,
+                file,
+                format!("{at}.signal_requirements.exclusion_scopes[{i}]"),
+                r,
+                diags,
+            )
+        })
         .collect();
     let mut groups = Vec::new();
     let mut seen = BTreeSet::new();
     for (gi, g) in req.required_signal_groups.iter().enumerate() {
         let gat = format!("{at}.signal_requirements.required_signal_groups[{gi}]");
         let Some(id) = non_empty(&g.group_id) else {
-            diags.push(Diagnostic::error(file, format!("{gat}.group_id"), "missing group_id"));
+            diags.push(Diagnostic::error(
+                file,
+                format!("{gat}.group_id"),
+                "missing group_id",
+            ));
             continue;
         };
         if !seen.insert(id.to_string()) {
-            diags.push(Diagnostic::error(file, format!("{gat}.group_id"), format!("duplicate group_id `{id}`")));
+            diags.push(Diagnostic::error(
+                file,
+                format!("{gat}.group_id"),
+                format!("duplicate group_id `{id}`"),
+            ));
         }
         let scopes_resolved: Vec<NamedTerms> = g
             .scopes
             .iter()
             .enumerate()
-            .filter_map(|(si, r)| resolve_list(scopes, file, format!("{gat}.scopes[{si}]"), r, diags))
+            .filter_map(|(si, r)| {
+                resolve_list(scopes, file, format!("{gat}.scopes[{si}]"), r, diags)
+            })
             .collect();
         groups.push(SignalGroupDef {
             group_id: id.to_string(),
@@ -379,13 +488,21 @@ fn resolve_profile(
     match Profile::compile(def) {
         Ok(p) => {
             for w in p.warnings() {
-                diags.push(Diagnostic::info(file, format!("{at}.signal_requirements.{}", w.key), w.message.clone()));
+                diags.push(Diagnostic::info(
+                    file,
+                    format!("{at}.signal_requirements.{}", w.key),
+                    w.message.clone(),
+                ));
             }
             Some(p)
         }
         Err(errors) => {
             for e in errors {
-                diags.push(Diagnostic::error(file, format!("{at}.signal_requirements.{}", e.key), e.message));
+                diags.push(Diagnostic::error(
+                    file,
+                    format!("{at}.signal_requirements.{}", e.key),
+                    e.message,
+                ));
             }
             None
         }
@@ -400,7 +517,10 @@ fn resolve_list(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<NamedTerms> {
     match scopes.resolve(reference) {
-        Ok(terms) => Some(NamedTerms { name: reference.to_string(), terms }),
+        Ok(terms) => Some(NamedTerms {
+            name: reference.to_string(),
+            terms,
+        }),
         Err(e) => {
             diags.push(Diagnostic::error(file, key, e));
             None
@@ -415,7 +535,9 @@ fn resolve_client(file: &str, raw: &RawClientFile, cfg: &mut Config, diags: &mut
         .trim_end_matches(".yml")
         .to_string();
     let Some(profile) = &raw.client_profile else {
-        diags.push(Diagnostic::error(file, "client_profile", "missing client_profile").for_client(&stem));
+        diags.push(
+            Diagnostic::error(file, "client_profile", "missing client_profile").for_client(&stem),
+        );
         return;
     };
     let id = non_empty(&profile.client_id).unwrap_or(&stem).to_string();
@@ -442,15 +564,22 @@ fn resolve_client(file: &str, raw: &RawClientFile, cfg: &mut Config, diags: &mut
         return;
     }
     let sc = raw.source_config.as_ref();
-    let bouquets = sc.map(|s| s.source_bouquets_enabled.clone()).unwrap_or_default();
-    let extra = sc.map(|s| s.sources_extra_enabled.clone()).unwrap_or_default();
+    let bouquets = sc
+        .map(|s| s.source_bouquets_enabled.clone())
+        .unwrap_or_default();
+    let extra = sc
+        .map(|s| s.sources_extra_enabled.clone())
+        .unwrap_or_default();
     for (i, b) in bouquets.iter().enumerate() {
         if !cfg.bouquets.contains_key(b) {
             diags.push(
                 Diagnostic::warning(
                     file,
                     format!("source_config.source_bouquets_enabled[{i}]"),
-                    format!("unknown bouquet `{b}` (known: {})", join_keys(cfg.bouquets.keys())),
+                    format!(
+                        "unknown bouquet `{b}` (known: {})",
+                        join_keys(cfg.bouquets.keys())
+                    ),
                 )
                 .for_client(&id),
             );
@@ -459,14 +588,21 @@ fn resolve_client(file: &str, raw: &RawClientFile, cfg: &mut Config, diags: &mut
     for (i, s) in extra.iter().enumerate() {
         if !cfg.sources.contains_key(s) {
             diags.push(
-                Diagnostic::warning(file, format!("source_config.sources_extra_enabled[{i}]"), format!("unknown source `{s}`"))
-                    .for_client(&id),
+                Diagnostic::warning(
+                    file,
+                    format!("source_config.sources_extra_enabled[{i}]"),
+                    format!("unknown source `{s}`"),
+                )
+                .for_client(&id),
             );
         }
     }
     let period = raw.pipeline.as_ref().and_then(|p| p.default_period_days);
     if period == Some(0) {
-        diags.push(Diagnostic::error(file, "pipeline.default_period_days", "must be at least 1").for_client(&id));
+        diags.push(
+            Diagnostic::error(file, "pipeline.default_period_days", "must be at least 1")
+                .for_client(&id),
+        );
     }
     cfg.clients.insert(
         id.clone(),

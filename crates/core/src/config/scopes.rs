@@ -24,7 +24,11 @@ impl ScopeRegistry {
     pub fn add_file(&mut self, stem: &str, path: &str, root: Value, diags: &mut Vec<Diagnostic>) {
         let Value::Object(map) = root else {
             if !root.is_null() {
-                diags.push(Diagnostic::error(path, "", "a scope file must be a mapping of names to term lists"));
+                diags.push(Diagnostic::error(
+                    path,
+                    "",
+                    "a scope file must be a mapping of names to term lists",
+                ));
             }
             return;
         };
@@ -33,7 +37,10 @@ impl ScopeRegistry {
             if key.starts_with('_') {
                 continue;
             }
-            self.top_level.entry(key.clone()).or_default().push(stem.to_string());
+            self.top_level
+                .entry(key.clone())
+                .or_default()
+                .push(stem.to_string());
             entries.insert(key, value);
         }
         self.files.insert(stem.to_string(), entries);
@@ -66,14 +73,22 @@ impl ScopeRegistry {
                         )),
                     };
                 }
-                return Err(format!("unknown scope `{reference}`: `{head}` is a list, not a group of lists"));
+                return Err(format!(
+                    "unknown scope `{reference}`: `{head}` is a list, not a group of lists"
+                ));
             }
-            return Err(format!("unknown scope `{reference}`: no scope file or scope named `{head}`"));
+            return Err(format!(
+                "unknown scope `{reference}`: no scope file or scope named `{head}`"
+            ));
         }
         match self.unique_top_level(reference)? {
             Some(Value::Object(inner)) => Err(format!(
                 "scope `{reference}` is a group of lists; name one of them (e.g. `{reference}.{}`)",
-                inner.keys().find(|k| !k.starts_with('_')).map(String::as_str).unwrap_or("…")
+                inner
+                    .keys()
+                    .find(|k| !k.starts_with('_'))
+                    .map(String::as_str)
+                    .unwrap_or("…")
             )),
             Some(v) => to_terms(reference, v),
             None => Err(format!("unknown scope `{reference}`")),
@@ -94,7 +109,11 @@ impl ScopeRegistry {
 }
 
 fn list_keys(map: &serde_json::Map<String, Value>) -> String {
-    map.keys().filter(|k| !k.starts_with('_')).cloned().collect::<Vec<_>>().join(", ")
+    map.keys()
+        .filter(|k| !k.starts_with('_'))
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn to_terms(reference: &str, v: &Value) -> Result<Vec<String>, String> {
@@ -107,7 +126,9 @@ fn to_terms(reference: &str, v: &Value) -> Result<Vec<String>, String> {
                 Value::String(s) => Ok(s.clone()),
                 Value::Number(n) => Ok(n.to_string()),
                 Value::Bool(b) => Ok(b.to_string()),
-                _ => Err(format!("scope `{reference}`[{i}] is not a term (expected a string)")),
+                _ => Err(format!(
+                    "scope `{reference}`[{i}] is not a term (expected a string)"
+                )),
             })
             .collect(),
         Value::Object(inner) => Err(format!(
@@ -126,14 +147,24 @@ mod tests {
     fn registry() -> ScopeRegistry {
         let mut r = ScopeRegistry::default();
         let mut d = Vec::new();
-        r.add_file("exclusion_scopes", "x.yaml", json!({"hr_content": ["job opening"], "empty": []}), &mut d);
+        r.add_file(
+            "exclusion_scopes",
+            "x.yaml",
+            json!({"hr_content": ["job opening"], "empty": []}),
+            &mut d,
+        );
         r.add_file(
             "technology_scopes",
             "t.yaml",
             json!({"lai_keywords": {"_metadata": {"p": 1}, "core_phrases": ["long-acting"], "route": ["iv"]}}),
             &mut d,
         );
-        r.add_file("company_scopes", "c.yaml", json!({"lai_companies_global": ["89bio", "Camurus"]}), &mut d);
+        r.add_file(
+            "company_scopes",
+            "c.yaml",
+            json!({"lai_companies_global": ["89bio", "Camurus"]}),
+            &mut d,
+        );
         assert!(d.is_empty());
         r
     }
@@ -141,18 +172,39 @@ mod tests {
     #[test]
     fn resolves_the_three_reference_forms() {
         let r = registry();
-        assert_eq!(r.resolve("exclusion_scopes.hr_content").unwrap(), vec!["job opening"]);
-        assert_eq!(r.resolve("lai_keywords.core_phrases").unwrap(), vec!["long-acting"]);
-        assert_eq!(r.resolve("lai_companies_global").unwrap(), vec!["89bio", "Camurus"]);
+        assert_eq!(
+            r.resolve("exclusion_scopes.hr_content").unwrap(),
+            vec!["job opening"]
+        );
+        assert_eq!(
+            r.resolve("lai_keywords.core_phrases").unwrap(),
+            vec!["long-acting"]
+        );
+        assert_eq!(
+            r.resolve("lai_companies_global").unwrap(),
+            vec!["89bio", "Camurus"]
+        );
         assert_eq!(r.resolve("empty").unwrap(), Vec::<String>::new());
     }
 
     #[test]
     fn explains_bad_references() {
         let r = registry();
-        assert!(r.resolve("lai_keywords").unwrap_err().contains("group of lists"));
-        assert!(r.resolve("lai_keywords._metadata").unwrap_err().contains("has no list"));
-        assert!(r.resolve("lai_keywords.nope").unwrap_err().contains("core_phrases"));
+        assert!(
+            r.resolve("lai_keywords")
+                .unwrap_err()
+                .contains("group of lists")
+        );
+        assert!(
+            r.resolve("lai_keywords._metadata")
+                .unwrap_err()
+                .contains("has no list")
+        );
+        assert!(
+            r.resolve("lai_keywords.nope")
+                .unwrap_err()
+                .contains("core_phrases")
+        );
         assert!(r.resolve("nope").unwrap_err().contains("unknown scope"));
         assert!(r.resolve("nope.x").unwrap_err().contains("no scope file"));
     }

@@ -23,11 +23,16 @@ impl Location {
         if let Some(rest) = s.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             let valid_bucket = (3..=63).contains(&bucket.len())
-                && bucket.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+                && bucket.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                });
             if !valid_bucket || prefix.split('/').any(|seg| seg == "..") {
                 return Err(StoreError::InvalidLocation(s.to_string()));
             }
-            return Ok(Location::S3 { bucket: bucket.to_string(), prefix: prefix.trim_matches('/').to_string() });
+            return Ok(Location::S3 {
+                bucket: bucket.to_string(),
+                prefix: prefix.trim_matches('/').to_string(),
+            });
         }
         if s.contains("://") {
             return Err(StoreError::InvalidLocation(s.to_string()));
@@ -45,7 +50,9 @@ impl Location {
                 Ok((Arc::new(fs), Path::default()))
             }
             Location::S3 { bucket, prefix } => {
-                let store = s3_builder(bucket).build().map_err(|e| StoreError::backend(self, &e))?;
+                let store = s3_builder(bucket)
+                    .build()
+                    .map_err(|e| StoreError::backend(self, &e))?;
                 Ok((Arc::new(store), Path::from(prefix.as_str())))
             }
         }
@@ -64,13 +71,20 @@ impl Location {
 /// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` so that an emulator can stand in for S3.
 fn s3_builder(bucket: &str) -> object_store::aws::AmazonS3Builder {
     let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
-    let region = std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION")).ok();
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok();
     if let Some(r) = region.filter(|r| !r.is_empty()) {
         b = b.with_region(r);
     }
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_S3").or_else(|_| std::env::var("AWS_ENDPOINT_URL")).ok();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
+        .or_else(|_| std::env::var("AWS_ENDPOINT_URL"))
+        .ok();
     if let Some(e) = endpoint.filter(|e| !e.is_empty()) {
-        b = b.with_allow_http(e.starts_with("http://")).with_endpoint(e).with_virtual_hosted_style_request(false);
+        b = b
+            .with_allow_http(e.starts_with("http://"))
+            .with_endpoint(e)
+            .with_virtual_hosted_style_request(false);
     }
     b
 }
@@ -98,22 +112,42 @@ mod tests {
 
     #[test]
     fn parses_locations() {
-        assert_eq!(Location::parse("s3://my-bucket").unwrap(), Location::S3 { bucket: "my-bucket".into(), prefix: "".into() });
+        assert_eq!(
+            Location::parse("s3://my-bucket").unwrap(),
+            Location::S3 {
+                bucket: "my-bucket".into(),
+                prefix: "".into()
+            }
+        );
         assert_eq!(
             Location::parse("s3://my-bucket/a/b/").unwrap(),
-            Location::S3 { bucket: "my-bucket".into(), prefix: "a/b".into() }
+            Location::S3 {
+                bucket: "my-bucket".into(),
+                prefix: "a/b".into()
+            }
         );
-        assert_eq!(Location::parse("./data").unwrap(), Location::Local("./data".into()));
+        assert_eq!(
+            Location::parse("./data").unwrap(),
+            Location::Local("./data".into())
+        );
         assert!(Location::parse("s3://").is_err());
         assert!(Location::parse("s3://Bad_Bucket").is_err());
         assert!(Location::parse("s3://bucket/../x").is_err());
         assert!(Location::parse("gs://x").is_err());
-        assert_eq!(Location::parse("s3://b-1/p").unwrap().display_key("k/x.json"), "s3://b-1/p/k/x.json");
+        assert_eq!(
+            Location::parse("s3://b-1/p")
+                .unwrap()
+                .display_key("k/x.json"),
+            "s3://b-1/p/k/x.json"
+        );
     }
 
     #[test]
     fn joins_keys_under_a_prefix() {
-        assert_eq!(join(&Path::from("p/q"), "a/b.json").as_ref(), "p/q/a/b.json");
+        assert_eq!(
+            join(&Path::from("p/q"), "a/b.json").as_ref(),
+            "p/q/a/b.json"
+        );
         assert_eq!(join(&Path::default(), "a/b.json").as_ref(), "a/b.json");
     }
 }

@@ -54,18 +54,29 @@ impl DataStore {
         for _ in 0..MAX_ATTEMPTS {
             let (existing, version) = match self.store.get(&path).await {
                 Ok(r) => {
-                    let version = UpdateVersion { e_tag: r.meta.e_tag.clone(), version: r.meta.version.clone() };
-                    let bytes = r.bytes().await.map_err(|e| StoreError::backend(&self.location, &e))?;
-                    let value: T = serde_json::from_slice(&bytes)
-                        .map_err(|e| StoreError::Corrupt { key: self.display_key(key), message: e.to_string() })?;
+                    let version = UpdateVersion {
+                        e_tag: r.meta.e_tag.clone(),
+                        version: r.meta.version.clone(),
+                    };
+                    let bytes = r
+                        .bytes()
+                        .await
+                        .map_err(|e| StoreError::backend(&self.location, &e))?;
+                    let value: T =
+                        serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                            key: self.display_key(key),
+                            message: e.to_string(),
+                        })?;
                     (Some(value), Some(version))
                 }
                 Err(object_store::Error::NotFound { .. }) => (None, None),
                 Err(e) => return Err(StoreError::backend(&self.location, &e)),
             };
             let updated = update(existing);
-            let body = serde_json::to_vec_pretty(&updated)
-                .map_err(|e| StoreError::Corrupt { key: self.display_key(key), message: e.to_string() })?;
+            let body = serde_json::to_vec_pretty(&updated).map_err(|e| StoreError::Corrupt {
+                key: self.display_key(key),
+                message: e.to_string(),
+            })?;
             let mode = if self.local_root.is_some() {
                 // The file lock serialises writers; the local backend writes via rename.
                 PutMode::Overwrite
@@ -75,12 +86,25 @@ impl DataStore {
                     None => PutMode::Create,
                 }
             };
-            let opts = PutOptions { mode, ..Default::default() };
-            match self.store.put_opts(&path, PutPayload::from_bytes(Bytes::from(body)), opts).await {
+            let opts = PutOptions {
+                mode,
+                ..Default::default()
+            };
+            match self
+                .store
+                .put_opts(&path, PutPayload::from_bytes(Bytes::from(body)), opts)
+                .await
+            {
                 Ok(_) => return Ok(()),
-                Err(object_store::Error::Precondition { .. } | object_store::Error::AlreadyExists { .. }) => {
+                Err(
+                    object_store::Error::Precondition { .. }
+                    | object_store::Error::AlreadyExists { .. },
+                ) => {
                     // Someone else wrote in between: read again and apply again.
-                    tokio::time::sleep(std::time::Duration::from_millis(20 + rand::random::<u64>() % 80)).await;
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        20 + rand::random::<u64>() % 80,
+                    ))
+                    .await;
                     continue;
                 }
                 Err(e) => return Err(StoreError::backend(&self.location, &e)),
@@ -96,7 +120,10 @@ impl DataStore {
 /// Existing items first, in their order; then the new ones not already present.
 fn merge(mut existing: Vec<Item>, new: &[Item]) -> (Vec<Item>, MergeOutcome) {
     let mut ids: HashSet<String> = existing.iter().map(|i| i.item_id.clone()).collect();
-    let mut urls: HashSet<String> = existing.iter().map(|i| vectora_parse::urls::canonicalize(&i.url)).collect();
+    let mut urls: HashSet<String> = existing
+        .iter()
+        .map(|i| vectora_parse::urls::canonicalize(&i.url))
+        .collect();
     let mut added = 0;
     let mut already = 0;
     for item in new {
@@ -111,7 +138,14 @@ fn merge(mut existing: Vec<Item>, new: &[Item]) -> (Vec<Item>, MergeOutcome) {
         added += 1;
     }
     let total = existing.len();
-    (existing, MergeOutcome { added, already_present: already, total })
+    (
+        existing,
+        MergeOutcome {
+            added,
+            already_present: already,
+            total,
+        },
+    )
 }
 
 /// An exclusive lock on `{root}/.locks/{key}.lock`, held while a merge reads and writes.
@@ -121,19 +155,31 @@ struct LocalLock {
 
 impl LocalLock {
     async fn acquire(root: &std::path::Path, key: &str) -> Result<LocalLock, StoreError> {
-        let lock_path = root.join(".locks").join(format!("{}.lock", key.replace('/', "__")));
+        let lock_path = root
+            .join(".locks")
+            .join(format!("{}.lock", key.replace('/', "__")));
         let display = lock_path.display().to_string();
         let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
             if let Some(parent) = lock_path.parent() {
                 std::fs::create_dir_all(parent)?;
             }
-            let f = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)?;
             f.lock()?;
             Ok(f)
         })
         .await
-        .map_err(|e| StoreError::Backend { location: display.clone(), message: e.to_string() })?
-        .map_err(|e| StoreError::Backend { location: display, message: e.to_string() })?;
+        .map_err(|e| StoreError::Backend {
+            location: display.clone(),
+            message: e.to_string(),
+        })?
+        .map_err(|e| StoreError::Backend {
+            location: display,
+            message: e.to_string(),
+        })?;
         Ok(LocalLock { _file: file })
     }
 }

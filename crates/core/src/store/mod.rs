@@ -28,7 +28,10 @@ pub enum StoreError {
 
 impl StoreError {
     pub(crate) fn backend(location: &impl std::fmt::Display, e: &dyn std::fmt::Display) -> Self {
-        StoreError::Backend { location: location.to_string(), message: crate::model::truncate_message(&e.to_string(), 400) }
+        StoreError::Backend {
+            location: location.to_string(),
+            message: crate::model::truncate_message(&e.to_string(), 400),
+        }
     }
 }
 
@@ -52,21 +55,31 @@ impl DataStore {
     /// Opens the store. A local folder is created unless `create` is false (dry runs write nothing,
     /// not even a folder); a missing local folder then reads as empty.
     pub fn open(location: &Location, create: bool) -> Result<DataStore, StoreError> {
-        if let Location::Local(dir) = location {
-            if !dir.exists() {
-                if !create {
-                    let store: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
-                    return Ok(DataStore { location: location.clone(), store, root: Path::default(), local_root: None });
-                }
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::backend(location, &e))?;
+        if let Location::Local(dir) = location
+            && !dir.exists()
+        {
+            if !create {
+                let store: Arc<dyn ObjectStore> = Arc::new(object_store::memory::InMemory::new());
+                return Ok(DataStore {
+                    location: location.clone(),
+                    store,
+                    root: Path::default(),
+                    local_root: None,
+                });
             }
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::backend(location, &e))?;
         }
         let (store, root) = location.open()?;
         let local_root = match location {
             Location::Local(dir) => Some(dir.clone()),
             Location::S3 { .. } => None,
         };
-        Ok(DataStore { location: location.clone(), store, root, local_root })
+        Ok(DataStore {
+            location: location.clone(),
+            store,
+            root,
+            local_root,
+        })
     }
 
     pub fn location(&self) -> &Location {
@@ -85,7 +98,11 @@ impl DataStore {
     /// Reads an object; `None` when it does not exist.
     pub async fn get(&self, key: &str) -> Result<Option<Bytes>, StoreError> {
         match self.store.get(&self.path(key)).await {
-            Ok(r) => Ok(Some(r.bytes().await.map_err(|e| StoreError::backend(&self.location, &e))?)),
+            Ok(r) => Ok(Some(
+                r.bytes()
+                    .await
+                    .map_err(|e| StoreError::backend(&self.location, &e))?,
+            )),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(StoreError::backend(&self.location, &e)),
         }
@@ -101,12 +118,18 @@ impl DataStore {
     }
 
     /// Reads and decodes a JSON object; `None` when missing.
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
         match self.get(key).await? {
             None => Ok(None),
             Some(b) => serde_json::from_slice(&b)
                 .map(Some)
-                .map_err(|e| StoreError::Corrupt { key: self.display_key(key), message: e.to_string() }),
+                .map_err(|e| StoreError::Corrupt {
+                    key: self.display_key(key),
+                    message: e.to_string(),
+                }),
         }
     }
 }
@@ -128,7 +151,10 @@ mod tests {
     #[test]
     fn key_layout_matches_the_downstream_contract() {
         let d = NaiveDate::from_ymd_opt(2025, 12, 7).unwrap();
-        assert_eq!(items_key("lai_weekly_v3", d), "ingested/lai_weekly_v3/2025/12/07/items.json");
+        assert_eq!(
+            items_key("lai_weekly_v3", d),
+            "ingested/lai_weekly_v3/2025/12/07/items.json"
+        );
         assert_eq!(run_report_key("c", d, "r1"), "runs/c/2025/12/07/r1.json");
     }
 }

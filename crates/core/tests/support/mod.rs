@@ -14,7 +14,10 @@ pub struct Moto {
 impl Moto {
     /// Starts moto (`pip install 'moto[server]'`; scripts/test.sh installs it) on a free port.
     pub fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -24,7 +27,10 @@ impl Moto {
         let endpoint = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not start on {endpoint}");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start on {endpoint}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         Moto { child, endpoint }
@@ -32,8 +38,16 @@ impl Moto {
 
     /// Creates a bucket (moto accepts unsigned requests).
     pub async fn create_bucket(&self, name: &str) {
-        let r = reqwest::Client::new().put(format!("{}/{name}", self.endpoint)).send().await.expect("create bucket");
-        assert!(r.status().is_success(), "create bucket {name}: {}", r.status());
+        let r = reqwest::Client::new()
+            .put(format!("{}/{name}", self.endpoint))
+            .send()
+            .await
+            .expect("create bucket");
+        assert!(
+            r.status().is_success(),
+            "create bucket {name}: {}",
+            r.status()
+        );
     }
 }
 
