@@ -140,7 +140,10 @@ async fn ingests_exactly_the_expected_items_of_every_lai_site() {
             .find(|o| o.source_key == exp.source_key)
             .unwrap();
         if outcome.status != SourceStatus::Ok {
-            failures.push(format!("{}: status {:?} {:?}", exp.source_key, outcome.status, outcome.error));
+            failures.push(format!(
+                "{}: status {:?} {:?}",
+                exp.source_key, outcome.status, outcome.error
+            ));
         }
         let want: BTreeSet<(String, String, Option<NaiveDate>)> = exp
             .entries

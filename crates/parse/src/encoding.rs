@@ -239,7 +239,8 @@ mod tests {
 
     #[test]
     fn undeclared_legacy_charsets_are_guessed() {
-        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("<rss><title>ゲーム三昧な正月を過ごしています</title></rss>");
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS
+            .encode("<rss><title>ゲーム三昧な正月を過ごしています</title></rss>");
         let (text, enc, bad) = decode(&sjis, None);
         assert!(bad, "undeclared non-UTF-8 is reported");
         assert_eq!(enc, encoding_rs::SHIFT_JIS);
