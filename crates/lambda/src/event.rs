@@ -132,6 +132,15 @@ pub fn route(event: &Value) -> Result<Routed, EventError> {
 }
 
 fn route_eventbridge(obj: &Map<String, Value>, detail_type: &Value) -> Result<Routed, EventError> {
+    // An envelope carrying run fields is ambiguous (run them, or every client?): refuse it rather
+    // than silently running every client.
+    let fields = request_fields();
+    if let Some(field) = obj.keys().find(|k| fields.iter().any(|f| f == *k)) {
+        return Err(EventError::Malformed(format!(
+            "`{field}` cannot be combined with an EventBridge envelope (detail-type): send either a \
+             run request or the scheduled event"
+        )));
+    }
     let source = obj
         .get("source")
         .and_then(Value::as_str)
@@ -272,6 +281,17 @@ mod tests {
         // A scheduled-looking event from another source is not ours either.
         let e = refused(json!({"source": "custom.app", "detail-type": "Scheduled Event"}));
         assert!(matches!(e, EventError::UnsupportedEventBridge { .. }));
+        // Run fields inside an envelope are ambiguous.
+        let e = refused(
+            json!({"source": "aws.events", "detail-type": "Scheduled Event", "client_id": "a"}),
+        );
+        assert!(
+            matches!(e, EventError::Malformed(_)) && e.to_string().contains("client_id"),
+            "{e:?}"
+        );
+        // A replayed scheduled event (EventBridge adds `replay-name`) is still the schedule.
+        let replay = json!({"source": "aws.events", "detail-type": "Scheduled Event", "replay-name": "r1", "detail": {}});
+        assert_eq!(routed(replay).trigger, Trigger::Schedule);
         // detail-type of the wrong type never panics.
         assert!(matches!(
             refused(json!({"detail-type": 5})),

@@ -12,7 +12,7 @@ use crate::metrics::{ClientMetrics, MetricsTarget};
 use crate::response::{Invocation, LambdaResponse};
 use serde_json::Value;
 use std::sync::Arc;
-use std::time::{Instant as StdInstant, SystemTime};
+use std::time::SystemTime;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 use vectora_core::fetch::{FetchSettings, Fetcher};
@@ -44,7 +44,7 @@ struct Deployment {
 
 struct LoadedEngine {
     engine: Engine,
-    loaded_at: StdInstant,
+    loaded_at: Instant,
 }
 
 impl App {
@@ -85,7 +85,7 @@ impl App {
 
     /// Answers one invocation. Never panics and never returns an error: every outcome is a response.
     pub async fn handle(&self, event: Value, ctx: &InvocationContext) -> LambdaResponse {
-        let started = StdInstant::now();
+        let started = Instant::now();
         let execution_date = vectora_core::model::format_timestamp(chrono::Utc::now());
         let response = self
             .respond(event, ctx, started, execution_date)
@@ -115,10 +115,9 @@ impl App {
         &self,
         event: Value,
         ctx: &InvocationContext,
-        started: StdInstant,
+        started: Instant,
         execution_date: String,
     ) -> LambdaResponse {
-        let started_at = Instant::now();
         let Routed { request, trigger } = match route(&event) {
             Ok(r) => r,
             Err(e) => {
@@ -143,7 +142,7 @@ impl App {
             Err(message) => return LambdaResponse::error(500, "config_unavailable", message),
         };
         // The budget is counted from the start of the invocation: reading the config is part of it.
-        let deadline = budget.map(|b| started_at + b);
+        let deadline = budget.map(|b| started + b);
         let results = match engine.run(&request, deadline, &NoProgress).await {
             Ok(r) => r,
             Err(e) => {
@@ -230,7 +229,7 @@ impl Deployment {
         );
         Ok(LoadedEngine {
             engine,
-            loaded_at: StdInstant::now(),
+            loaded_at: Instant::now(),
         })
     }
 
