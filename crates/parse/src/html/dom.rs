@@ -1,10 +1,10 @@
 //! A flat, pre-order view of a parsed document: every node once, with its parent, the end of its
-//! subtree and what the extractors need to know (visible? boilerplate?). Built in one iterative
-//! pass, so any depth of nesting is safe and "is X inside Y" or "text under X" never re-walks the
-//! tree from the root.
+//! subtree and what the extractors need to know (visible? boilerplate? what its classes say).
+//! Built in one iterative pass, so any depth of nesting is safe and "is X inside Y" or "text
+//! under X" never re-walks the tree from the root.
 
+use super::classes::{self, BOILER, DEAD, HEADING, HIDDEN, INLINE, SITE_PART};
 use scraper::{ElementRef, Html, node::Element};
-use std::collections::HashMap;
 use url::Url;
 
 /// One node of the flat view.
@@ -17,6 +17,8 @@ pub(crate) struct DomNode<'a> {
     pub el: Option<&'a Element>,
     /// Text content, for text nodes only.
     pub text: Option<&'a str>,
+    /// What the element's own tag, class and id say ([`classes`] flags; 0 for non-elements).
+    pub flags: u16,
     /// For text nodes: a block boundary (or `<br>`) precedes this text, so it reads as a new word.
     pub break_before: bool,
     /// Not rendered at all (script, style, template, head...): never a link, never text.
@@ -32,103 +34,37 @@ pub(crate) struct DomNode<'a> {
 
 pub(crate) struct Dom<'a> {
     pub nodes: Vec<DomNode<'a>>,
-    index: HashMap<ego_tree::NodeId, usize>,
+    /// Scraper node ids in tree-storage order (ascending) and the flat index of each, for
+    /// mapping selector matches back without hashing every node.
+    ids: Vec<(ego_tree::NodeId, usize)>,
     /// Visible non-whitespace characters before each node (pre-order), for O(1) subtree sizes.
     text_prefix: Vec<u32>,
+    /// Whether a block-level element lies under each node.
+    has_block: Vec<bool>,
     /// `<base href>` resolved against the page URL, else the page URL.
     pub base: Url,
     /// `<html lang>`.
     pub lang: Option<&'a str>,
-    /// Whether a block-level element lies under each node.
-    has_block: Vec<bool>,
 }
 
-/// Elements that do not break a line of text.
-pub(crate) const INLINE: &[&str] = &[
-    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
-    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
-    "label", "img", "nobr",
-];
-
-const DEAD: &[&str] = &[
-    "script", "style", "template", "noscript", "head", "svg", "iframe", "object", "canvas",
-    "select", "option", "math",
-];
-
-/// Words of a class or id that mark page furniture, whatever the CMS.
-const BOILER_WORDS: &[&str] = &[
-    "nav",
-    "navbar",
-    "navigation",
-    "menu",
-    "megamenu",
-    "submenu",
-    "breadcrumb",
-    "breadcrumbs",
-    "pagination",
-    "pager",
-    "paging",
-    "sidebar",
-    "cookie",
-    "cookies",
-    "share",
-    "sharing",
-    "social",
-    "related",
-    "subscribe",
-    "subscription",
-    "newsletter",
-    "skip",
-    "offcanvas",
-    "toolbar",
-    "topbar",
-    "masthead",
-    "login",
-    "consent",
-    "gdpr",
-];
-
-/// Class tokens starting like this describe a layout state ("has-sidebar", "no-menu"), not furniture.
-const STATE_PREFIXES: &[&str] = &[
-    "has-",
-    "with-",
-    "no-",
-    "is-",
-    "page-",
-    "template-",
-    "body-",
-    "js-",
-];
-
-/// Class words that hide an element from readers.
-const HIDDEN_CLASSES: &[&str] = &[
-    "screen-reader-text",
-    "sr-only",
-    "visually-hidden",
-    "visuallyhidden",
-    "rich-snippet-hidden",
-    "hidden",
-    "d-none",
-    "hide",
-    "element-invisible",
-    "show-for-sr",
-    "assistive-text",
-];
+/// Deepest level (counted from the document node) at which a header or footer is the site's;
+/// deeper down it is an entry's own (TYPO3 `div.header` around the title).
+const SITE_LEVEL_DEPTH: usize = 6;
 
 impl<'a> Dom<'a> {
     pub fn build(doc: &'a Html, page_url: &Url) -> Self {
         let mut nodes: Vec<DomNode<'a>> = Vec::new();
-        let mut index = HashMap::new();
         let mut stack: Vec<usize> = Vec::new();
         let mut pending_break = false;
         let mut base: Option<Url> = None;
         let mut lang = None;
+        let mut scratch = String::new();
         for edge in doc.tree.root().traverse() {
             match edge {
                 ego_tree::iter::Edge::Open(node) => {
                     let parent = stack.last().copied();
-                    let p = parent.map(|p| &nodes[p]);
-                    let (p_dead, p_hidden, p_boiler, p_content) = p
+                    let (p_dead, p_hidden, p_boiler, p_content) = parent
+                        .map(|p| &nodes[p])
                         .map_or((false, false, false, false), |p| {
                             (p.dead, p.hidden, p.boiler, p.in_content)
                         });
@@ -139,6 +75,7 @@ impl<'a> Dom<'a> {
                         end: idx + 1,
                         el: None,
                         text: None,
+                        flags: 0,
                         break_before: false,
                         dead: p_dead,
                         hidden: p_hidden || p_dead,
@@ -148,18 +85,14 @@ impl<'a> Dom<'a> {
                     match node.value() {
                         scraper::Node::Element(el) => {
                             let name = el.name();
-                            if !INLINE.contains(&name) {
+                            let f = classes::classify(el, &mut scratch);
+                            if f & INLINE == 0 || name == "br" {
                                 pending_break = true;
                             }
-                            if name == "br" {
-                                pending_break = true;
-                            }
-                            n.dead |= DEAD.contains(&name);
-                            n.hidden |= n.dead || is_hidden(el);
-                            // Site headers and footers sit near the top of the tree; a "header" deep
-                            // down is an entry's own (TYPO3 `div.header` around the title).
+                            n.dead |= f & DEAD != 0;
+                            n.hidden |= n.dead || f & HIDDEN != 0;
                             let site_level = !p_content && stack.len() <= SITE_LEVEL_DEPTH;
-                            n.boiler |= is_boiler(el, site_level);
+                            n.boiler |= f & BOILER != 0 || (site_level && f & SITE_PART != 0);
                             n.in_content |=
                                 matches!(name, "article" | "main" | "li" | "td" | "tr" | "dd");
                             if name == "base" && base.is_none() {
@@ -170,6 +103,7 @@ impl<'a> Dom<'a> {
                             if name == "html" {
                                 lang = el.attr("lang").or_else(|| el.attr("xml:lang"));
                             }
+                            n.flags = f;
                             n.el = Some(el);
                         }
                         scraper::Node::Text(t) => {
@@ -181,24 +115,22 @@ impl<'a> Dom<'a> {
                         }
                         _ => {}
                     }
-                    index.insert(node.id(), idx);
                     nodes.push(n);
                     stack.push(idx);
                 }
-                ego_tree::iter::Edge::Close(node) => {
+                ego_tree::iter::Edge::Close(_) => {
                     if let Some(idx) = stack.pop() {
                         nodes[idx].end = nodes.len();
-                        if node
-                            .value()
-                            .as_element()
-                            .is_some_and(|el| !INLINE.contains(&el.name()))
-                        {
+                        if nodes[idx].el.is_some() && nodes[idx].flags & INLINE == 0 {
                             pending_break = true;
                         }
                     }
                 }
             }
         }
+        let mut ids: Vec<(ego_tree::NodeId, usize)> =
+            nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
+        ids.sort_unstable();
         let mut text_prefix = Vec::with_capacity(nodes.len() + 1);
         let mut acc = 0u32;
         for n in &nodes {
@@ -213,15 +145,15 @@ impl<'a> Dom<'a> {
         let mut has_block = vec![false; nodes.len()];
         for i in (1..nodes.len()).rev() {
             if let Some(p) = nodes[i].parent {
-                let is_block = nodes[i].el.is_some_and(|e| !INLINE.contains(&e.name()));
+                let is_block = nodes[i].el.is_some() && nodes[i].flags & INLINE == 0;
                 has_block[p] |= is_block || has_block[i];
             }
         }
         Dom {
-            has_block,
             nodes,
-            index,
+            ids,
             text_prefix,
+            has_block,
             base: base.unwrap_or_else(|| page_url.clone()),
             lang,
         }
@@ -233,7 +165,11 @@ impl<'a> Dom<'a> {
 
     /// The flat index of a scraper element (from a selector match).
     pub fn index_of(&self, el: &ElementRef<'_>) -> Option<usize> {
-        self.index.get(&el.id()).copied()
+        let id = el.id();
+        self.ids
+            .binary_search_by(|(k, _)| k.cmp(&id))
+            .ok()
+            .map(|pos| self.ids[pos].1)
     }
 
     /// The scraper element of flat node `i` (for selector matching inside it).
@@ -254,6 +190,11 @@ impl<'a> Dom<'a> {
 
     pub fn attr(&self, i: usize, name: &str) -> Option<&'a str> {
         self.nodes[i].el.and_then(|e| e.attr(name))
+    }
+
+    /// True when element `i` has any of the [`classes`] `flags`.
+    pub fn has(&self, i: usize, flags: u16) -> bool {
+        self.nodes[i].flags & flags != 0
     }
 
     /// Lower-cased class attribute (empty when none).
@@ -284,8 +225,15 @@ impl<'a> Dom<'a> {
         let mut raw = String::new();
         let mut j = i;
         let end = self.nodes[i].end;
+        // Walk the skipped roots in order alongside the pre-order walk: linear in both.
+        let mut roots = skip.to_vec();
+        roots.sort_unstable();
+        let mut r = 0;
         while j < end {
-            if j != i && skip.contains(&j) {
+            while r < roots.len() && roots[r] < j {
+                r += 1;
+            }
+            if j != i && roots.get(r) == Some(&j) {
                 j = self.nodes[j].end;
                 continue;
             }
@@ -335,93 +283,11 @@ impl<'a> Dom<'a> {
 
     /// A block element with only text and inline elements inside (a paragraph, a title div).
     pub fn is_leaf_block(&self, i: usize) -> bool {
-        self.nodes[i]
-            .el
-            .is_some_and(|e| !INLINE.contains(&e.name()))
-            && !self.has_block[i]
+        self.is_element(i) && !self.has(i, INLINE) && !self.has_block[i]
     }
 
     /// True for `h1`..`h6`.
     pub fn is_heading(&self, i: usize) -> bool {
-        matches!(self.tag(i), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+        self.has(i, HEADING)
     }
-}
-
-/// Class and id split into lower-case words ("site-footer" → "site", "footer").
-pub(crate) fn words(el: &Element) -> impl Iterator<Item = String> + '_ {
-    let class = el.attr("class").unwrap_or("");
-    let id = el.attr("id").unwrap_or("");
-    class
-        .split_whitespace()
-        .chain(id.split_whitespace())
-        .flat_map(|token| token.split(['-', '_']))
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-}
-
-fn is_hidden(el: &Element) -> bool {
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") && el.name() != "a" {
-        return true;
-    }
-    if let Some(style) = el.attr("style") {
-        let s: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if s.contains("display:none") || s.contains("visibility:hidden") {
-            return true;
-        }
-    }
-    el.attr("class").is_some_and(|c| {
-        c.split_whitespace()
-            .any(|t| HIDDEN_CLASSES.contains(&t.to_ascii_lowercase().as_str()))
-    })
-}
-
-/// Deepest level (counted from the document node) at which a header or footer is the site's.
-const SITE_LEVEL_DEPTH: usize = 6;
-
-fn is_boiler(el: &Element, site_level: bool) -> bool {
-    let name = el.name();
-    if matches!(name, "nav" | "aside" | "dialog") {
-        return true;
-    }
-    if matches!(name, "header" | "footer") && site_level {
-        return true;
-    }
-    if let Some(role) = el.attr("role")
-        && matches!(
-            role,
-            "navigation"
-                | "banner"
-                | "contentinfo"
-                | "complementary"
-                | "search"
-                | "menu"
-                | "menubar"
-        )
-    {
-        return true;
-    }
-    if matches!(name, "html" | "body" | "main" | "form") {
-        return false;
-    }
-    let class = el.attr("class").unwrap_or("");
-    let id = el.attr("id").unwrap_or("");
-    class
-        .split_whitespace()
-        .chain(id.split_whitespace())
-        .any(|token| {
-            let token = token.to_ascii_lowercase();
-            let words: Vec<&str> = token.split(['-', '_']).collect();
-            // "fusion-blog-no-pagination" says there is none: a negated word does not count.
-            !STATE_PREFIXES.iter().any(|p| token.starts_with(p))
-                && words.iter().enumerate().any(|(i, w)| {
-                    let negated = i > 0 && matches!(words[i - 1], "no" | "without" | "hide");
-                    !negated
-                        && (BOILER_WORDS.contains(w)
-                            || (site_level && matches!(*w, "header" | "footer")))
-                })
-        })
 }

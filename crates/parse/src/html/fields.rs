@@ -1,6 +1,7 @@
 //! The fields of one entry read from its block: title, candidate dates, teaser.
 
-use super::dom::{Dom, words};
+use super::classes;
+use super::dom::Dom;
 use super::links::{Block, Link, is_attachment_text, is_generic_text, is_nav_text};
 use crate::DateSource;
 use crate::dates::{self, FoundDate, RawDate};
@@ -22,83 +23,6 @@ pub(crate) struct Fields {
     pub teaser: String,
 }
 
-/// Class words of elements that hold an entry's date.
-fn is_date_class(class: &str) -> bool {
-    (class.contains("date")
-        || class.contains("datum")
-        || class.contains("fecha")
-        || class.contains("published")
-        || class.contains("posted")
-        || class.contains("pubtime")
-        || class.split([' ', '-', '_']).any(|w| w == "time"))
-        && !class.contains("update")
-        && !class.contains("modif")
-}
-
-const TITLE_CLASS_WORDS: &[&str] = &[
-    "title",
-    "headline",
-    "heading",
-    "subject",
-    "tit",
-    "titre",
-    "titel",
-    "titulo",
-    "titolo",
-    "rubrik",
-    "overskrift",
-];
-
-const META_CLASS_WORDS: &[&str] = &[
-    "meta",
-    "byline",
-    "author",
-    "category",
-    "categories",
-    "cat",
-    "tags",
-    "tag",
-    "label",
-    "badge",
-    "posted",
-    "date",
-    "time",
-    "datetime",
-    "published",
-    "updated",
-    "readmore",
-    "more",
-    "button",
-    "btn",
-    "eyebrow",
-    "kicker",
-    "source",
-    "type",
-    "num",
-    "no",
-    "number",
-    "views",
-    "hit",
-    "hits",
-    "count",
-];
-
-const TEASER_CLASS_WORDS: &[&str] = &[
-    "summary",
-    "excerpt",
-    "teaser",
-    "description",
-    "desc",
-    "intro",
-    "lead",
-    "abstract",
-    "preamble",
-    "ingress",
-    "content",
-    "text",
-    "body",
-];
-
 /// Elements of a block that carry its date: `<time>`, `itemprop=datePublished`, date classes.
 pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
@@ -108,13 +32,12 @@ pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
             continue;
         }
         let tag = dom.tag(i);
-        let class = dom.class_lower(i);
-        let modified = class.contains("update") || class.contains("modif");
+        let modified = dom.has(i, classes::MODIFIED);
         let dated = (tag == "time" && !modified)
             || dom
                 .attr(i, "itemprop")
                 .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
-            || (!n.hidden && i != block && is_date_class(&dom.class_lower(i)));
+            || (!n.hidden && i != block && dom.has(i, classes::DATE));
         if dated && (i != block || tag == "time") {
             out.push(i);
         }
@@ -128,8 +51,7 @@ pub(crate) fn dates_of_element(dom: &Dom<'_>, i: usize) -> Vec<RawDate> {
     let stated = std::iter::once(i)
         .chain(dom.descendants(i).filter(|&d| dom.tag(d) == "time"))
         .find_map(|e| {
-            let class = dom.class_lower(e);
-            if e != i && (class.contains("update") || class.contains("modif")) {
+            if e != i && dom.has(e, classes::MODIFIED) {
                 return None;
             }
             ["datetime", "content"]
@@ -232,12 +154,7 @@ fn title_of(
 ) -> (String, Option<usize>, bool) {
     let b = block.node;
     let own_links: Vec<usize> = block.links.iter().map(|&l| links[l].node).collect();
-    let titled = |i: usize| {
-        dom.is_heading(i)
-            || dom.nodes[i]
-                .el
-                .is_some_and(|el| words(el).any(|w| TITLE_CLASS_WORDS.contains(&w.as_str())))
-    };
+    let titled = |i: usize| dom.has(i, classes::HEADING | classes::TITLE);
     let candidates: Vec<usize> = std::iter::once(b)
         .chain(dom.descendants(b))
         .filter(|&i| !dom.nodes[i].hidden && titled(i))
@@ -328,7 +245,9 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
     let in_row = dom.tag(b) == "tr";
     let mut skip: Vec<usize> = skip.to_vec();
     for i in dom.descendants(b) {
-        let Some(el) = dom.nodes[i].el else { continue };
+        if !dom.is_element(i) {
+            continue;
+        }
         let is_link = dom.tag(i) == "a";
         if is_link {
             let t = dom.text(i);
@@ -338,8 +257,7 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
             }
             continue;
         }
-        let meta_class = words(el).any(|w| META_CLASS_WORDS.contains(&w.as_str()))
-            && !words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str()));
+        let meta_class = dom.has(i, classes::META) && !dom.has(i, classes::TEASER);
         // A short line that carries a date is a byline ("Posted in News on May 2, 2025").
         let dated_line = dom.is_leaf_block(i) && {
             let t = dom.text(i);
@@ -352,11 +270,7 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
     let text = if in_row {
         // Table rows: only a cell that says it is a summary (the others are numbers, views...).
         dom.descendants(b)
-            .filter(|&i| {
-                dom.nodes[i]
-                    .el
-                    .is_some_and(|el| words(el).any(|w| TEASER_CLASS_WORDS.contains(&w.as_str())))
-            })
+            .filter(|&i| dom.has(i, classes::TEASER))
             .map(|i| dom.text_excluding(i, &skip))
             .find(|t| !t.is_empty())
             .unwrap_or_default()

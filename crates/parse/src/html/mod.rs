@@ -8,6 +8,7 @@
 //! - [`article`]: a single article page (date fallback, main text).
 
 mod article;
+mod classes;
 mod dom;
 mod fields;
 mod links;

@@ -1,0 +1,330 @@
+//! What an element's tag, class and id say about it, read once per element while the flat view
+//! is built (one lower-casing per element, no allocation per question asked later).
+
+use scraper::node::Element;
+
+/// Does not break a line of text.
+pub(crate) const INLINE: u16 = 1;
+/// Not rendered at all (script, style, template, head...).
+pub(crate) const DEAD: u16 = 1 << 1;
+/// Hidden from readers by attribute or class (screen-reader text, `display:none`).
+pub(crate) const HIDDEN: u16 = 1 << 2;
+/// Page furniture wherever it is: navigation, sidebars, share and subscribe boxes.
+pub(crate) const BOILER: u16 = 1 << 3;
+/// A header or footer: the site's near the top of the tree, an entry's deeper down.
+pub(crate) const SITE_PART: u16 = 1 << 4;
+/// Holds a date ("date", "datum", "posted", "published"...).
+pub(crate) const DATE: u16 = 1 << 5;
+/// Holds a modification date ("updated", "modified"): never a publication date.
+pub(crate) const MODIFIED: u16 = 1 << 6;
+/// Holds a title ("title", "headline", "subject", "titre"...).
+pub(crate) const TITLE: u16 = 1 << 7;
+/// Holds labels around an entry (category, author, button, counters).
+pub(crate) const META: u16 = 1 << 8;
+/// Holds an entry's own text ("summary", "excerpt", "teaser"...).
+pub(crate) const TEASER: u16 = 1 << 9;
+/// `h1`..`h6`.
+pub(crate) const HEADING: u16 = 1 << 10;
+
+/// Words of a class or id that mark page furniture, whatever the CMS.
+fn is_boiler_word(w: &str) -> bool {
+    matches!(
+        w,
+        "nav"
+            | "navbar"
+            | "navigation"
+            | "menu"
+            | "megamenu"
+            | "submenu"
+            | "breadcrumb"
+            | "breadcrumbs"
+            | "pagination"
+            | "pager"
+            | "paging"
+            | "sidebar"
+            | "cookie"
+            | "cookies"
+            | "share"
+            | "sharing"
+            | "social"
+            | "related"
+            | "subscribe"
+            | "subscription"
+            | "newsletter"
+            | "skip"
+            | "offcanvas"
+            | "toolbar"
+            | "topbar"
+            | "masthead"
+            | "login"
+            | "consent"
+            | "gdpr"
+    )
+}
+
+/// Class tokens starting like this describe a layout state ("has-sidebar", "no-menu").
+const STATE_PREFIXES: &[&str] = &[
+    "has-",
+    "with-",
+    "no-",
+    "is-",
+    "page-",
+    "template-",
+    "body-",
+    "js-",
+];
+
+/// Class tokens that hide an element from readers.
+fn is_hidden_class(w: &str) -> bool {
+    matches!(
+        w,
+        "screen-reader-text"
+            | "sr-only"
+            | "visually-hidden"
+            | "visuallyhidden"
+            | "rich-snippet-hidden"
+            | "hidden"
+            | "d-none"
+            | "hide"
+            | "element-invisible"
+            | "show-for-sr"
+            | "assistive-text"
+    )
+}
+
+fn is_title_word(w: &str) -> bool {
+    matches!(
+        w,
+        "title"
+            | "headline"
+            | "heading"
+            | "subject"
+            | "tit"
+            | "titre"
+            | "titel"
+            | "titulo"
+            | "titolo"
+            | "rubrik"
+            | "overskrift"
+    )
+}
+
+fn is_meta_word(w: &str) -> bool {
+    matches!(
+        w,
+        "meta"
+            | "byline"
+            | "author"
+            | "category"
+            | "categories"
+            | "cat"
+            | "tags"
+            | "tag"
+            | "label"
+            | "badge"
+            | "posted"
+            | "date"
+            | "time"
+            | "datetime"
+            | "published"
+            | "updated"
+            | "readmore"
+            | "more"
+            | "button"
+            | "btn"
+            | "eyebrow"
+            | "kicker"
+            | "source"
+            | "type"
+            | "num"
+            | "no"
+            | "number"
+            | "views"
+            | "hit"
+            | "hits"
+            | "count"
+    )
+}
+
+fn is_teaser_word(w: &str) -> bool {
+    matches!(
+        w,
+        "summary"
+            | "excerpt"
+            | "teaser"
+            | "description"
+            | "desc"
+            | "intro"
+            | "lead"
+            | "abstract"
+            | "preamble"
+            | "ingress"
+            | "content"
+            | "text"
+            | "body"
+    )
+}
+
+fn is_inline(name: &str) -> bool {
+    matches!(
+        name,
+        "a" | "abbr"
+            | "b"
+            | "bdi"
+            | "bdo"
+            | "cite"
+            | "code"
+            | "data"
+            | "dfn"
+            | "em"
+            | "font"
+            | "i"
+            | "kbd"
+            | "mark"
+            | "q"
+            | "s"
+            | "samp"
+            | "small"
+            | "span"
+            | "strong"
+            | "sub"
+            | "sup"
+            | "time"
+            | "u"
+            | "var"
+            | "wbr"
+            | "label"
+            | "img"
+            | "nobr"
+    )
+}
+
+fn is_dead(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "template"
+            | "noscript"
+            | "head"
+            | "svg"
+            | "iframe"
+            | "object"
+            | "canvas"
+            | "select"
+            | "option"
+            | "math"
+    )
+}
+
+/// The flags of one element. `buf` is a scratch buffer reused across elements.
+pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
+    let name = el.name();
+    let mut f = 0;
+    if is_inline(name) {
+        f |= INLINE;
+    }
+    if is_dead(name) {
+        f |= DEAD;
+    }
+    if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
+        f |= HEADING;
+    }
+    if matches!(name, "nav" | "aside" | "dialog") {
+        f |= BOILER;
+    }
+    if matches!(name, "header" | "footer") {
+        f |= SITE_PART;
+    }
+    if let Some(role) = el.attr("role")
+        && matches!(
+            role,
+            "navigation"
+                | "banner"
+                | "contentinfo"
+                | "complementary"
+                | "search"
+                | "menu"
+                | "menubar"
+        )
+    {
+        f |= BOILER;
+    }
+    if el.attr("hidden").is_some() || (el.attr("aria-hidden") == Some("true") && name != "a") {
+        f |= HIDDEN;
+    }
+    if let Some(style) = el.attr("style") {
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if s.contains("display:none") || s.contains("visibility:hidden") {
+            f |= HIDDEN;
+        }
+    }
+    let class = el.attr("class").unwrap_or("");
+    let id = el.attr("id").unwrap_or("");
+    if class.is_empty() && id.is_empty() {
+        return f;
+    }
+    buf.clear();
+    buf.push_str(class);
+    buf.make_ascii_lowercase();
+    let class_lower = buf.as_str();
+    if class_lower.contains("update") || class_lower.contains("modif") {
+        f |= MODIFIED;
+    } else if ["date", "datum", "fecha", "published", "posted", "pubtime"]
+        .iter()
+        .any(|w| class_lower.contains(w))
+    {
+        f |= DATE;
+    }
+    let skeleton = matches!(name, "html" | "body" | "main" | "form");
+    for (is_class, token) in class_lower
+        .split_whitespace()
+        .map(|t| (true, t))
+        .chain(id.split_whitespace().map(|t| (false, t)))
+    {
+        let lower_id;
+        let token = if is_class {
+            token
+        } else {
+            lower_id = token.to_ascii_lowercase();
+            lower_id.as_str()
+        };
+        if is_class && is_hidden_class(token) {
+            f |= HIDDEN;
+        }
+        let state = STATE_PREFIXES.iter().any(|p| token.starts_with(p));
+        let mut prev = "";
+        for w in token.split(['-', '_']) {
+            // "fusion-blog-no-pagination" says there is none: a negated word does not count.
+            let negated = matches!(prev, "no" | "without" | "hide");
+            if !state && !negated && !skeleton {
+                if is_boiler_word(w) {
+                    f |= BOILER;
+                }
+                if matches!(w, "header" | "footer") {
+                    f |= SITE_PART;
+                }
+            }
+            if is_class {
+                if w == "time" && f & MODIFIED == 0 {
+                    f |= DATE;
+                }
+                if is_title_word(w) {
+                    f |= TITLE;
+                }
+                if is_meta_word(w) {
+                    f |= META;
+                }
+                if is_teaser_word(w) {
+                    f |= TEASER;
+                }
+            }
+            prev = w;
+        }
+    }
+    f
+}
