@@ -26,7 +26,8 @@ import socketserver
 import sys
 import threading
 
-TODAY = dt.date.today()
+# The engine's calendar is UTC: so is the fixtures'.
+TODAY = dt.datetime.now(dt.timezone.utc).date()
 
 
 def day(n):
