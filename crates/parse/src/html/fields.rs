@@ -25,21 +25,31 @@ pub(crate) struct Fields {
 
 /// Elements of a block that carry its date: `<time>`, `itemprop=datePublished`, date classes.
 pub(crate) fn date_elements(dom: &Dom<'_>, block: usize) -> Vec<usize> {
+    date_elements_in(dom, block, false)
+}
+
+/// Date elements under `root`; `root` itself counts when `include_root` (a sibling of an entry's
+/// heading in a flat listing) or when it is a `<time>`. Found elements are disjoint and in
+/// document order, so "inside one already found" is a check against the last one.
+fn date_elements_in(dom: &Dom<'_>, root: usize, include_root: bool) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
-    for i in std::iter::once(block).chain(dom.descendants(block)) {
+    let mut covered_until = 0;
+    for i in std::iter::once(root).chain(dom.descendants(root)) {
         let n = &dom.nodes[i];
-        if n.dead || out.iter().any(|&o| dom.contains(o, i)) {
+        if n.dead || i < covered_until {
             continue;
         }
         let tag = dom.tag(i);
         let modified = dom.has(i, classes::MODIFIED);
+        let own = i != root || include_root;
         let dated = (tag == "time" && !modified)
             || dom
                 .attr(i, "itemprop")
                 .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
-            || (!n.hidden && i != block && dom.has(i, classes::DATE));
-        if dated && (i != block || tag == "time") {
+            || (!n.hidden && own && dom.has(i, classes::DATE));
+        if dated && (own || tag == "time") {
             out.push(i);
+            covered_until = n.end;
         }
     }
     out
@@ -69,8 +79,17 @@ pub(crate) fn dates_of_element(dom: &Dom<'_>, i: usize) -> Vec<RawDate> {
 
 /// Reads the fields of one block. `links` are all page links; the block's own are `block.links`.
 pub(crate) fn read(dom: &Dom<'_>, block: &Block, links: &[Link]) -> Fields {
+    read_region(dom, block, links, &[])
+}
+
+/// Reads the fields of a block together with `extra` sibling elements that belong to the same
+/// entry (flat listings: `<h3>` title, then date and teaser paragraphs as its siblings).
+pub(crate) fn read_region(dom: &Dom<'_>, block: &Block, links: &[Link], extra: &[usize]) -> Fields {
     let b = block.node;
-    let date_els = date_elements(dom, b);
+    let mut date_els = date_elements(dom, b);
+    for &r in extra {
+        date_els.extend(date_elements_in(dom, r, true));
+    }
     let (mut title, title_node, has_heading) = title_of(dom, block, links, &date_els);
 
     let mut found: Vec<DateCandidate> = Vec::new();
@@ -86,7 +105,11 @@ pub(crate) fn read(dom: &Dom<'_>, block: &Block, links: &[Link]) -> Fields {
     }
     let mut skip: Vec<usize> = title_node.into_iter().collect();
     skip.extend(&date_els);
-    let rest = dom.text_excluding(b, &title_node.into_iter().collect::<Vec<_>>());
+    let mut rest = dom.text_excluding(b, &title_node.into_iter().collect::<Vec<_>>());
+    for &r in extra {
+        rest.push(' ');
+        rest.push_str(&dom.text(r));
+    }
     for f in dates::find_dates(&rest) {
         push(f.raw, DateSource::Listing);
     }
@@ -110,7 +133,21 @@ pub(crate) fn read(dom: &Dom<'_>, block: &Block, links: &[Link]) -> Fields {
         });
     }
 
-    let teaser = teaser_of(dom, b, &skip);
+    // A block that is its own title (a flat listing's `<h3>`) has no teaser of its own.
+    let mut teaser = if title_node == Some(b) {
+        String::new()
+    } else {
+        teaser_text(dom, b, &skip)
+    };
+    for &r in extra {
+        // A sibling that is a label or a byline ("<p class=date>", "Posted on ...") is not text.
+        let meta = dom.has(r, classes::META) && !dom.has(r, classes::TEASER);
+        if !meta && !is_byline(dom, r) && !date_els.contains(&r) {
+            teaser.push(' ');
+            teaser.push_str(&teaser_text(dom, r, &skip));
+        }
+    }
+    let teaser = finish_teaser(&teaser);
     Fields {
         title,
         has_heading,
@@ -241,7 +278,7 @@ fn date_at_title_edge(title: &str) -> Option<(RawDate, String)> {
 }
 
 /// The entry's own text: the block without its title, date, labels and calls to action.
-fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
+fn teaser_text(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
     let in_row = dom.tag(b) == "tr";
     let mut skip: Vec<usize> = skip.to_vec();
     for i in dom.descendants(b) {
@@ -258,12 +295,7 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
             continue;
         }
         let meta_class = dom.has(i, classes::META) && !dom.has(i, classes::TEASER);
-        // A short line that carries a date is a byline ("Posted in News on May 2, 2025").
-        let dated_line = dom.is_leaf_block(i) && {
-            let t = dom.text(i);
-            t.split_whitespace().count() <= 10 && !dates::find_dates(&t).is_empty()
-        };
-        if meta_class || dated_line || dom.tag(i) == "dt" {
+        if meta_class || is_byline(dom, i) || dom.tag(i) == "dt" {
             skip.push(i);
         }
     }
@@ -277,7 +309,20 @@ fn teaser_of(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
     } else {
         dom.text_excluding(b, &skip)
     };
-    let text = strip_edge_dates(&text);
+    text
+}
+
+/// A short line that carries a date: a byline ("Posted in News on May 2, 2025").
+fn is_byline(dom: &Dom<'_>, i: usize) -> bool {
+    dom.is_leaf_block(i) && {
+        let t = dom.text(i);
+        t.split_whitespace().count() <= 10 && !dates::find_dates(&t).is_empty()
+    }
+}
+
+/// Cleans a teaser: no dates or separators at its ends, nothing under four words.
+fn finish_teaser(text: &str) -> String {
+    let text = strip_edge_dates(&crate::text::collapse_whitespace(text));
     if text.split_whitespace().count() < 4 {
         String::new()
     } else {

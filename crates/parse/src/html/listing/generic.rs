@@ -71,25 +71,92 @@ pub(crate) fn extract(dom: &Dom<'_>) -> Vec<Candidate> {
         if members.len() < 2 {
             continue;
         }
-        let cands: Vec<Candidate> = members
-            .iter()
-            .map(|&bi| {
-                let b = &blocks[bi];
-                Candidate {
-                    url: b.url.clone(),
-                    key: b.key.clone(),
-                    node: b.node,
-                    fields: fields::read(dom, b, &links),
-                }
-            })
-            .filter(|c| !c.fields.title.is_empty())
-            .collect();
-        let score = score(&cands);
-        if best.as_ref().is_none_or(|(s, _)| score > *s) {
-            best = Some((score, cands));
+        let read = |regions: Option<&Vec<Vec<usize>>>| -> Vec<Candidate> {
+            members
+                .iter()
+                .enumerate()
+                .map(|(k, &bi)| {
+                    let b = &blocks[bi];
+                    let extra = regions.map_or(&[][..], |r| r[k].as_slice());
+                    Candidate {
+                        url: b.url.clone(),
+                        key: b.key.clone(),
+                        node: b.node,
+                        fields: fields::read_region(dom, b, &links, extra),
+                    }
+                })
+                .filter(|c| !c.fields.title.is_empty())
+                .collect()
+        };
+        let mut variants = vec![read(None)];
+        if let Some((after, before)) = flat_regions(dom, members.iter().map(|&bi| blocks[bi].node))
+        {
+            variants.push(read(Some(&after)));
+            variants.push(read(Some(&before)));
+        }
+        for cands in variants {
+            let score = score(&cands);
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((score, cands));
+            }
         }
     }
     best.map(|(_, c)| c).unwrap_or_default()
+}
+
+/// Flat listings: the members are siblings with other elements between them (`<h3>` title,
+/// then date and teaser paragraphs, then the next `<h3>`). Returns, per member, the siblings
+/// that follow it up to the next member, and those that precede it from the previous one (the
+/// first and last members take as many as the first gap). `None` when the members are not
+/// siblings or nothing lies between them.
+fn flat_regions(
+    dom: &Dom<'_>,
+    members: impl Iterator<Item = usize>,
+) -> Option<(Vec<Vec<usize>>, Vec<Vec<usize>>)> {
+    let members: Vec<usize> = members.collect();
+    let parent = dom.nodes[*members.first()?].parent?;
+    if members.iter().any(|&m| dom.nodes[m].parent != Some(parent)) {
+        return None;
+    }
+    let siblings: Vec<usize> = dom.children(parent).collect();
+    // Both lists are in document order: one merge walk finds every member's position.
+    let mut pos = Vec::with_capacity(members.len());
+    let mut next = members.iter().peekable();
+    for (i, s) in siblings.iter().enumerate() {
+        if next.peek() == Some(&s) {
+            pos.push(i);
+            next.next();
+        }
+    }
+    if pos.len() != members.len() || pos.len() < 2 {
+        return None;
+    }
+    let gap = pos[1] - pos[0] - 1;
+    if gap == 0 {
+        return None;
+    }
+    let n = pos.len();
+    let after = (0..n)
+        .map(|k| {
+            let end = if k + 1 < n {
+                pos[k + 1]
+            } else {
+                (pos[k] + 1 + gap).min(siblings.len())
+            };
+            siblings[pos[k] + 1..end].to_vec()
+        })
+        .collect();
+    let before = (0..n)
+        .map(|k| {
+            let start = if k > 0 {
+                pos[k - 1] + 1
+            } else {
+                pos[0].saturating_sub(gap)
+            };
+            siblings[start..pos[k]].to_vec()
+        })
+        .collect();
+    Some((after, before))
 }
 
 /// How much a group looks like a newsroom listing.
