@@ -299,7 +299,7 @@ fn teaser_text(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
             skip.push(i);
         }
     }
-    let text = if in_row {
+    if in_row {
         // Table rows: only a cell that says it is a summary (the others are numbers, views...).
         dom.descendants(b)
             .filter(|&i| dom.has(i, classes::TEASER))
@@ -308,8 +308,7 @@ fn teaser_text(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
             .unwrap_or_default()
     } else {
         dom.text_excluding(b, &skip)
-    };
-    text
+    }
 }
 
 /// A short line that carries a date: a byline ("Posted in News on May 2, 2025").

@@ -71,7 +71,7 @@ pub(crate) fn extract(dom: &Dom<'_>) -> Vec<Candidate> {
         if members.len() < 2 {
             continue;
         }
-        let read = |regions: Option<&Vec<Vec<usize>>>| -> Vec<Candidate> {
+        let read = |regions: Option<&Regions>| -> Vec<Candidate> {
             members
                 .iter()
                 .enumerate()
@@ -104,15 +104,15 @@ pub(crate) fn extract(dom: &Dom<'_>) -> Vec<Candidate> {
     best.map(|(_, c)| c).unwrap_or_default()
 }
 
+/// Per member of a group, the sibling elements that belong to its entry.
+type Regions = Vec<Vec<usize>>;
+
 /// Flat listings: the members are siblings with other elements between them (`<h3>` title,
 /// then date and teaser paragraphs, then the next `<h3>`). Returns, per member, the siblings
 /// that follow it up to the next member, and those that precede it from the previous one (the
 /// first and last members take as many as the first gap). `None` when the members are not
 /// siblings or nothing lies between them.
-fn flat_regions(
-    dom: &Dom<'_>,
-    members: impl Iterator<Item = usize>,
-) -> Option<(Vec<Vec<usize>>, Vec<Vec<usize>>)> {
+fn flat_regions(dom: &Dom<'_>, members: impl Iterator<Item = usize>) -> Option<(Regions, Regions)> {
     let members: Vec<usize> = members.collect();
     let parent = dom.nodes[*members.first()?].parent?;
     if members.iter().any(|&m| dom.nodes[m].parent != Some(parent)) {
