@@ -256,6 +256,16 @@ impl<'a> Dom<'a> {
         crate::text::collapse_whitespace(&raw)
     }
 
+    /// True when some visible text under `i` has an ASCII digit (a date is possible).
+    pub fn has_digit(&self, i: usize) -> bool {
+        (i..self.nodes[i].end).any(|j| {
+            let n = &self.nodes[j];
+            !n.hidden
+                && n.text
+                    .is_some_and(|t| t.bytes().any(|b| b.is_ascii_digit()))
+        })
+    }
+
     /// Element children of `i`.
     pub fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         let end = self.nodes[i].end;

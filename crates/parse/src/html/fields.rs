@@ -2,7 +2,7 @@
 
 use super::classes;
 use super::dom::Dom;
-use super::links::{Block, Link, is_attachment_text, is_generic_text, is_nav_text};
+use super::links::{Block, Link, text_sense};
 use crate::DateSource;
 use crate::dates::{self, FoundDate, RawDate};
 
@@ -173,11 +173,11 @@ pub(crate) fn is_date_only(text: &str) -> bool {
 }
 
 pub(crate) fn usable_title(text: &str) -> bool {
-    !text.is_empty()
-        && !is_generic_text(text)
-        && !is_nav_text(text)
-        && !is_date_only(text)
-        && !is_attachment_text(text)
+    if text.is_empty() || is_date_only(text) {
+        return false;
+    }
+    let sense = text_sense(text);
+    !sense.generic && !sense.nav && !sense.attachment
 }
 
 /// The entry's title and the node it came from. Preference: a heading (or title-classed
@@ -289,7 +289,8 @@ fn teaser_text(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
         if is_link {
             let t = dom.text(i);
             // Calls to action, attachments, labels and "Leave a comment": short link texts.
-            if is_generic_text(&t) || is_attachment_text(&t) || t.split_whitespace().count() < 4 {
+            let sense = text_sense(&t);
+            if sense.generic || sense.attachment || t.split_whitespace().count() < 4 {
                 skip.push(i);
             }
             continue;
@@ -313,7 +314,7 @@ fn teaser_text(dom: &Dom<'_>, b: usize, skip: &[usize]) -> String {
 
 /// A short line that carries a date: a byline ("Posted in News on May 2, 2025").
 fn is_byline(dom: &Dom<'_>, i: usize) -> bool {
-    dom.is_leaf_block(i) && {
+    dom.is_leaf_block(i) && dom.has_digit(i) && {
         let t = dom.text(i);
         t.split_whitespace().count() <= 10 && !dates::find_dates(&t).is_empty()
     }

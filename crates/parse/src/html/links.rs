@@ -160,28 +160,33 @@ const TAXONOMY_SEGMENTS: &[&str] = &[
     "topics",
 ];
 
-fn norm_text(s: &str) -> String {
-    s.trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase()
+/// What a link or title text is, read with one lower-casing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct TextSense {
+    /// "Read more", "→", empty (an image): a call to action.
+    pub generic: bool,
+    /// "2", "Next", "View all": listing navigation.
+    pub nav: bool,
+    /// "Download attachment", "PDF": a file beside an entry.
+    pub attachment: bool,
 }
 
-/// True for "Read more"-like texts (also empty ones: an image link).
-pub(crate) fn is_generic_text(text: &str) -> bool {
-    let t = norm_text(text);
-    t.is_empty()
-        || GENERIC_TEXTS.contains(&t.as_str())
-        || t.starts_with("read more")
-        || t.starts_with("continue reading")
-}
-
-pub(crate) fn is_attachment_text(text: &str) -> bool {
-    let t = text.to_lowercase();
-    let n = norm_text(text);
-    ATTACHMENT_WORDS.iter().any(|w| t.contains(w))
-        || n == "pdf"
-        || n.starts_with("pdf ")
-        || n.ends_with(" pdf")
-        || t.contains("(pdf")
+pub(crate) fn text_sense(text: &str) -> TextSense {
+    let lower = text.to_lowercase();
+    let n = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    TextSense {
+        generic: n.is_empty()
+            || GENERIC_TEXTS.contains(&n)
+            || n.starts_with("read more")
+            || n.starts_with("continue reading"),
+        nav: (!n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c.is_whitespace()))
+            || NAV_TEXTS.contains(&n),
+        attachment: ATTACHMENT_WORDS.iter().any(|w| lower.contains(w))
+            || n == "pdf"
+            || n.starts_with("pdf ")
+            || n.ends_with(" pdf")
+            || lower.contains("(pdf"),
+    }
 }
 
 /// True for links to a document file rather than a page.
@@ -198,17 +203,25 @@ fn is_document_url(url: &str) -> bool {
     .any(|e| path.ends_with(e))
 }
 
-/// Listing navigation: page numbers, "Next", "View all".
-pub(crate) fn is_nav_text(text: &str) -> bool {
-    let t = norm_text(text);
-    (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c.is_whitespace()))
-        || NAV_TEXTS.contains(&t.as_str())
+/// The identity of a linked entry within one page: the URL without fragment or trailing slash
+/// (the parsed URL already has a lower-case scheme and host). Tracking parameters are rare
+/// inside one page; when present, the full canonical form of [`crate::urls::canonicalize`].
+fn entry_key(url: &url::Url) -> String {
+    if url
+        .query()
+        .is_some_and(|q| q.contains("utm_") || q.contains("clid=") || q.contains("mc_"))
+    {
+        return crate::urls::canonicalize(url.as_str());
+    }
+    let s = url.as_str();
+    let s = s.split('#').next().unwrap_or(s);
+    s.trim_end_matches('/').to_string()
 }
 
 /// All links of the page that can belong to an entry, with page furniture, self links,
 /// pagination, taxonomy labels and links repeated across entries left out.
 pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
-    let page_key = crate::urls::canonicalize(dom.base.as_str());
+    let page_key = entry_key(&dom.base);
     let mut links = Vec::new();
     for i in 0..dom.len() {
         let n = &dom.nodes[i];
@@ -232,30 +245,32 @@ pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
         if path == "/" && url.query().is_none() {
             continue;
         }
-        if path
-            .split('/')
-            .any(|seg| TAXONOMY_SEGMENTS.contains(&seg.to_ascii_lowercase().as_str()))
-        {
+        if path.split('/').any(|seg| {
+            TAXONOMY_SEGMENTS
+                .iter()
+                .any(|t| seg.eq_ignore_ascii_case(t))
+        }) {
             continue;
         }
         let text = dom.text(i);
+        let sense = text_sense(&text);
         // A page parameter alone does not make a pagination link (board entries carry `&page=1`):
         // only with a text that cannot be a title ("2", "›", "").
-        if is_nav_text(&text)
-            || (PAGINATION_HREF.is_match(url.as_str()) && text.split_whitespace().count() < 3)
+        if sense.nav
+            || (text.split_whitespace().count() < 3 && PAGINATION_HREF.is_match(url.as_str()))
         {
             continue;
         }
-        let key = crate::urls::canonicalize(url.as_str());
+        let key = entry_key(&url);
         if key == page_key {
             continue;
         }
-        let kind = if is_attachment_text(&text) {
+        let kind = if sense.attachment {
             LinkKind::Attachment
         } else {
             LinkKind::Entry
         };
-        let generic = is_generic_text(&text);
+        let generic = sense.generic;
         links.push(Link {
             node: i,
             url: url.to_string(),
