@@ -1,0 +1,249 @@
+//! `vectora-bench`: runs the benchmarks of issue 8 and writes their figures into `docs/benchmarks.md`.
+//! Normally driven by `scripts/bench.sh`, which builds the release binaries, installs the Python
+//! comparison libraries and runs every part in order.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use vectora_bench::html_throughput::{self, CorpusResult};
+use vectora_bench::machine::{Machine, load_average};
+use vectora_bench::scale::{self, ScaleOptions};
+use vectora_bench::{doc, summary};
+
+#[derive(Parser)]
+#[command(
+    name = "vectora-bench",
+    about = "Benchmarks of vectora-inbox (figures printed, never asserted)."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+/// Where a part's figures go, shared by every measuring subcommand.
+#[derive(clap::Args, Debug)]
+struct Output {
+    /// Write the part's table into this Markdown file (between its `<!-- bench:NAME:begin/end -->`
+    /// markers).
+    #[arg(long, value_name = "FILE")]
+    doc: Option<PathBuf>,
+    /// Write the raw figures as JSON into this folder (read by `summary`).
+    #[arg(long, value_name = "DIR")]
+    results: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Full `vectora-inbox ingest` over N simulated sites with a fixed latency, for each N.
+    Scale {
+        /// The release `vectora-inbox` binary.
+        #[arg(long, value_name = "FILE")]
+        cli: PathBuf,
+        /// Site counts (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "8,100,1000")]
+        sites: Vec<usize>,
+        /// Runs per site count; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Latency of every response of the simulated web, milliseconds.
+        #[arg(long, default_value_t = 150)]
+        latency_ms: u64,
+        /// `--concurrency` of the CLI (its default is 16).
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// `--min-host-interval-ms` of the CLI (its default; one request per host, so it never waits).
+        #[arg(long, default_value_t = 1000)]
+        min_host_interval_ms: u64,
+        /// Seed of the synthetic sites.
+        #[arg(long, default_value_t = 0x5EED)]
+        seed: u64,
+        /// Config folder whose scopes and ingestion profiles are copied (default: the repository's).
+        #[arg(long, value_name = "DIR")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// HTML listing parser throughput against BeautifulSoup on the same files.
+    Html {
+        /// Minimum seconds per measurement.
+        #[arg(long, default_value_t = 2.0)]
+        seconds: f64,
+        /// Fixture pages (`*/page.html`); default: the parser crate's suite.
+        #[arg(long, value_name = "DIR")]
+        fixtures: Option<PathBuf>,
+        /// Synthetic newsroom pages to add as a second corpus (0: none).
+        #[arg(long, default_value_t = 20)]
+        synthetic: usize,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Machine, date, load and the command that produced the figures.
+    Machine {
+        /// The command line to record (e.g. `scripts/bench.sh`).
+        #[arg(long, default_value = "scripts/bench.sh")]
+        command: String,
+        #[arg(long, value_name = "FILE")]
+        doc: Option<PathBuf>,
+    },
+    /// Puts a text file (another tool's output) into a part of the document.
+    Section {
+        #[arg(long, value_name = "FILE")]
+        doc: PathBuf,
+        /// Part name (the NAME of its markers).
+        #[arg(long)]
+        name: String,
+        /// The text to insert.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        /// Wrap the text in a fenced code block, preceded by this line (e.g. the command that printed it).
+        #[arg(long)]
+        code_after: Option<String>,
+    },
+    /// The targets of issue 8 against the figures in a results folder.
+    Summary {
+        #[arg(long, value_name = "DIR")]
+        results: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        doc: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn load_line() -> String {
+    load_average().map_or_else(String::new, |(one, five, fifteen)| {
+        format!(
+            "Load average when this part started: {one:.2} / {five:.2} / {fifteen:.2} (1/5/15 min)."
+        )
+    })
+}
+
+fn emit(output: &Output, part: &str, markdown: &str, json: &impl serde::Serialize) -> Result<()> {
+    println!("{markdown}");
+    if let Some(dir) = &output.results {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{part}.json"));
+        std::fs::write(&path, serde_json::to_vec_pretty(json)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if let Some(path) = &output.doc {
+        doc::update_file(path, part, markdown)?;
+        eprintln!("wrote part `{part}` of {}", path.display());
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Cmd::Scale {
+            cli,
+            sites,
+            runs,
+            latency_ms,
+            concurrency,
+            min_host_interval_ms,
+            seed,
+            config,
+            output,
+        } => {
+            let load = load_line();
+            let options = ScaleOptions {
+                cli,
+                sites,
+                runs,
+                latency: Duration::from_millis(latency_ms),
+                concurrency,
+                min_host_interval_ms,
+                seed,
+                config_source: config.unwrap_or_else(|| repo_root().join("config")),
+            };
+            let results = scale::run_scale(&options)?;
+            let markdown = format!(
+                "{}\n{runs} runs per N, latency {latency_ms} ms per response, `--concurrency {concurrency}`. {load}\n",
+                scale::to_markdown(&results)
+            );
+            emit(&output, "scale", &markdown, &results)
+        }
+        Cmd::Html {
+            seconds,
+            fixtures,
+            synthetic,
+            output,
+        } => {
+            let load = load_line();
+            let min_time = Duration::from_secs_f64(seconds.max(0.0));
+            let fixtures = fixtures.unwrap_or_else(|| repo_root().join("crates/parse/tests/html"));
+            let mut corpora = vec![html_throughput::fixture_corpus(&fixtures)?];
+            let tmp = tempfile::tempdir()?;
+            if synthetic > 0 {
+                corpora.push(html_throughput::synthetic_corpus(
+                    tmp.path(),
+                    0x5EED,
+                    synthetic,
+                )?);
+            }
+            let results: Vec<CorpusResult> = corpora
+                .iter()
+                .map(|c| {
+                    eprintln!("measuring {} ...", c.name);
+                    html_throughput::measure(c, min_time)
+                })
+                .collect();
+            let markdown = format!(
+                "{}Each figure: every page of the corpus parsed repeatedly for at least {seconds} s in one process. {load}\n",
+                html_throughput::to_markdown(&results)
+            );
+            emit(&output, "html", &markdown, &results)
+        }
+        Cmd::Machine { command, doc: path } => {
+            let machine = Machine::detect();
+            let markdown = format!(
+                "{}- Command: `{command}`\n- {}\n",
+                machine.to_markdown(),
+                load_line()
+            );
+            println!("{markdown}");
+            if let Some(path) = path {
+                doc::update_file(&path, "machine", &markdown)?;
+            }
+            Ok(())
+        }
+        Cmd::Section {
+            doc: path,
+            name,
+            file,
+            code_after,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let body = match code_after {
+                Some(intro) => format!("{intro}\n\n```text\n{}\n```\n", text.trim_end()),
+                None => text,
+            };
+            doc::update_file(&path, &name, &body)
+        }
+        Cmd::Summary { results, doc: path } => {
+            let markdown = summary::to_markdown(&summary::Figures::load(&results));
+            println!("{markdown}");
+            if let Some(path) = path {
+                doc::update_file(&path, "summary", &markdown)?;
+            }
+            Ok(())
+        }
+    }
+}
