@@ -126,6 +126,12 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: {e}");
         return Ok(ExitCode::from(2));
     }
+    if let Some(id) = &args.client
+        && !config.clients.contains_key(id)
+    {
+        eprintln!("error: unknown client `{id}`: no clients/{id}.yaml in {origin}");
+        return Ok(ExitCode::from(2));
+    }
     let blocking = config.blocking_errors(args.client.as_deref());
     if !blocking.is_empty() {
         eprintln!("error: the configuration ({origin}) has errors:");

@@ -1,0 +1,259 @@
+//! The `vectora-inbox` binary as a user runs it: exit codes, output formats, real HTTP against
+//! the local LAI test web.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use vectora_testweb::{TestWeb, TestWebConfig, fixture_sites_dir};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_vectora-inbox"));
+    c.env_remove("VECTORA_ALLOW_PRIVATE_NETWORKS")
+        .env_remove("LOG_LEVEL");
+    c
+}
+
+fn run(c: &mut Command) -> Output {
+    c.output().expect("run vectora-inbox")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn reference_config() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/config-bucket")
+}
+
+#[test]
+fn validate_accepts_the_reference_config_bucket() {
+    let out = run(bin().args(["validate", "--config"]).arg(reference_config()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("OK: 1 client(s) (1 active), 8 source(s) (8 enabled), 2 bouquet(s)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_reports_every_problem_with_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let web_less = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+    copy_tree(&web_less, dir.path());
+    let catalog = dir.path().join("canonical/sources/source_catalog.yaml");
+    let t = std::fs::read_to_string(&catalog).unwrap();
+    let t = t.replacen(
+        "source_key: press_corporate__camurus",
+        "source_key: press_corporate__medincell",
+        1,
+    );
+    let t = t.replacen(
+        "  - press_sector__endpoints_news\n",
+        "  - press_sector__nope\n",
+        1,
+    );
+    std::fs::write(&catalog, t).unwrap();
+    let scopes = dir.path().join("canonical/scopes/exclusion_scopes.yaml");
+    let p = std::fs::read_to_string(&scopes).unwrap().replacen(
+        "seeks.*engineer",
+        "seeks.*(engineer",
+        1,
+    );
+    std::fs::write(&scopes, p).unwrap();
+    let out = run(bin().args(["validate", "--config"]).arg(dir.path()));
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(
+            "canonical/sources/source_catalog.yaml: sources[1].source_key: duplicate source_key"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("bouquets[1].source_keys[2]: bouquet `lai_press_mvp` names unknown source `press_sector__nope`"), "{err}");
+    assert!(
+        err.contains(
+            "canonical/ingestion/ingestion_profiles.yaml: profiles.corporate_pure_player_broad"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("seeks.*(engineer"), "{err}");
+    assert!(err.contains("error(s)"), "{err}");
+}
+
+#[test]
+fn ingest_json_against_the_local_lai_web() {
+    let web = TestWeb::start_blocking(TestWebConfig {
+        site_ports: true,
+        ..TestWebConfig::default()
+    })
+    .unwrap();
+    let config = web.lai_config_dir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = run(bin()
+        .args([
+            "ingest",
+            "--client",
+            "lai_weekly_v3",
+            "--from-date",
+            "2025-11-16",
+            "--to-date",
+            "2025-12-15",
+        ])
+        .args([
+            "--json",
+            "--allow-private-networks",
+            "--min-host-interval-ms",
+            "5",
+            "--config",
+        ])
+        .arg(config.path())
+        .arg("--data")
+        .arg(data.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in [
+        "client_id",
+        "execution_date",
+        "sources_processed",
+        "sources_failed",
+        "items_ingested",
+        "items_filtered_out",
+        "items_deduplicated",
+        "items_final",
+        "period_days_used",
+        "s3_output_path",
+        "execution_time_seconds",
+        "dry_run",
+        "ingestion_mode",
+        "temporal_mode",
+        "status",
+        "sources",
+    ] {
+        assert!(body.get(field).is_some(), "missing {field} in {body}");
+    }
+    assert_eq!(body["sources_processed"], 8);
+    assert_eq!(body["period_days_used"], 30);
+    let written: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(body["s3_output_path"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        body["items_final"].as_u64().unwrap() as usize,
+        written.len()
+    );
+    assert!(written.len() >= 15);
+    for s in body["sources"].as_array().unwrap() {
+        for f in [
+            "source_key",
+            "status",
+            "http_status",
+            "items_parsed",
+            "items_kept",
+            "error",
+            "duration_ms",
+        ] {
+            assert!(s.get(f).is_some(), "source line without {f}: {s}");
+        }
+    }
+}
+
+#[test]
+fn loopback_is_refused_without_the_flag() {
+    let web = TestWeb::start_blocking(TestWebConfig::default()).unwrap();
+    let config = web.lai_config_dir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = run(bin()
+        .args(["ingest", "--client", "lai_weekly_v3", "--json", "--config"])
+        .arg(config.path())
+        .arg("--data")
+        .arg(data.path()));
+    assert_eq!(out.status.code(), Some(1), "every source failed");
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in body["sources"].as_array().unwrap() {
+        assert_eq!(s["status"], "blocked", "{s}");
+    }
+    assert!(
+        web.request_log().is_empty(),
+        "no request may reach a loopback server"
+    );
+    assert_eq!(body["status"], "failed");
+}
+
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let target = data.path().join("out");
+    for args in [
+        vec!["ingest", "--client", "nobody"],
+        vec!["ingest", "--client", "../etc"],
+        vec![
+            "ingest",
+            "--client",
+            "lai_weekly_v3",
+            "--from-date",
+            "2025-12-01",
+            "--to-date",
+            "2025-11-01",
+        ],
+        vec!["ingest", "--config", "/nonexistent/config"],
+    ] {
+        let out = run(bin().args(&args).arg("--data").arg(&target));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stderr).starts_with("error: "),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!target.exists(), "{args:?} wrote to the data folder");
+    }
+}
+
+#[test]
+fn parse_prints_the_items_of_a_saved_page() {
+    let page = fixture_sites_dir().join("nanexa/en/press/index.html");
+    let out = run(bin()
+        .args(["parse", "--url", "https://www.nanexa.se/en/press/"])
+        .arg(&page));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(items.len() >= 5, "{items:?}");
+    for it in &items {
+        assert!(
+            it["url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://www.nanexa.se/")
+                || it["url"].as_str().unwrap().starts_with("http")
+        );
+        assert!(
+            !it["title"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("download attachment"),
+            "{it}"
+        );
+    }
+    assert!(
+        items.iter().all(|i| i["published_at"].is_string()),
+        "every Nanexa entry shows its date: {items:?}"
+    );
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
