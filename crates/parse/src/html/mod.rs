@@ -1,12 +1,12 @@
 //! HTML newsroom listing pages and article pages.
 //!
-//! The document is parsed once into a flat pre-order view ([`dom`]); everything after that is
+//! The document is parsed once into a flat pre-order view (`dom`); everything after that is
 //! linear passes over it, without recursion, so a page of any size or nesting depth is safe.
-//! - [`classes`]: what tags, classes and ids say (furniture, hidden, date, title...), read once;
-//! - [`links`]: the links of a page and the entry blocks they mark out;
-//! - [`fields`]: title, dates and teaser of one block;
-//! - [`listing`]: configured (per-source selectors) and generic (repeated structure) extraction;
-//! - [`article`]: a single article page (date fallback, main text).
+//! - `classes`: what tags, classes and ids say (furniture, hidden, date, title...), read once;
+//! - `links`: the links of a page and the entry blocks they mark out;
+//! - `fields`: title, dates and teaser of one block;
+//! - `listing`: configured (per-source selectors) and generic (repeated structure) extraction;
+//! - `article`: a single article page (date fallback, main text).
 
 mod article;
 mod classes;
