@@ -9,7 +9,8 @@ mod entity_table;
 use std::borrow::Cow;
 
 /// Collapses all runs of whitespace (including non-breaking and zero-width spaces) to one space
-/// and trims the ends.
+/// and trims the ends. Other control characters (NUL, escape, bell, C1 controls) are dropped:
+/// they are never text, and they break terminals, logs and downstream renderers.
 pub fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
@@ -24,12 +25,36 @@ pub fn collapse_whitespace(s: &str) -> String {
             pending_space = !out.is_empty();
             continue;
         }
+        if c.is_control() {
+            continue;
+        }
         if pending_space {
             out.push(' ');
             pending_space = false;
         }
         out.push(c);
     }
+    out
+}
+
+/// Longest title kept, in characters. Real headlines are under 300; a longer "title" is a
+/// broken or hostile document (a whole page in `<title>`, a 1 MB field), and it would end up in
+/// item ids, logs and newsletters.
+pub const MAX_TITLE_CHARS: usize = 500;
+
+/// Cuts a title to [`MAX_TITLE_CHARS`], at a word boundary when there is one in the last
+/// fifth, with an ellipsis. Titles within the bound are returned unchanged.
+pub fn bound_title(title: String) -> String {
+    let Some((cut, _)) = title.char_indices().nth(MAX_TITLE_CHARS) else {
+        return title;
+    };
+    let head = &title[..cut];
+    let at_word = head
+        .rfind(' ')
+        .filter(|&space| head[..space].chars().count() >= MAX_TITLE_CHARS * 4 / 5)
+        .unwrap_or(cut);
+    let mut out = head[..at_word].trim_end().to_string();
+    out.push('…');
     out
 }
 
@@ -288,6 +313,27 @@ pub fn clean_inline(decoded: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_are_bounded_at_a_word() {
+        let short = "Camurus announces results".to_string();
+        assert_eq!(bound_title(short.clone()), short);
+        let long = "word ".repeat(1000);
+        let bounded = bound_title(long);
+        assert!(bounded.chars().count() <= MAX_TITLE_CHARS + 1);
+        assert!(bounded.ends_with("word…"), "{bounded}");
+        let unbroken = "é".repeat(2 * MAX_TITLE_CHARS);
+        assert_eq!(bound_title(unbroken).chars().count(), MAX_TITLE_CHARS + 1);
+    }
+
+    #[test]
+    fn control_characters_are_dropped_whitespace_collapsed() {
+        assert_eq!(
+            collapse_whitespace("Nul\u{0}in\u{1}the\u{7} title\u{1b}[31m\u{9c} \t\n end"),
+            "Nulinthe title[31m end"
+        );
+        assert_eq!(collapse_whitespace("a\u{85}b"), "a b");
+    }
 
     #[test]
     fn entity_table_is_sorted_for_binary_search() {

@@ -100,7 +100,7 @@ impl Draft {
             return None;
         }
         Some(Entry {
-            title: self.title,
+            title: crate::text::bound_title(self.title),
             url: self.url.unwrap_or_default(),
             date_source: self.published.map(|_| DateSource::Feed),
             published: self.published,

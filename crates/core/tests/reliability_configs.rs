@@ -1,0 +1,184 @@
+//! Broken configs and malformed requests: each must yield one named, actionable error (file and
+//! key for a config, field for a request) and the engine must write nothing. The config table is
+//! shared with the CLI's tests (`crates/cli/tests/support/bad_configs.rs`), which check that
+//! `vectora-inbox ingest` exits non-zero on each and leaves the data folder untouched.
+
+#[path = "../../cli/tests/support/bad_configs.rs"]
+mod bad_configs;
+
+use bad_configs::{BadConfig, CLIENT, bundled, cases};
+use std::path::Path;
+use std::sync::Arc;
+use vectora_core::config::{self, Diagnostic};
+use vectora_core::fetch::{FetchSettings, Fetcher};
+use vectora_core::store::{DataStore, Location};
+use vectora_core::{Engine, EngineOptions, NoProgress, RunError, RunRequest};
+
+fn errors(cfg: &config::Config) -> Vec<&Diagnostic> {
+    cfg.diagnostics.iter().filter(|d| d.is_error()).collect()
+}
+
+/// What is wrong with a case's diagnostics, `None` when it is exactly the one expected error.
+fn check(case: &BadConfig, cfg: &config::Config) -> Option<String> {
+    let errs = errors(cfg);
+    let shown = || errs.iter().map(|d| format!("    {d}")).collect::<Vec<_>>().join("\n");
+    if errs.len() != 1 {
+        return Some(format!("{}: expected 1 error, got {}:\n{}", case.name, errs.len(), shown()));
+    }
+    let d = errs[0];
+    if d.file != case.file || d.key != case.key {
+        return Some(format!("{}: expected an error at {} `{}`, got:\n{}", case.name, case.file, case.key, shown()));
+    }
+    let lower = d.message.to_lowercase();
+    let missing: Vec<&str> = case.message.iter().copied().filter(|w| !lower.contains(&w.to_lowercase())).collect();
+    if !missing.is_empty() {
+        return Some(format!("{}: message lacks {missing:?}:\n{}", case.name, shown()));
+    }
+    if d.message.chars().count() > 600 {
+        return Some(format!("{}: unbounded message ({} chars)", case.name, d.message.chars().count()));
+    }
+    None
+}
+
+#[test]
+fn the_bundled_config_has_no_error() {
+    let cfg = config::parse_files(&bundled());
+    assert!(errors(&cfg).is_empty(), "{:#?}", errors(&cfg));
+    assert!(cfg.clients.contains_key(CLIENT));
+}
+
+#[test]
+fn every_broken_config_yields_one_named_error() {
+    let table = cases();
+    assert!(table.len() >= 30, "the table must cover at least 30 broken configs, has {}", table.len());
+    let mut failures = Vec::new();
+    for case in &table {
+        let mut files = bundled();
+        (case.mutate)(&mut files);
+        let cfg = config::parse_files(&files);
+        if let Some(f) = check(case, &cfg) {
+            failures.push(f);
+        }
+        // Whatever the error, the client it concerns must not run.
+        if cfg.blocking_errors(Some(CLIENT)).is_empty() {
+            failures.push(format!("{}: the error does not block client {CLIENT}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), table.len(), failures.join("\n"));
+}
+
+/// Lists every file under `dir` (empty when it does not exist).
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out
+}
+
+fn engine(cfg: config::Config, data: &Path) -> Engine {
+    // Private networks refused and no DNS outside: a run that got as far as fetching would fail
+    // its sources, but must not even start.
+    let fetcher = Fetcher::new(FetchSettings { request_timeout: std::time::Duration::from_secs(1), ..FetchSettings::default() }).unwrap();
+    let store = DataStore::open(&Location::Local(data.to_path_buf()), true).unwrap();
+    Engine::new(Arc::new(cfg), fetcher, store, EngineOptions::default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_refuses_every_broken_config_and_writes_nothing() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let mut files = bundled();
+        (case.mutate)(&mut files);
+        let data = tempfile::tempdir().unwrap();
+        let e = engine(config::parse_files(&files), data.path());
+        let req = RunRequest { client_id: Some(CLIENT.into()), ..RunRequest::default() };
+        match e.run(&req, None, &NoProgress).await {
+            Err(RunError::Config(errs)) => {
+                let text = errs.to_string();
+                if !text.contains(case.file) {
+                    failures.push(format!("{}: the refusal does not name {}: {text}", case.name, case.file));
+                }
+            }
+            Err(other) => failures.push(format!("{}: refused for the wrong reason: {other}", case.name)),
+            Ok(r) => failures.push(format!("{}: ran ({} result(s))", case.name, r.len())),
+        }
+        let written = files_under(data.path());
+        if !written.is_empty() {
+            failures.push(format!("{}: wrote {written:?}", case.name));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Malformed run requests (the Lambda event and the CLI flags decode to the same type): each is
+/// refused with a message naming the field, before anything runs or is written.
+const BAD_REQUESTS: &[(&str, &str)] = &[
+    (r#"{"client_id": 42}"#, "client_id"),
+    (r#"{"client_id": "../x"}"#, "client_id"),
+    (r#"{"client_id": "a/b"}"#, "client_id"),
+    (r#"{"client_id": ""}"#, "client_id"),
+    (r#"{"client_id": "lai weekly"}"#, "client_id"),
+    (r#"{"client_id": "x\u0000y"}"#, "client_id"),
+    (r#"{"sources": ["../../etc/passwd"]}"#, "source"),
+    (r#"{"sources": "press_corporate__medincell"}"#, "sources"),
+    (r#"{"period_days": 0}"#, "period_days"),
+    (r#"{"period_days": -1}"#, "period_days"),
+    (r#"{"period_days": "7"}"#, "period_days"),
+    (r#"{"period_days": 100000}"#, "period_days"),
+    (r#"{"from_date": "2025-12-01"}"#, "from_date"),
+    (r#"{"to_date": "2025-12-01"}"#, "to_date"),
+    (r#"{"from_date": "2025-12-31", "to_date": "2025-12-01"}"#, "from_date"),
+    (r#"{"from_date": "2025-13-01", "to_date": "2025-12-01"}"#, "month"),
+    (r#"{"from_date": "yesterday", "to_date": "2025-12-01"}"#, "input"),
+    (r#"{"ingestion_mode": "wild"}"#, "wild"),
+    (r#"{"temporal_mode": 1}"#, "temporal"),
+    (r#"{"dry_run": "yes"}"#, "boolean"),
+    (r#"[]"#, "struct RunRequest"),
+    (r#""lai_weekly_v3""#, "struct RunRequest"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_are_refused_by_name_and_write_nothing() {
+    let mut failures = Vec::new();
+    for (json, field) in BAD_REQUESTS {
+        let message = match serde_json::from_str::<RunRequest>(json) {
+            Err(e) => e.to_string(),
+            Ok(req) => match req.validate() {
+                Err(m) => {
+                    // A request that decodes is refused by the engine too, and writes nothing.
+                    let data = tempfile::tempdir().unwrap();
+                    let e = engine(config::parse_files(&bundled()), data.path());
+                    match e.run(&req, None, &NoProgress).await {
+                        Err(RunError::BadRequest(_)) => {}
+                        other => failures.push(format!("{json}: engine did not refuse: {other:?}")),
+                    }
+                    if !files_under(data.path()).is_empty() {
+                        failures.push(format!("{json}: wrote {:?}", files_under(data.path())));
+                    }
+                    m
+                }
+                Ok(()) => {
+                    failures.push(format!("{json}: accepted"));
+                    continue;
+                }
+            },
+        };
+        if !message.to_lowercase().contains(&field.to_lowercase()) {
+            failures.push(format!("{json}: message does not name `{field}`: {message}"));
+        }
+        if message.chars().count() > 300 {
+            failures.push(format!("{json}: unbounded message"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
