@@ -71,7 +71,7 @@ step "Feed parsing (crates/parse/benches/bench-feeds.sh)"
 bash crates/parse/benches/bench-feeds.sh | tee "$results/feeds.txt"
 if [ "$write_doc" = 1 ]; then
   "$bench" section --doc "$doc" --name feeds --file "$results/feeds.txt" \
-    --code-after "Output of \`crates/parse/benches/bench-feeds.sh\` in this run (vectora-parse and feedparser over the feed corpus \`crates/parse/tests/feeds\`, each timed in-process for 2 s):"
+    --code --intro "Output of \`crates/parse/benches/bench-feeds.sh\` in this run (vectora-parse and feedparser over the feed corpus \`crates/parse/tests/feeds\`, each timed in-process for 2 s):"
 fi
 
 step "HTML listing parsing"
@@ -80,10 +80,10 @@ step "HTML listing parsing"
 if [ "$lambda" = 1 ]; then
   step "Lambda cold start"
   if [ -x scripts/bench-lambda.sh ] || [ -f scripts/bench-lambda.sh ]; then
-    bash scripts/bench-lambda.sh 2>&1 | tee "$results/lambda.txt" || echo "scripts/bench-lambda.sh failed" | tee -a "$results/lambda.txt"
+    bash scripts/bench-lambda.sh | tee "$results/lambda.txt" || echo "scripts/bench-lambda.sh failed" | tee -a "$results/lambda.txt"
     if [ "$write_doc" = 1 ]; then
       "$bench" section --doc "$doc" --name cold-start --file "$results/lambda.txt" \
-        --code-after "Output of \`scripts/bench-lambda.sh\` in this run:"
+        --intro "Output of \`scripts/bench-lambda.sh\` in this run:"
     fi
   else
     echo "scripts/bench-lambda.sh is not in this checkout: cold start not measured" | tee "$results/lambda.txt"
@@ -100,7 +100,7 @@ if [ "$lambda" = 1 ]; then
   "${package[@]}" 2>&1 | tee "$results/package.txt" || echo "package failed" | tee -a "$results/package.txt"
   if [ "$write_doc" = 1 ]; then
     "$bench" section --doc "$doc" --name package --file "$results/package.txt" \
-      --code-after "Output of \`$package_shown\` in this run (the bootstrap built for x86_64, zipped alone):"
+      --code --intro "Output of \`$package_shown\` in this run (the bootstrap built for x86_64, zipped alone):"
   fi
 fi
 

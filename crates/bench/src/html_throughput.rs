@@ -238,12 +238,16 @@ pub fn measure_python(corpus: &Corpus, min_time: Duration) -> Result<Vec<Through
         .collect()
 }
 
-/// Measures ours and BeautifulSoup over `corpus`.
-pub fn measure(corpus: &Corpus, min_time: Duration) -> CorpusResult {
+/// Measures ours and, when `with_python`, BeautifulSoup over `corpus`.
+pub fn measure(corpus: &Corpus, min_time: Duration, with_python: bool) -> CorpusResult {
     let ours = measure_ours(corpus, min_time);
-    let (python, python_error) = match measure_python(corpus, min_time) {
-        Ok(p) => (p, None),
-        Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+    let (python, python_error) = if !with_python {
+        (Vec::new(), Some("skipped (--only-ours)".to_string()))
+    } else {
+        match measure_python(corpus, min_time) {
+            Ok(p) => (p, None),
+            Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+        }
     };
     CorpusResult {
         corpus: corpus.name.clone(),

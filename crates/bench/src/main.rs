@@ -77,6 +77,9 @@ enum Cmd {
         /// Synthetic newsroom pages to add as a second corpus (0: none).
         #[arg(long, default_value_t = 20)]
         synthetic: usize,
+        /// Measure only our parser (no Python), e.g. under a profiler.
+        #[arg(long)]
+        only_ours: bool,
         #[command(flatten)]
         output: Output,
     },
@@ -98,9 +101,12 @@ enum Cmd {
         /// The text to insert.
         #[arg(long, value_name = "FILE")]
         file: PathBuf,
-        /// Wrap the text in a fenced code block, preceded by this line (e.g. the command that printed it).
+        /// A line put before the text (e.g. the command that printed it).
         #[arg(long)]
-        code_after: Option<String>,
+        intro: Option<String>,
+        /// Wrap the text in a fenced code block (for plain-text output; Markdown output goes in as is).
+        #[arg(long)]
+        code: bool,
     },
     /// The targets of issue 8 against the figures in a results folder.
     Summary {
@@ -183,6 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             seconds,
             fixtures,
             synthetic,
+            only_ours,
             output,
         } => {
             let load = load_line();
@@ -201,7 +208,7 @@ fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|c| {
                     eprintln!("measuring {} ...", c.name);
-                    html_throughput::measure(c, min_time)
+                    html_throughput::measure(c, min_time, !only_ours)
                 })
                 .collect();
             let markdown = format!(
@@ -227,13 +234,20 @@ fn run(cli: Cli) -> Result<()> {
             doc: path,
             name,
             file,
-            code_after,
+            intro,
+            code,
         } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let body = match code_after {
-                Some(intro) => format!("{intro}\n\n```text\n{}\n```\n", text.trim_end()),
-                None => text,
+            let text = text.trim_end();
+            let body = if code {
+                format!("```text\n{text}\n```\n")
+            } else {
+                format!("{text}\n")
+            };
+            let body = match intro {
+                Some(intro) => format!("{intro}\n\n{body}"),
+                None => body,
             };
             doc::update_file(&path, &name, &body)
         }

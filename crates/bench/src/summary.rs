@@ -67,20 +67,26 @@ pub fn zip_bytes(text: &str) -> Option<u64> {
         })
 }
 
-/// A cold-start figure from a line mentioning "cold start" (any case) and a number followed by `ms`;
-/// the median is preferred when a line says so.
+/// A cold-start figure: the first number followed by `ms` on a line mentioning "cold start" (any case),
+/// preferring a line that also says "median". `scripts/bench-lambda.sh` prints a Markdown table whose
+/// first cold-start row (config read from S3) is the full init phase, and whose first figure is the
+/// median; log lines such as "10 cold starts" carry no `ms` figure and are skipped.
 pub fn cold_start_ms(text: &str) -> Option<f64> {
-    let lines: Vec<&str> = text
+    let figures: Vec<(bool, f64)> = text
         .lines()
-        .filter(|l| {
-            l.to_lowercase().contains("cold start") || l.to_lowercase().contains("cold-start")
+        .filter_map(|l| {
+            let lower = l.to_lowercase();
+            if !(lower.contains("cold start") || lower.contains("cold-start")) {
+                return None;
+            }
+            number_before_unit(l, "ms").map(|ms| (lower.contains("median"), ms))
         })
         .collect();
-    let preferred = lines
+    figures
         .iter()
-        .find(|l| l.to_lowercase().contains("median"))
-        .or(lines.first())?;
-    number_before_unit(preferred, "ms")
+        .find(|(median, _)| *median)
+        .or(figures.first())
+        .map(|(_, ms)| *ms)
 }
 
 /// The first number immediately followed (optionally after a space) by `unit` in `line`.
@@ -237,6 +243,11 @@ mod tests {
             Some(14.2)
         );
         assert_eq!(cold_start_ms("cold start 3 msec\n"), None);
+        let table = "[bench-lambda] measuring (release build, 10 cold starts, 100 warm invocations)\n\
+            | measure | median | p90 | min | max | n |\n|---|---|---|---|---|---|\n\
+            | cold start, config read from S3 (spawn → first /next) | 17.4 ms | 21.0 ms | 15.2 ms | 25.3 ms | 10 |\n\
+            | cold start, no buckets (runtime init only) | 6.1 ms | 7.0 ms | 5.5 ms | 8.2 ms | 10 |\n";
+        assert_eq!(cold_start_ms(table), Some(17.4));
         assert_eq!(cold_start_ms("init took 12 ms\n"), None);
     }
 
