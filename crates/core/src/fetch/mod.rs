@@ -1,38 +1,64 @@
-//! HTTP fetching: one shared client, bounded bodies, timeouts, retries on transient failures,
-//! per-host politeness and the address guard.
+//! HTTP fetching like a good citizen: one shared client, per-host politeness (one request in flight
+//! and a minimum interval per host), retries with backoff on transient failures, `Retry-After`
+//! honoured for the whole host, deadlines per source and per run, a streamed body cap, at most a few
+//! redirects, conditional GET, and the address guard on every hop.
+//!
+//! Module map: [`politeness`] (the per-host queue), [`guard`] (refused addresses), `retry` (backoff,
+//! `Retry-After`), `attempt` (one request and its redirects), `failure` (what went wrong, for the
+//! report), `client` (the reqwest client).
 
+mod attempt;
+mod client;
+mod failure;
 pub mod guard;
-mod politeness;
+pub mod politeness;
+mod retry;
 
-pub use politeness::{HostGate, host_key};
+pub use guard::GuardPolicy;
+pub use politeness::{HostGate, host_key, spread_by_host};
+pub use retry::parse_retry_after;
 
-use bytes::{Bytes, BytesMut};
-use futures::StreamExt;
+use bytes::Bytes;
+use failure::{AttemptError, Cause, Progress};
+use politeness::{HostTurn, TurnRefused};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use url::Url;
 
-/// Fetcher settings; defaults are sane for production.
+/// Fetcher settings; defaults are sane for production (and strict: no private addresses).
 #[derive(Debug, Clone)]
 pub struct FetchSettings {
+    /// Sent with every request: identifies the product and where to learn about it.
     pub user_agent: String,
     pub connect_timeout: Duration,
-    /// Bound on one request (headers and body).
+    /// Bound on one request (headers and body) of one hop.
     pub request_timeout: Duration,
-    /// Bound on one source, all attempts included.
+    /// Bound on one source, all attempts, backoffs and redirects included. It starts when the
+    /// source's first request is sent: time spent queued behind other sources of the same host
+    /// does not count (the run's deadline bounds that).
     pub source_deadline: Duration,
+    /// Response bodies (decoded) larger than this are abandoned while streaming.
     pub max_body_bytes: usize,
     pub max_redirects: usize,
     /// Attempts per URL (1 = no retry).
     pub max_attempts: u32,
+    /// First backoff delay; doubled at each further attempt, plus up to 50% jitter.
     pub retry_base_delay: Duration,
-    /// Longest `Retry-After` honoured; longer ones fail the source instead of stalling the run.
+    /// Longest `Retry-After` honoured; a longer one fails the source at once instead of stalling the
+    /// run (and keeps the whole host away for the time asked).
     pub max_retry_after: Duration,
-    /// Default minimum interval between requests to the same host.
+    /// Default minimum interval between two requests to the same host (sources can override it).
     pub min_host_interval: Duration,
     /// Allow loopback / private / link-local targets (tests against a local web only).
     pub allow_private_networks: bool,
+    /// Exact `ip:port` pairs exempt from the guard when written as IP literals in URLs, although
+    /// private: lets tests run a local web *with the guard on*. Empty in production.
+    pub allowed_private_addrs: Vec<SocketAddr>,
+    /// Fixed addresses for host names, consulted before DNS (like curl's `--resolve`). The guard
+    /// applies to them as to any DNS answer.
+    pub resolve: Vec<(String, IpAddr)>,
 }
 
 impl Default for FetchSettings {
@@ -47,11 +73,13 @@ impl Default for FetchSettings {
             source_deadline: Duration::from_secs(90),
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
-            max_attempts: 2,
+            max_attempts: 3,
             retry_base_delay: Duration::from_millis(500),
             max_retry_after: Duration::from_secs(30),
             min_host_interval: Duration::from_millis(1000),
             allow_private_networks: false,
+            allowed_private_addrs: Vec::new(),
+            resolve: Vec::new(),
         }
     }
 }
@@ -61,10 +89,12 @@ impl Default for FetchSettings {
 pub struct Fetched {
     /// 2xx, or 304 when a conditional request found nothing new (then `body` is empty).
     pub status: u16,
+    /// Where the body came from, after redirects.
     pub final_url: Url,
     pub content_type: Option<String>,
     pub body: Bytes,
     pub attempts: u32,
+    /// Validators to send next time (on a 304: the server's, or else the ones sent).
     pub etag: Option<String>,
     pub last_modified: Option<String>,
 }
@@ -78,20 +108,30 @@ impl Fetched {
 /// Why a fetch failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FetchErrorKind {
+    /// A non-2xx answer, too many redirects, or a host that asked us to stay away (`Retry-After`).
     Http,
+    /// No (complete) answer before the request timeout or the source's / run's deadline.
     Timeout,
+    /// The body passed the cap.
     TooLarge,
+    /// Refused by the address guard.
     Blocked,
+    /// Connection, TLS, DNS, protocol or decoding failure.
     Connect,
 }
 
+/// A failed fetch, with what the last attempt got before failing.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct FetchError {
     pub kind: FetchErrorKind,
     pub message: String,
+    /// Status of the last response received, if any (e.g. 503, or 200 for a body that stalled).
     pub http_status: Option<u16>,
+    /// Requests sent (redirect hops not counted separately).
     pub attempts: u32,
+    /// Body bytes received in the last attempt (for `too_large`: read before aborting).
+    pub bytes: u64,
 }
 
 /// Per-request options that come from the source's config.
@@ -116,289 +156,239 @@ pub struct Fetcher {
     client: reqwest::Client,
     insecure_client: reqwest::Client,
     gate: Arc<HostGate>,
+    guard: GuardPolicy,
 }
 
 impl std::fmt::Debug for Fetcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Fetcher").field("settings", &self.settings).finish()
+        f.debug_struct("Fetcher")
+            .field("settings", &self.settings)
+            .finish()
     }
 }
 
 impl Fetcher {
     pub fn new(settings: FetchSettings) -> Result<Fetcher, String> {
-        let client = build_client(&settings, false)?;
-        let insecure_client = build_client(&settings, true)?;
-        Ok(Fetcher { settings: Arc::new(settings), client, insecure_client, gate: Arc::new(HostGate::default()) })
+        let client = client::build(&settings, false)?;
+        let insecure_client = client::build(&settings, true)?;
+        let guard = GuardPolicy {
+            allow_private: settings.allow_private_networks,
+            allowed_addrs: settings.allowed_private_addrs.clone(),
+        };
+        Ok(Fetcher {
+            settings: Arc::new(settings),
+            client,
+            insecure_client,
+            gate: Arc::new(HostGate::default()),
+            guard,
+        })
     }
 
     pub fn settings(&self) -> &FetchSettings {
         &self.settings
     }
 
-    /// GETs a URL with politeness, retries and limits.
+    pub fn guard(&self) -> &GuardPolicy {
+        &self.guard
+    }
+
+    /// GETs a URL with politeness, retries, deadlines and limits.
+    ///
+    /// The source deadline starts with the first request; `opts.deadline` (the run's) bounds
+    /// everything, queueing included. Statuses 408, 429 and 5xx, timeouts and connection failures
+    /// are retried up to `max_attempts` with exponential backoff and jitter, or after the server's
+    /// `Retry-After` — which also keeps every other request away from that host until then. A
+    /// `Retry-After` past `max_retry_after` or past the deadline fails the source at once.
     pub async fn fetch(&self, url: &Url, opts: &FetchOptions) -> Result<Fetched, FetchError> {
-        let source_deadline = Instant::now() + self.settings.source_deadline;
-        let deadline = opts.deadline.map_or(source_deadline, |d| d.min(source_deadline));
-        if !self.settings.allow_private_networks
-            && let Err(b) = guard::check_literal(url)
-        {
-            return Err(FetchError { kind: FetchErrorKind::Blocked, message: b.to_string(), http_status: None, attempts: 0 });
+        if !matches!(url.scheme(), "http" | "https") {
+            let message = format!(
+                "unsupported URL scheme `{}` (http and https only)",
+                url.scheme()
+            );
+            return Err(
+                Progress::default().into_error(AttemptError::new(Cause::Connect, message), 0)
+            );
+        }
+        if let Err(b) = self.guard.check_url(url) {
+            return Err(
+                Progress::default().into_error(AttemptError::new(Cause::Blocked, b.to_string()), 0)
+            );
         }
         let host = host_key(url);
         let interval = opts.min_interval.unwrap_or(self.settings.min_host_interval);
-        let client = if opts.insecure_tls { &self.insecure_client } else { &self.client };
-        let mut attempt = 0u32;
+        let client = if opts.insecure_tls {
+            &self.insecure_client
+        } else {
+            &self.client
+        };
+        let mut source_deadline: Option<Instant> = None;
+        let mut attempts = 0u32;
+        let mut last = Progress::default();
         loop {
-            attempt += 1;
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(FetchError {
-                    kind: FetchErrorKind::Timeout,
-                    message: "deadline reached before the request could be sent".into(),
-                    http_status: None,
-                    attempts: attempt - 1,
-                });
-            }
-            tokio::select! {
-                _ = self.gate.wait_turn(&host, interval) => {}
-                _ = tokio::time::sleep_until(deadline) => {
-                    return Err(FetchError { kind: FetchErrorKind::Timeout, message: format!("deadline reached while waiting for a turn on {host}"), http_status: None, attempts: attempt - 1 });
-                }
-            }
-            let result = match tokio::time::timeout_at(deadline, self.attempt(client, url, opts)).await {
-                Ok(r) => r,
-                Err(_) => Err(AttemptError::Timeout("source deadline reached".into())),
+            let limit = earliest(opts.deadline, source_deadline);
+            let turn = match self.turn(&host, interval, limit).await {
+                Ok(t) => t,
+                Err(e) => return Err(last.into_error(e, attempts)),
             };
-            let retryable_after = match &result {
-                Ok(_) => None,
-                Err(e) => e.retry_delay(attempt, &self.settings),
+            let source_end = *source_deadline
+                .get_or_insert_with(|| Instant::now() + self.settings.source_deadline);
+            let deadline = earliest(opts.deadline, Some(source_end)).unwrap_or(source_end);
+            attempts += 1;
+            let mut progress = Progress::default();
+            let result = tokio::time::timeout_at(
+                deadline,
+                attempt::run(self, client, url, opts, turn, deadline, &mut progress),
+            )
+            .await;
+            let failure = match result {
+                Ok(Ok(mut fetched)) => {
+                    fetched.attempts = attempts;
+                    return Ok(fetched);
+                }
+                Ok(Err(e)) => e,
+                Err(_) => {
+                    let which = if opts.deadline.is_some_and(|d| d <= source_end) {
+                        "the run's deadline"
+                    } else {
+                        "the source's deadline"
+                    };
+                    let during = match progress.http_status {
+                        Some(s) => format!(
+                            " while reading the body (HTTP {s}, {} bytes so far)",
+                            progress.bytes
+                        ),
+                        None => " waiting for an answer".to_string(),
+                    };
+                    // Nothing is left to retry with.
+                    return Err(progress.into_error(
+                        AttemptError::new(Cause::Timeout, format!("{which} was reached{during}")),
+                        attempts,
+                    ));
+                }
             };
-            match (result, retryable_after) {
-                (Ok(mut f), _) => {
-                    f.attempts = attempt;
-                    return Ok(f);
-                }
-                (Err(e), Some(delay)) if attempt < self.settings.max_attempts && Instant::now() + delay < deadline => {
-                    tracing::debug!(url = %url, attempt, error = %e.message(), "retrying");
-                    if let AttemptError::Status { retry_after: Some(_), .. } = &e {
-                        self.gate.defer(&host, Instant::now() + delay);
-                    }
-                    tokio::time::sleep(delay).await;
-                }
-                (Err(e), _) => return Err(e.into_fetch_error(attempt)),
+            last = progress;
+            match self.plan_retry(&host, failure, &last, attempts, deadline) {
+                Ok(delay) => tokio::time::sleep(delay).await,
+                Err(e) => return Err(last.into_error(e, attempts)),
             }
         }
     }
 
-    async fn attempt(&self, client: &reqwest::Client, url: &Url, opts: &FetchOptions) -> Result<Fetched, AttemptError> {
-        let mut req = client.get(url.clone());
-        if let Some(e) = &opts.etag {
-            req = req.header(reqwest::header::IF_NONE_MATCH, e);
+    /// After a failed attempt: throttles the host when the server asked, then returns the delay
+    /// before the next attempt, or the error to report.
+    fn plan_retry(
+        &self,
+        host: &str,
+        failure: AttemptError,
+        last: &Progress,
+        attempts: u32,
+        deadline: Instant,
+    ) -> Result<Duration, AttemptError> {
+        let now = Instant::now();
+        let throttled = last.http_status.is_some_and(retry::is_throttling_status);
+        let backoff = retry::backoff(self.settings.retry_base_delay, attempts);
+        if let Some(ra) = failure.retry_after {
+            self.gate.defer(host, now + ra);
+        } else if last.http_status == Some(429) {
+            self.gate.defer(host, now + backoff);
         }
-        if let Some(lm) = &opts.last_modified {
-            req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+        if !failure.retryable(last.http_status) {
+            return Err(failure);
         }
-        let resp = req.send().await.map_err(classify)?;
-        let status = resp.status().as_u16();
-        let final_url = resp.url().clone();
-        let header = |name: reqwest::header::HeaderName| {
-            resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
-        };
-        let etag = header(reqwest::header::ETAG);
-        let last_modified = header(reqwest::header::LAST_MODIFIED);
-        if status == 304 && (opts.etag.is_some() || opts.last_modified.is_some()) {
-            return Ok(Fetched { status, final_url, content_type: None, body: Bytes::new(), attempts: 0, etag, last_modified });
+        if attempts >= self.settings.max_attempts {
+            let message = if self.settings.max_attempts > 1 {
+                format!("{} (after {attempts} attempts)", failure.message)
+            } else {
+                failure.message.clone()
+            };
+            return Err(AttemptError { message, ..failure });
         }
-        if !(200..300).contains(&status) {
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            return Err(AttemptError::Status { status, retry_after });
-        }
-        let content_type = header(reqwest::header::CONTENT_TYPE);
-        let cap = self.settings.max_body_bytes;
-        if let Some(len) = resp.content_length()
-            && len as usize > cap
+        if let Some(ra) = failure.retry_after.filter(|_| throttled)
+            && ra > self.settings.max_retry_after
         {
-            return Err(AttemptError::TooLarge(cap));
+            let message = format!(
+                "{}: the server asked to retry after {} s, longer than the {} s this fetcher waits",
+                failure.message,
+                ra.as_secs(),
+                self.settings.max_retry_after.as_secs()
+            );
+            return Err(AttemptError { message, ..failure });
         }
-        let mut body = BytesMut::new();
-        let mut stream = resp.bytes_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(classify)?;
-            if body.len() + chunk.len() > cap {
-                return Err(AttemptError::TooLarge(cap));
-            }
-            body.extend_from_slice(&chunk);
+        let delay = failure.retry_after.unwrap_or(backoff);
+        if now + delay >= deadline {
+            let message = format!(
+                "{} (attempt {attempts}; no time left for a retry in {} ms before the deadline)",
+                failure.message,
+                delay.as_millis()
+            );
+            return Err(AttemptError { message, ..failure });
         }
-        Ok(Fetched { status, final_url, content_type, body: body.freeze(), attempts: 0, etag, last_modified })
+        tracing::debug!(host, attempt = attempts, delay_ms = delay.as_millis() as u64, error = %failure.message, "retrying");
+        Ok(delay)
+    }
+
+    /// The first hop's turn on its host, bounded by `limit`; a host that asked us to stay away
+    /// longer than we would wait is refused at once.
+    async fn turn(
+        &self,
+        host: &str,
+        interval: Duration,
+        limit: Option<Instant>,
+    ) -> Result<HostTurn, AttemptError> {
+        let longest_wait = Instant::now() + self.settings.max_retry_after.max(interval);
+        self.gate
+            .turn(host, interval, limit, longest_wait)
+            .await
+            .map_err(|refused| refusal(host, refused))
+    }
+
+    /// The turn of a redirect hop (the source's deadline has started).
+    async fn hop_turn(
+        &self,
+        url: &Url,
+        interval: Duration,
+        deadline: Instant,
+    ) -> Result<HostTurn, AttemptError> {
+        let host = host_key(url);
+        self.gate
+            .turn(&host, interval, Some(deadline), deadline)
+            .await
+            .map_err(|refused| refusal(&host, refused))
     }
 }
 
-fn build_client(s: &FetchSettings, insecure: bool) -> Result<reqwest::Client, String> {
-    let allow_private = s.allow_private_networks;
-    let max_redirects = s.max_redirects;
-    let policy = reqwest::redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() >= max_redirects {
-            return attempt.error(format!("more than {max_redirects} redirects"));
-        }
-        if !allow_private && let Err(b) = guard::check_literal(attempt.url()) {
-            return attempt.error(b);
-        }
-        attempt.follow()
-    });
-    let mut b = reqwest::Client::builder()
-        .user_agent(&s.user_agent)
-        .connect_timeout(s.connect_timeout)
-        .timeout(s.request_timeout)
-        .redirect(policy)
-        .pool_max_idle_per_host(4)
-        .tls_danger_accept_invalid_certs(insecure);
-    if !allow_private {
-        b = b.dns_resolver(Arc::new(guard::GuardedResolver));
-    }
-    b.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
-}
-
-enum AttemptError {
-    Status { status: u16, retry_after: Option<Duration> },
-    Timeout(String),
-    TooLarge(usize),
-    Blocked(String),
-    Connect(String),
-}
-
-impl AttemptError {
-    fn message(&self) -> String {
-        match self {
-            AttemptError::Status { status, .. } => format!("HTTP {status}"),
-            AttemptError::Timeout(m) => format!("timed out: {m}"),
-            AttemptError::TooLarge(cap) => format!("response body larger than {cap} bytes"),
-            AttemptError::Blocked(m) | AttemptError::Connect(m) => m.clone(),
-        }
-    }
-
-    /// `Some(delay)` when the failure is transient and worth another attempt.
-    fn retry_delay(&self, attempt: u32, s: &FetchSettings) -> Option<Duration> {
-        let backoff = || {
-            let base = s.retry_base_delay.as_millis() as u64 * (1u64 << (attempt - 1).min(6));
-            Duration::from_millis(base + rand::random::<u64>() % (base / 2 + 1))
-        };
-        match self {
-            AttemptError::Status { status, retry_after } if *status == 429 || *status == 503 || *status == 408 || *status >= 500 => {
-                match retry_after {
-                    Some(d) if *d > s.max_retry_after => None,
-                    Some(d) => Some(*d),
-                    None => Some(backoff()),
-                }
-            }
-            AttemptError::Timeout(_) | AttemptError::Connect(_) => Some(backoff()),
-            _ => None,
-        }
-    }
-
-    fn into_fetch_error(self, attempts: u32) -> FetchError {
-        let message = self.message();
-        let (kind, http_status) = match self {
-            AttemptError::Status { status, .. } => (FetchErrorKind::Http, Some(status)),
-            AttemptError::Timeout(_) => (FetchErrorKind::Timeout, None),
-            AttemptError::TooLarge(_) => (FetchErrorKind::TooLarge, None),
-            AttemptError::Blocked(_) => (FetchErrorKind::Blocked, None),
-            AttemptError::Connect(_) => (FetchErrorKind::Connect, None),
-        };
-        FetchError { kind, message: crate::model::truncate_message(&message, 300), http_status, attempts }
+fn refusal(host: &str, refused: TurnRefused) -> AttemptError {
+    let secs = |t: Instant| {
+        t.saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .ceil()
+    };
+    match refused {
+        TurnRefused::Throttled(until) => AttemptError::new(
+            Cause::Status,
+            format!(
+                "not requested: {host} asked for no requests for another {} s (Retry-After or 429)",
+                secs(until)
+            ),
+        ),
+        TurnRefused::NotBefore(at) => AttemptError::new(
+            Cause::Timeout,
+            format!(
+                "deadline reached: the next turn on {host} comes in {} s, after the deadline",
+                secs(at)
+            ),
+        ),
+        TurnRefused::QueuedPastLimit => AttemptError::new(
+            Cause::Timeout,
+            format!("deadline reached while queued behind other requests to {host}"),
+        ),
     }
 }
 
-/// Maps a reqwest error to a cause, finding a guard refusal anywhere in the error chain.
-fn classify(e: reqwest::Error) -> AttemptError {
-    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    while let Some(s) = src {
-        if let Some(b) = s.downcast_ref::<guard::BlockedAddress>() {
-            return AttemptError::Blocked(b.to_string());
-        }
-        src = s.source();
-    }
-    let text = concise(&e);
-    if e.is_timeout() {
-        AttemptError::Timeout(text)
-    } else if e.is_redirect() && text.contains("refused to connect") {
-        AttemptError::Blocked(text)
-    } else {
-        AttemptError::Connect(text)
-    }
-}
-
-/// A short, specific message: the innermost cause says what went wrong ("Connection refused",
-/// "failed to lookup address information"), the URL is already in the report.
-fn concise(e: &reqwest::Error) -> String {
-    let host = e.url().and_then(|u| u.host_str()).unwrap_or("the host").to_string();
-    let chain = error_chain(e);
-    let lower = chain.to_ascii_lowercase();
-    if lower.contains("dns error") || lower.contains("lookup address") {
-        return format!("cannot resolve host {host} (DNS lookup failed)");
-    }
-    if lower.contains("connection refused") {
-        return format!("connection refused by {host}");
-    }
-    if e.is_timeout() {
-        return format!("no answer from {host} in time");
-    }
-    if lower.contains("certificate") || lower.contains("tls") {
-        let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
-        let mut last = chain.clone();
-        while let Some(s) = src {
-            last = s.to_string();
-            src = s.source();
-        }
-        return format!("TLS failure with {host}: {last}");
-    }
-    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    let mut innermost = None;
-    while let Some(s) = src {
-        innermost = Some(s.to_string());
-        src = s.source();
-    }
-    match innermost {
-        Some(cause) => format!("request to {host} failed: {cause}"),
-        None => chain,
-    }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut src = e.source();
-    while let Some(s) = src {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        src = s.source();
-    }
-    parts.join(": ")
-}
-
-/// `Retry-After`: delta-seconds or an HTTP date.
-pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
-        assert!(parse_retry_after("soon").is_none());
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
     }
 }

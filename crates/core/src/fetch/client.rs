@@ -1,0 +1,42 @@
+//! The reqwest client behind the fetcher: built once (connection pools are shared by every source of
+//! a run and across warm Lambda invocations), with redirects left to the fetcher (each hop is checked
+//! by the guard and waits for its host's turn) and every name resolved through the guard.
+
+use super::FetchSettings;
+use super::guard::GuardedResolver;
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// What a newsroom or feed server should send us: HTML and feeds first, anything else after.
+const ACCEPT_VALUE: &str = "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,application/xml;q=0.9,*/*;q=0.8";
+
+pub(super) fn build(s: &FetchSettings, insecure: bool) -> Result<reqwest::Client, String> {
+    let mut fixed: HashMap<String, Vec<IpAddr>> = HashMap::new();
+    for (name, ip) in &s.resolve {
+        fixed
+            .entry(name.trim_end_matches('.').to_ascii_lowercase())
+            .or_default()
+            .push(*ip);
+    }
+    let resolver = GuardedResolver {
+        allow_private: s.allow_private_networks,
+        fixed: Arc::new(fixed),
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_VALUE));
+    reqwest::Client::builder()
+        .user_agent(&s.user_agent)
+        .default_headers(headers)
+        .connect_timeout(s.connect_timeout)
+        .timeout(s.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        // A proxy would resolve and connect on our behalf, out of the guard's sight.
+        .no_proxy()
+        .dns_resolver(Arc::new(resolver))
+        .pool_max_idle_per_host(2)
+        .tls_danger_accept_invalid_certs(insecure)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
