@@ -10,6 +10,7 @@
 use crate::model::Item;
 use crate::store::{DataStore, StoreError, items_key};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -84,17 +85,23 @@ impl IngestIndex {
             .updated_day
             .unwrap_or(today - Duration::days(MAX_REPAIR_DAYS))
             .max(today - Duration::days(MAX_REPAIR_DAYS));
-        let mut day = from;
-        while day <= today {
-            if let Some(items) = store
-                .get_json::<Vec<Item>>(&items_key(client_id, day))
-                .await?
-            {
-                for it in &items {
-                    index.add(it, day);
-                }
+        let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= today).collect();
+        let files = futures::stream::iter(days)
+            .map(|day| async move {
+                (
+                    day,
+                    store
+                        .get_json::<Vec<Item>>(&items_key(client_id, day))
+                        .await,
+                )
+            })
+            .buffer_unordered(8)
+            .collect::<Vec<_>>()
+            .await;
+        for (day, items) in files {
+            for it in items?.unwrap_or_default() {
+                index.add(&it, day);
             }
-            day += Duration::days(1);
         }
         Ok(index)
     }

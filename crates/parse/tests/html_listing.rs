@@ -400,3 +400,27 @@ fn large_listing_is_parsed_whole() {
         start.elapsed()
     );
 }
+
+/// Avada (WordPress) marks the whole blog container with `fusion-blog-pagination`: a listing
+/// that has pagination, not the pager itself. Its entries must not be taken for boilerplate.
+#[test]
+fn a_listing_container_named_after_its_pagination_is_not_boilerplate() {
+    let mut html = String::from(
+        "<html><body><main><div class='fusion-blog-shortcode fusion-blog-archive fusion-blog-pagination'>\
+         <div class='fusion-posts-container fusion-posts-container-pagination'>",
+    );
+    for i in 1..=4 {
+        html.push_str(&format!(
+            "<div class='fusion-post-medium post'><h2 class='entry-title'><a href='/release-{i}/'>Release number {i} of the company</a></h2>\
+             <p class='fusion-single-line-meta'><span>December {i}th, 2025</span></p><p>Teaser {i}.</p>\
+             <a class='fusion-read-more' href='/release-{i}/'>Read More</a></div>"
+        ));
+    }
+    html.push_str("</div><div class='pagination'><a href='/news/page/2/'>2</a><a href='/news/page/2/'>Next</a></div></div></main></body></html>");
+    let parsed = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    let titles: Vec<&str> = parsed.entries.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles.len(), 4, "{titles:?}");
+    assert_eq!(parsed.entries[0].url, "https://example.com/release-1/");
+    assert_eq!(parsed.entries[0].published, d(2025, 12, 1));
+    assert!(parsed.entries.iter().all(|e| !e.url.contains("/page/")));
+}

@@ -27,6 +27,23 @@ pub(crate) const TEASER: u16 = 1 << 9;
 pub(crate) const HEADING: u16 = 1 << 10;
 
 /// Words of a class or id that mark page furniture, whatever the CMS.
+/// Words that name a listing of entries (its container or its items).
+fn is_listing_word(w: &str) -> bool {
+    matches!(
+        w,
+        "blog"
+            | "posts"
+            | "post"
+            | "news"
+            | "archive"
+            | "articles"
+            | "entries"
+            | "releases"
+            | "loop"
+            | "list"
+    )
+}
+
 fn is_boiler_word(w: &str) -> bool {
     matches!(
         w,
@@ -298,10 +315,16 @@ pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
         }
         let state = STATE_PREFIXES.iter().any(|p| token.starts_with(p));
         let mut prev = "";
+        let mut after_listing_word = false;
         for w in token.split(['-', '_']) {
             // "fusion-blog-no-pagination" says there is none: a negated word does not count.
             let negated = matches!(prev, "no" | "without" | "hide");
-            if !state && !negated && !skeleton {
+            // "fusion-blog-pagination", "posts-container-pagination": a listing that *has*
+            // pagination (a modifier of the listing), not the pager itself.
+            let listing_modifier =
+                after_listing_word && matches!(w, "pagination" | "pager" | "paging");
+            after_listing_word |= is_listing_word(w);
+            if !state && !negated && !skeleton && !listing_modifier {
                 if is_boiler_word(w) {
                     f |= BOILER;
                 }

@@ -1,0 +1,230 @@
+//! One source of a run: fetch (with its validators), parse, date from articles, filter by the
+//! time window and the source's ingestion profile.
+
+use super::Engine;
+use crate::config::{SourceDef, SourceKind};
+use crate::fetch::{FetchErrorKind, FetchOptions};
+use crate::model::{Item, SourceContext, SourceOutcome, SourceStatus, TemporalMode};
+use crate::state::{Validators, validators_key};
+use crate::window::Window;
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+use tokio::time::Instant;
+use vectora_filter::IngestionMode;
+
+pub(super) struct SourceRunContext<'a> {
+    pub(super) client_id: &'a str,
+    pub(super) use_state: bool,
+    pub(super) now: DateTime<Utc>,
+    pub(super) window: Window,
+    pub(super) ingestion_mode: IngestionMode,
+    pub(super) temporal_mode: TemporalMode,
+    pub(super) deadline: Option<Instant>,
+}
+
+pub(super) struct SourceResult {
+    pub(super) source_key: String,
+    pub(super) outcome: SourceOutcome,
+    pub(super) items: Vec<Item>,
+    pub(super) filtered_out: usize,
+    /// Validators to store once the items are safely written.
+    pub(super) validators: Option<Validators>,
+}
+
+impl SourceResult {
+    /// A result without items (a failure, or a 304).
+    pub(super) fn failed(outcome: SourceOutcome) -> Self {
+        SourceResult {
+            source_key: outcome.source_key.clone(),
+            outcome,
+            items: Vec::new(),
+            filtered_out: 0,
+            validators: None,
+        }
+    }
+}
+
+impl Engine {
+    pub(super) async fn run_source(
+        &self,
+        source: &SourceDef,
+        ctx: &SourceRunContext<'_>,
+    ) -> SourceResult {
+        let started = std::time::Instant::now();
+        let mut result = self.fetch_and_parse(source, ctx).await;
+        result.outcome.duration_ms =
+            u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        result
+    }
+
+    async fn fetch_and_parse(
+        &self,
+        source: &SourceDef,
+        ctx: &SourceRunContext<'_>,
+    ) -> SourceResult {
+        let key = source.key.as_str();
+        let fail = |status: SourceStatus, msg: String| {
+            SourceResult::failed(SourceOutcome::new(key, status).with_error(msg))
+        };
+        if let Some(d) = ctx.deadline
+            && Instant::now() >= d
+        {
+            return fail(
+                SourceStatus::Skipped,
+                "run deadline reached before this source could start".into(),
+            );
+        }
+        let Some(url) = &source.url else {
+            return fail(
+                SourceStatus::ConfigError,
+                format!("no URL configured for ingestion_mode {:?}", source.kind),
+            );
+        };
+        if source.kind == SourceKind::Api {
+            return fail(
+                SourceStatus::ConfigError,
+                "ingestion_mode `api` is not supported yet".into(),
+            );
+        }
+        let previous: Option<Validators> = if ctx.use_state {
+            match self
+                .store
+                .get_json(&validators_key(ctx.client_id, key))
+                .await
+            {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(source_key = key, error = %e, "ignoring unreadable validators");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let previous =
+            previous.filter(|v| v.usable(url.as_str(), ctx.now, self.options.validator_max_age));
+        let opts = FetchOptions {
+            insecure_tls: !source.ssl_verify,
+            min_interval: source.min_interval_ms.map(Duration::from_millis),
+            deadline: ctx.deadline,
+            etag: previous.as_ref().and_then(|v| v.etag.clone()),
+            last_modified: previous.as_ref().and_then(|v| v.last_modified.clone()),
+        };
+        let mut outcome = SourceOutcome::new(key, SourceStatus::Ok);
+        outcome.url = Some(url.to_string());
+        if !source.ssl_verify {
+            outcome.warnings.push(
+                "TLS certificate verification is disabled for this source (ssl_verify: false)"
+                    .into(),
+            );
+        }
+        let fetched = match self.fetcher.fetch(url, &opts).await {
+            Ok(f) => f,
+            Err(e) => {
+                outcome.status = match e.kind {
+                    FetchErrorKind::Http => SourceStatus::HttpError,
+                    FetchErrorKind::Timeout => SourceStatus::Timeout,
+                    FetchErrorKind::TooLarge => SourceStatus::TooLarge,
+                    FetchErrorKind::Blocked => SourceStatus::Blocked,
+                    FetchErrorKind::Connect => SourceStatus::FetchError,
+                };
+                outcome.http_status = e.http_status;
+                outcome.attempts = e.attempts;
+                return SourceResult::failed(outcome.with_error(e.message));
+            }
+        };
+        outcome.http_status = Some(fetched.status);
+        outcome.attempts = fetched.attempts;
+        outcome.bytes = fetched.body.len() as u64;
+        if fetched.not_modified() {
+            outcome.status = SourceStatus::NotModified;
+            return SourceResult::failed(outcome);
+        }
+        let new_validators =
+            (fetched.etag.is_some() || fetched.last_modified.is_some()).then(|| Validators {
+                url: url.to_string(),
+                etag: fetched.etag.clone(),
+                last_modified: fetched.last_modified.clone(),
+                fetched_at: ctx.now,
+            });
+        let parsed = match crate::parse::parse_document(
+            self.config(),
+            source,
+            &fetched,
+            ctx.now.date_naive(),
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                outcome.status = SourceStatus::ParseError;
+                return SourceResult::failed(outcome.with_error(e.to_string()));
+            }
+        };
+        let mut parsed = parsed;
+        outcome.warnings.append(&mut parsed.warnings);
+        if source.kind == SourceKind::Html {
+            self.complete_from_articles(source, &mut parsed.entries, &opts, ctx, &mut outcome)
+                .await;
+        }
+        outcome.items_parsed = parsed.entries.len();
+        outcome.status = if parsed.malformed {
+            SourceStatus::Malformed
+        } else if parsed.entries.is_empty() {
+            SourceStatus::Empty
+        } else {
+            SourceStatus::Ok
+        };
+        let profile = source
+            .profile
+            .as_ref()
+            .and_then(|p| self.config.profiles.get(p));
+        let sctx = SourceContext {
+            source_key: key,
+            source_type: &source.source_type,
+            language: &source.language,
+            tags: &source.tags,
+        };
+        let mut items = Vec::new();
+        let mut filtered_out = 0;
+        let unusable = parsed
+            .entries
+            .iter()
+            .filter(|e| e.url.trim().is_empty() || e.title.trim().is_empty())
+            .count();
+        if unusable > 0 {
+            outcome.warnings.push(format!(
+                "{unusable} entr(y/ies) without a link or a title were left out"
+            ));
+        }
+        for entry in parsed.entries {
+            if entry.url.trim().is_empty() || entry.title.trim().is_empty() {
+                filtered_out += 1;
+                continue;
+            }
+            let in_window = match entry.published {
+                Some(d) => ctx.window.contains(d),
+                None => ctx.temporal_mode == TemporalMode::Flexible,
+            };
+            if !in_window {
+                filtered_out += 1;
+                continue;
+            }
+            if let Some(p) = profile {
+                let decision = p.evaluate(&entry.title, &entry.content, ctx.ingestion_mode);
+                if !decision.keep {
+                    tracing::debug!(source_key = key, title = %entry.title, reason = %decision.reason, "filtered out");
+                    filtered_out += 1;
+                    continue;
+                }
+            }
+            items.push(Item::from_entry(entry, &sctx, ctx.now));
+        }
+        outcome.items_kept = items.len();
+        SourceResult {
+            source_key: key.to_string(),
+            outcome,
+            items,
+            filtered_out,
+            validators: new_validators,
+        }
+    }
+}
