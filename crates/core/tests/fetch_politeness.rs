@@ -64,9 +64,10 @@ async fn twenty_sources_on_one_host_respect_its_interval() {
     assert_eq!(busy.len(), 20, "one request per source");
     for pair in busy.windows(2) {
         let gap = pair[1].since_start.saturating_sub(pair[0].since_start);
-        // Arrival times jitter by a few ms around the client's spacing.
+        // The client spaces its sends by the interval; arrival times at the server jitter by a
+        // few ms on a loaded machine (without politeness these gaps would be ~0).
         assert!(
-            gap >= Duration::from_millis(INTERVAL_MS - 8),
+            gap >= Duration::from_millis(INTERVAL_MS - 15),
             "requests {gap:?} apart: {:?} then {:?}",
             pair[0].path,
             pair[1].path

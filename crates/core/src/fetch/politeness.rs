@@ -2,7 +2,9 @@
 //! for each host (and port):
 //!
 //! * at most one request is in flight at a time — requests to one host queue, in arrival order;
-//! * two requests start at least the host's minimum interval apart;
+//! * the next request starts at least the host's minimum interval after the previous one *ended*
+//!   (so the host sees its requests at least that far apart, whatever the connection setup or
+//!   response time);
 //! * a host that answered `Retry-After` (or 429) is not contacted again before the time it asked for.
 //!
 //! Other hosts are never held up: the queues are independent.
@@ -53,10 +55,28 @@ impl HostState {
     }
 }
 
-/// The right to send one request to a host; the next request to that host waits until it is dropped.
+/// The right to send one request to a host; the next request to that host waits until it is
+/// dropped, and then for the interval.
 #[derive(Debug)]
 pub struct HostTurn {
+    host: Arc<HostState>,
+    interval: Duration,
     _guard: OwnedMutexGuard<()>,
+}
+
+impl Drop for HostTurn {
+    fn drop(&mut self) {
+        // Runs before the queue's lock is released (fields drop after this): the next request in
+        // line sees the new start time.
+        let until = Instant::now() + self.interval;
+        let mut schedule = self.host.schedule();
+        if schedule.next_start < until {
+            *schedule = Schedule {
+                next_start: until,
+                throttled: false,
+            };
+        }
+    }
 }
 
 /// Why a turn could not be had before the caller's limit.
@@ -130,7 +150,11 @@ impl HostGate {
             next_start: Instant::now() + interval,
             throttled: false,
         };
-        Ok(HostTurn { _guard: guard })
+        Ok(HostTurn {
+            host,
+            interval,
+            _guard: guard,
+        })
     }
 
     /// Waits until this host may be contacted again, reserving the slot after it (no limit).
@@ -244,7 +268,7 @@ mod tests {
     async fn one_request_in_flight_per_host() {
         let gate = Arc::new(HostGate::default());
         let start = Instant::now();
-        // The first request takes 300 ms, longer than the 100 ms interval: the second waits for it.
+        // The first request takes 300 ms: the second waits for it to end, then for the interval.
         let first = gate
             .turn("a:80", Duration::from_millis(100), None, far())
             .await
@@ -259,7 +283,7 @@ mod tests {
         });
         tokio::time::sleep(Duration::from_millis(300)).await;
         drop(first);
-        assert_eq!(second.await.unwrap(), Duration::from_millis(300));
+        assert_eq!(second.await.unwrap(), Duration::from_millis(400));
     }
 
     #[tokio::test(start_paused = true)]
