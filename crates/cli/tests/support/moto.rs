@@ -35,7 +35,10 @@ impl Moto {
     pub fn request(&self, method: &str, path: &str) -> (u16, Vec<u8>) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
         s.set_read_timeout(Some(Duration::from_secs(30))).ok();
-        write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port)
+        // moto does not verify signatures but treats a request without credentials as anonymous
+        // (denied on private objects): a well-formed, unverified Authorization header suffices.
+        let auth = "AWS4-HMAC-SHA256 Credential=testing/20251215/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
+        write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nx-amz-date: 20251215T000000Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port)
             .expect("send to moto");
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).expect("read from moto");
