@@ -31,7 +31,11 @@ struct Web {
 }
 
 fn start_web() -> Web {
-    let web = TestWeb::start_blocking(TestWebConfig { site_ports: true, ..TestWebConfig::default() }).unwrap();
+    let web = TestWeb::start_blocking(TestWebConfig {
+        site_ports: true,
+        ..TestWebConfig::default()
+    })
+    .unwrap();
     let config = web.lai_config_dir().unwrap();
     Web { _web: web, config }
 }
@@ -41,8 +45,22 @@ fn ingest(config: &Path, data: &str) -> Command {
     let mut c = cli();
     c.args(["ingest", "--config"])
         .arg(config)
-        .args(["--data", data, "--client", CLIENT, "--allow-private-networks"])
-        .args(["--from-date", "2025-11-15", "--to-date", "2025-12-15", "--json", "--min-host-interval-ms", "5"])
+        .args([
+            "--data",
+            data,
+            "--client",
+            CLIENT,
+            "--allow-private-networks",
+        ])
+        .args([
+            "--from-date",
+            "2025-11-15",
+            "--to-date",
+            "2025-12-15",
+            "--json",
+            "--min-host-interval-ms",
+            "5",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     c
@@ -53,9 +71,15 @@ struct Rng(u64);
 
 impl Rng {
     fn from_env() -> Rng {
-        let seed = std::env::var("CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
-        });
+        let seed = std::env::var("CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(7)
+            });
         eprintln!("CRASH_SEED={seed}");
         Rng(seed | 1)
     }
@@ -70,7 +94,11 @@ impl Rng {
     fn kill_point(&mut self, typical: Duration) -> Duration {
         let ms = typical.as_millis().max(50) as u64;
         let r = self.next();
-        if r % 2 == 0 { Duration::from_millis(r % (ms + ms / 4)) } else { Duration::from_millis(ms * 6 / 10 + r % (ms / 2 + 1)) }
+        if r.is_multiple_of(2) {
+            Duration::from_millis(r % (ms + ms / 4))
+        } else {
+            Duration::from_millis(ms * 6 / 10 + r % (ms / 2 + 1))
+        }
     }
 }
 
@@ -85,17 +113,27 @@ struct Stored {
 }
 
 fn check_items_file(name: &str, bytes: &[u8], into: &mut Stored) {
-    let items: Vec<Item> = serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name} is corrupt: {e}"));
+    let items: Vec<Item> =
+        serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name} is corrupt: {e}"));
     let mut urls = BTreeSet::new();
     for it in items {
         let canon = vectora_parse::urls::canonicalize(&it.url);
-        assert!(urls.insert(canon.clone()), "{name}: {} stored twice", it.url);
-        assert!(into.items.insert(it.item_id.clone(), canon).is_none(), "{name}: item {} stored twice", it.item_id);
+        assert!(
+            urls.insert(canon.clone()),
+            "{name}: {} stored twice",
+            it.url
+        );
+        assert!(
+            into.items.insert(it.item_id.clone(), canon).is_none(),
+            "{name}: item {} stored twice",
+            it.item_id
+        );
     }
 }
 
 fn check_state_file(name: &str, bytes: &[u8]) {
-    serde_json::from_slice::<serde_json::Value>(bytes).unwrap_or_else(|e| panic!("{name} is corrupt: {e}"));
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .unwrap_or_else(|e| panic!("{name} is corrupt: {e}"));
 }
 
 fn stored_local(data: &Path) -> Stored {
@@ -117,7 +155,9 @@ fn stored_local(data: &Path) -> Stored {
 fn stored_s3(moto: &Moto, bucket: &str) -> Stored {
     let mut s = Stored::default();
     for key in moto.list(bucket, "") {
-        let Some(bytes) = moto.get(bucket, &key) else { continue };
+        let Some(bytes) = moto.get(bucket, &key) else {
+            continue;
+        };
         if key.starts_with(&format!("ingested/{CLIENT}/")) && key.ends_with("/items.json") {
             check_items_file(&key, &bytes, &mut s);
         } else if key.ends_with(".json") {
@@ -133,20 +173,29 @@ fn stored_s3(moto: &Moto, bucket: &str) -> Stored {
 fn complete_run(mut cmd: Command) -> Duration {
     let started = Instant::now();
     let status = cmd.status().expect("spawn vectora-inbox");
-    assert!(status.code().is_some(), "the run did not exit normally: {status}");
+    assert!(
+        status.code().is_some(),
+        "the run did not exit normally: {status}"
+    );
     started.elapsed()
 }
 
 /// The crash loop: `kills` runs killed at random points, each followed by a consistency check
 /// against the reference (what an uninterrupted run stores), then a final complete run.
-fn crash_loop(kills: usize, reference: &BTreeMap<String, String>, mut typical: Duration, start: &dyn Fn() -> Command, read: &dyn Fn() -> Stored) {
+fn crash_loop(
+    kills: usize,
+    reference: &BTreeMap<String, String>,
+    mut typical: Duration,
+    start: &dyn Fn() -> Command,
+    read: &dyn Fn() -> Stored,
+) {
     let mut rng = Rng::from_env();
     let mut before = read();
     let mut killed_mid_run = 0;
     for i in 0..kills {
         let point = rng.kill_point(typical);
         let mut cmd = start();
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             // A full run (no conditional GETs, no index): as long as the first one, so that the
             // kill points spread over fetching, parsing and writing alike.
             cmd.arg("--force-refresh");
@@ -164,19 +213,35 @@ fn crash_loop(kills: usize, reference: &BTreeMap<String, String>, mut typical: D
         let _ = child.wait();
         let now = read();
         for (id, url) in &now.items {
-            assert_eq!(reference.get(id), Some(url), "kill {i} at {point:?}: stored an item an uninterrupted run does not: {id}");
+            assert_eq!(
+                reference.get(id),
+                Some(url),
+                "kill {i} at {point:?}: stored an item an uninterrupted run does not: {id}"
+            );
         }
         for id in before.items.keys() {
-            assert!(now.items.contains_key(id), "kill {i} at {point:?}: item {id} was lost");
+            assert!(
+                now.items.contains_key(id),
+                "kill {i} at {point:?}: item {id} was lost"
+            );
         }
         before = now;
     }
-    assert!(killed_mid_run * 3 >= kills, "only {killed_mid_run} of {kills} kills landed during a run");
+    assert!(
+        killed_mid_run * 3 >= kills,
+        "only {killed_mid_run} of {kills} kills landed during a run"
+    );
     complete_run(start());
     let last = read();
-    assert_eq!(&last.items, reference, "after the crashes, a complete run must store exactly what an uninterrupted run stores");
+    assert_eq!(
+        &last.items, reference,
+        "after the crashes, a complete run must store exactly what an uninterrupted run stores"
+    );
     if !last.stray.is_empty() {
-        eprintln!("stray files left by killed writes (not read by anyone): {:?}", last.stray);
+        eprintln!(
+            "stray files left by killed writes (not read by anyone): {:?}",
+            last.stray
+        );
     }
 }
 
@@ -187,13 +252,26 @@ fn kill_9_during_local_runs_never_corrupts_loses_or_duplicates() {
     let reference_dir = tmp.path().join("reference");
     let typical = complete_run(ingest(web.config.path(), reference_dir.to_str().unwrap()));
     let reference = stored_local(&reference_dir).items;
-    assert!(reference.len() >= 5, "the reference run stored only {} items", reference.len());
+    assert!(
+        reference.len() >= 5,
+        "the reference run stored only {} items",
+        reference.len()
+    );
 
     let data = tmp.path().join("data");
     let data_arg = data.to_str().unwrap().to_string();
     let started = Instant::now();
-    crash_loop(25, &reference, typical, &|| ingest(web.config.path(), &data_arg), &|| stored_local(&data));
-    eprintln!("25 kills in {:?} (a run takes {typical:?})", started.elapsed());
+    crash_loop(
+        25,
+        &reference,
+        typical,
+        &|| ingest(web.config.path(), &data_arg),
+        &|| stored_local(&data),
+    );
+    eprintln!(
+        "25 kills in {:?} (a run takes {typical:?})",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -212,8 +290,18 @@ fn kill_9_during_s3_runs_never_corrupts_loses_or_duplicates() {
     moto.create_bucket("crash");
     let typical = complete_run(with_s3(ingest(web.config.path(), "s3://reference")));
     let reference = stored_s3(&moto, "reference").items;
-    assert!(reference.len() >= 5, "the reference run stored only {} items", reference.len());
-    crash_loop(15, &reference, typical, &|| with_s3(ingest(web.config.path(), "s3://crash")), &|| stored_s3(&moto, "crash"));
+    assert!(
+        reference.len() >= 5,
+        "the reference run stored only {} items",
+        reference.len()
+    );
+    crash_loop(
+        15,
+        &reference,
+        typical,
+        &|| with_s3(ingest(web.config.path(), "s3://crash")),
+        &|| stored_s3(&moto, "crash"),
+    );
 }
 
 #[test]
@@ -227,23 +315,38 @@ fn broken_configs_exit_non_zero_and_write_nothing() {
         let config = tmp.path().join("config");
         bad_configs::write(&files, &config);
         let data = tmp.path().join("data");
-        let out = run(ingest(&config, data.to_str().unwrap()).args(["--request-timeout", "1"]).stderr(Stdio::piped()));
+        let out = run(ingest(&config, data.to_str().unwrap())
+            .args(["--request-timeout", "1"])
+            .stderr(Stdio::piped()));
         let stderr = String::from_utf8_lossy(&out.stderr);
         if out.status.success() || out.status.code().is_none() {
             failures.push(format!("{}: ingest exited with {}", case.name, out.status));
         }
         if !stderr.contains(case.file) {
-            failures.push(format!("{}: ingest's error does not name {}: {stderr}", case.name, case.file));
+            failures.push(format!(
+                "{}: ingest's error does not name {}: {stderr}",
+                case.name, case.file
+            ));
         }
         if data.exists() {
-            failures.push(format!("{}: ingest wrote {:?}", case.name, files_under(&data)));
+            failures.push(format!(
+                "{}: ingest wrote {:?}",
+                case.name,
+                files_under(&data)
+            ));
         }
         let validate = run(cli().args(["validate", "--config"]).arg(&config));
         if validate.status.success() {
             failures.push(format!("{}: validate accepted it", case.name));
         }
     }
-    assert!(failures.is_empty(), "{} problem(s) over {} cases:\n{}", failures.len(), table.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} problem(s) over {} cases:\n{}",
+        failures.len(),
+        table.len(),
+        failures.join("\n")
+    );
 }
 
 /// A config whose sources are hostile to the logs: a pre-signed URL (signature and credential in
@@ -278,25 +381,48 @@ bouquets: []
     let config = dir.join("config");
     std::fs::create_dir_all(config.join("canonical/sources")).unwrap();
     std::fs::create_dir_all(config.join("clients")).unwrap();
-    std::fs::write(config.join("canonical/sources/source_catalog.yaml"), catalog).unwrap();
+    std::fs::write(
+        config.join("canonical/sources/source_catalog.yaml"),
+        catalog,
+    )
+    .unwrap();
     std::fs::write(config.join("clients/secrets.yaml"), client).unwrap();
     config
 }
 
-const SECRETS: &[&str] = &["AWSSECRETMARKER", "SESSIONTOKENMARKER", "AKIASIGNEDMARKER", "SIGNATUREMARKER", "PASSWORDMARKER", "BODY-MARKER"];
+const SECRETS: &[&str] = &[
+    "AWSSECRETMARKER",
+    "SESSIONTOKENMARKER",
+    "AKIASIGNEDMARKER",
+    "SIGNATUREMARKER",
+    "PASSWORDMARKER",
+    "BODY-MARKER",
+];
 
 #[test]
 fn logs_hold_no_credentials_signed_urls_or_page_bodies() {
     let tmp = tempfile::tempdir().unwrap();
     let sites = tmp.path().join("sites");
     std::fs::create_dir_all(&sites).unwrap();
-    let web = TestWeb::start_blocking(TestWebConfig { sites_dir: sites.clone(), ..TestWebConfig::default() }).unwrap();
+    let web = TestWeb::start_blocking(TestWebConfig {
+        sites_dir: sites.clone(),
+        ..TestWebConfig::default()
+    })
+    .unwrap();
     let config = write_secret_config(tmp.path(), &web, &sites);
     let data = tmp.path().join("data");
     let out = run(cli()
         .args(["ingest", "--config"])
         .arg(&config)
-        .args(["--data", data.to_str().unwrap(), "--client", "secrets", "--allow-private-networks", "--min-host-interval-ms", "1"])
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "--client",
+            "secrets",
+            "--allow-private-networks",
+            "--min-host-interval-ms",
+            "1",
+        ])
         .env("LOG_LEVEL", "trace")
         .env("AWS_ACCESS_KEY_ID", "AKIAACCESSKEYMARKER")
         .env("AWS_SECRET_ACCESS_KEY", "AWSSECRETMARKER")
@@ -307,10 +433,24 @@ fn logs_hold_no_credentials_signed_urls_or_page_bodies() {
     for key in ["signed_feed", "password_feed", "leaky_page"] {
         assert!(logs.contains(key), "no log line for {key}:\n{logs}");
     }
-    let leaked: Vec<&str> = SECRETS.iter().copied().filter(|m| logs.contains(m)).collect();
-    assert!(leaked.is_empty(), "secrets in the logs: {leaked:?}\n{}", excerpt(&logs, &leaked));
-    let in_output: Vec<&str> = ["AWSSECRETMARKER", "SESSIONTOKENMARKER", "BODY-MARKER"].into_iter().filter(|m| stdout.contains(m)).collect();
-    assert!(in_output.is_empty(), "secrets or page bodies in the output: {in_output:?}");
+    let leaked: Vec<&str> = SECRETS
+        .iter()
+        .copied()
+        .filter(|m| logs.contains(m))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "secrets in the logs: {leaked:?}\n{}",
+        excerpt(&logs, &leaked)
+    );
+    let in_output: Vec<&str> = ["AWSSECRETMARKER", "SESSIONTOKENMARKER", "BODY-MARKER"]
+        .into_iter()
+        .filter(|m| stdout.contains(m))
+        .collect();
+    assert!(
+        in_output.is_empty(),
+        "secrets or page bodies in the output: {in_output:?}"
+    );
 }
 
 /// The run report (stdout with `--json`, `runs/…/{run_id}.json` in the data store, the Lambda's
@@ -322,20 +462,49 @@ fn run_reports_hold_no_signed_urls_or_passwords() {
     let tmp = tempfile::tempdir().unwrap();
     let sites = tmp.path().join("sites");
     std::fs::create_dir_all(&sites).unwrap();
-    let web = TestWeb::start_blocking(TestWebConfig { sites_dir: sites.clone(), ..TestWebConfig::default() }).unwrap();
+    let web = TestWeb::start_blocking(TestWebConfig {
+        sites_dir: sites.clone(),
+        ..TestWebConfig::default()
+    })
+    .unwrap();
     let config = write_secret_config(tmp.path(), &web, &sites);
     let data = tmp.path().join("data");
     let out = run(cli()
         .args(["ingest", "--json", "--config"])
         .arg(&config)
-        .args(["--data", data.to_str().unwrap(), "--client", "secrets", "--allow-private-networks", "--min-host-interval-ms", "1"]));
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "--client",
+            "secrets",
+            "--allow-private-networks",
+            "--min-host-interval-ms",
+            "1",
+        ]));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let leaked: Vec<&str> = SECRETS.iter().copied().filter(|m| stdout.contains(m)).collect();
-    assert!(leaked.is_empty(), "stdout: {leaked:?}\n{}", excerpt(&stdout, &leaked));
+    let leaked: Vec<&str> = SECRETS
+        .iter()
+        .copied()
+        .filter(|m| stdout.contains(m))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "stdout: {leaked:?}\n{}",
+        excerpt(&stdout, &leaked)
+    );
     for rel in files_under(&data) {
         let text = std::fs::read_to_string(data.join(&rel)).unwrap_or_default();
-        let leaked: Vec<&str> = SECRETS.iter().copied().filter(|m| text.contains(m)).collect();
-        assert!(leaked.is_empty(), "{}: {leaked:?}\n{}", rel.display(), excerpt(&text, &leaked));
+        let leaked: Vec<&str> = SECRETS
+            .iter()
+            .copied()
+            .filter(|m| text.contains(m))
+            .collect();
+        assert!(
+            leaked.is_empty(),
+            "{}: {leaked:?}\n{}",
+            rel.display(),
+            excerpt(&text, &leaked)
+        );
     }
 }
 
@@ -347,20 +516,42 @@ fn error_messages_are_truncated() {
     let tmp = tempfile::tempdir().unwrap();
     let mut files = bad_configs::bundled();
     let huge = format!("https://www.medincell.com/{}", "%zz<>".repeat(20_000));
-    bad_configs::edit(&mut files, bad_configs::CATALOG, "html_url: https://www.medincell.com/news/", &format!("html_url: '{huge} not a url'"));
-    bad_configs::edit(&mut files, bad_configs::CLIENT_FILE, "client_id: lai_weekly_v3", &format!("client_id: '{}'", "x/".repeat(20_000)));
+    bad_configs::edit(
+        &mut files,
+        bad_configs::CATALOG,
+        "html_url: https://www.medincell.com/news/",
+        &format!("html_url: '{huge} not a url'"),
+    );
+    bad_configs::edit(
+        &mut files,
+        bad_configs::CLIENT_FILE,
+        "client_id: lai_weekly_v3",
+        &format!("client_id: '{}'", "x/".repeat(20_000)),
+    );
     let config = tmp.path().join("config");
     bad_configs::write(&files, &config);
     let out = run(cli().args(["validate", "--config"]).arg(&config));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("sources[0].html_url") && stderr.contains("client_profile.client_id"), "{stderr:.2000}");
+    assert!(
+        stderr.contains("sources[0].html_url") && stderr.contains("client_profile.client_id"),
+        "{stderr:.2000}"
+    );
     for line in stderr.lines() {
-        assert!(line.chars().count() <= 1_000, "unbounded message line ({} chars): {line:.300}…", line.chars().count());
+        assert!(
+            line.chars().count() <= 1_000,
+            "unbounded message line ({} chars): {line:.300}…",
+            line.chars().count()
+        );
     }
 }
 
 /// The lines around each leaked marker.
 fn excerpt(text: &str, markers: &[&str]) -> String {
-    text.lines().filter(|l| markers.iter().any(|m| l.contains(m))).take(5).map(|l| format!("  {l:.400}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .filter(|l| markers.iter().any(|m| l.contains(m)))
+        .take(5)
+        .map(|l| format!("  {l:.400}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -21,21 +21,50 @@ fn errors(cfg: &config::Config) -> Vec<&Diagnostic> {
 /// What is wrong with a case's diagnostics, `None` when it is exactly the one expected error.
 fn check(case: &BadConfig, cfg: &config::Config) -> Option<String> {
     let errs = errors(cfg);
-    let shown = || errs.iter().map(|d| format!("    {d}")).collect::<Vec<_>>().join("\n");
+    let shown = || {
+        errs.iter()
+            .map(|d| format!("    {d}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     if errs.len() != 1 {
-        return Some(format!("{}: expected 1 error, got {}:\n{}", case.name, errs.len(), shown()));
+        return Some(format!(
+            "{}: expected 1 error, got {}:\n{}",
+            case.name,
+            errs.len(),
+            shown()
+        ));
     }
     let d = errs[0];
     if d.file != case.file || d.key != case.key {
-        return Some(format!("{}: expected an error at {} `{}`, got:\n{}", case.name, case.file, case.key, shown()));
+        return Some(format!(
+            "{}: expected an error at {} `{}`, got:\n{}",
+            case.name,
+            case.file,
+            case.key,
+            shown()
+        ));
     }
     let lower = d.message.to_lowercase();
-    let missing: Vec<&str> = case.message.iter().copied().filter(|w| !lower.contains(&w.to_lowercase())).collect();
+    let missing: Vec<&str> = case
+        .message
+        .iter()
+        .copied()
+        .filter(|w| !lower.contains(&w.to_lowercase()))
+        .collect();
     if !missing.is_empty() {
-        return Some(format!("{}: message lacks {missing:?}:\n{}", case.name, shown()));
+        return Some(format!(
+            "{}: message lacks {missing:?}:\n{}",
+            case.name,
+            shown()
+        ));
     }
     if d.message.chars().count() > 600 {
-        return Some(format!("{}: unbounded message ({} chars)", case.name, d.message.chars().count()));
+        return Some(format!(
+            "{}: unbounded message ({} chars)",
+            case.name,
+            d.message.chars().count()
+        ));
     }
     None
 }
@@ -50,7 +79,11 @@ fn the_bundled_config_has_no_error() {
 #[test]
 fn every_broken_config_yields_one_named_error() {
     let table = cases();
-    assert!(table.len() >= 30, "the table must cover at least 30 broken configs, has {}", table.len());
+    assert!(
+        table.len() >= 30,
+        "the table must cover at least 30 broken configs, has {}",
+        table.len()
+    );
     let mut failures = Vec::new();
     for case in table.iter().filter(|c| c.known_bug.is_none()) {
         let mut files = bundled();
@@ -61,10 +94,19 @@ fn every_broken_config_yields_one_named_error() {
         }
         // Whatever the error, the client it concerns must not run.
         if cfg.blocking_errors(Some(CLIENT)).is_empty() {
-            failures.push(format!("{}: the error does not block client {CLIENT}", case.name));
+            failures.push(format!(
+                "{}: the error does not block client {CLIENT}",
+                case.name
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), table.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        table.len(),
+        failures.join("\n")
+    );
 }
 
 /// The cases with a known defect (see `known_bug` in the table): a cascade of errors instead of
@@ -89,7 +131,9 @@ fn files_under(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
@@ -105,7 +149,11 @@ fn files_under(dir: &Path) -> Vec<String> {
 fn engine(cfg: config::Config, data: &Path) -> Engine {
     // Private networks refused and no DNS outside: a run that got as far as fetching would fail
     // its sources, but must not even start.
-    let fetcher = Fetcher::new(FetchSettings { request_timeout: std::time::Duration::from_secs(1), ..FetchSettings::default() }).unwrap();
+    let fetcher = Fetcher::new(FetchSettings {
+        request_timeout: std::time::Duration::from_secs(1),
+        ..FetchSettings::default()
+    })
+    .unwrap();
     let store = DataStore::open(&Location::Local(data.to_path_buf()), true).unwrap();
     Engine::new(Arc::new(cfg), fetcher, store, EngineOptions::default())
 }
@@ -119,15 +167,24 @@ async fn engine_refusals(exact_reason: bool) -> Vec<String> {
         (case.mutate)(&mut files);
         let data = tempfile::tempdir().unwrap();
         let e = engine(config::parse_files(&files), data.path());
-        let req = RunRequest { client_id: Some(CLIENT.into()), ..RunRequest::default() };
+        let req = RunRequest {
+            client_id: Some(CLIENT.into()),
+            ..RunRequest::default()
+        };
         match e.run(&req, None, &NoProgress).await {
             Err(RunError::Config(errs)) => {
                 let text = errs.to_string();
                 if !text.contains(case.file) {
-                    failures.push(format!("{}: the refusal does not name {}: {text}", case.name, case.file));
+                    failures.push(format!(
+                        "{}: the refusal does not name {}: {text}",
+                        case.name, case.file
+                    ));
                 }
             }
-            Err(other) if exact_reason => failures.push(format!("{}: refused for the wrong reason: {other}", case.name)),
+            Err(other) if exact_reason => failures.push(format!(
+                "{}: refused for the wrong reason: {other}",
+                case.name
+            )),
             Err(_) => {}
             Ok(r) => failures.push(format!("{}: ran ({} result(s))", case.name, r.len())),
         }
@@ -168,16 +225,28 @@ const BAD_REQUESTS: &[(&str, &str)] = &[
     (r#"{"client_id": "lai weekly"}"#, "client_id"),
     (r#"{"client_id": "x\u0000y"}"#, "client_id"),
     (r#"{"sources": ["../../etc/passwd"]}"#, "source"),
-    (r#"{"sources": "press_corporate__medincell"}"#, "expected a sequence"),
+    (
+        r#"{"sources": "press_corporate__medincell"}"#,
+        "expected a sequence",
+    ),
     (r#"{"period_days": 0}"#, "period_days"),
     (r#"{"period_days": -1}"#, "u32"),
     (r#"{"period_days": "7"}"#, "u32"),
     (r#"{"period_days": 100000}"#, "period_days"),
     (r#"{"from_date": "2025-12-01"}"#, "from_date"),
     (r#"{"to_date": "2025-12-01"}"#, "to_date"),
-    (r#"{"from_date": "2025-12-31", "to_date": "2025-12-01"}"#, "from_date"),
-    (r#"{"from_date": "2025-13-01", "to_date": "2025-12-01"}"#, "out of range"),
-    (r#"{"from_date": "yesterday", "to_date": "2025-12-01"}"#, "input"),
+    (
+        r#"{"from_date": "2025-12-31", "to_date": "2025-12-01"}"#,
+        "from_date",
+    ),
+    (
+        r#"{"from_date": "2025-13-01", "to_date": "2025-12-01"}"#,
+        "out of range",
+    ),
+    (
+        r#"{"from_date": "yesterday", "to_date": "2025-12-01"}"#,
+        "input",
+    ),
     (r#"{"ingestion_mode": "wild"}"#, "wild"),
     (r#"{"temporal_mode": 1}"#, "expected"),
     (r#"{"dry_run": "yes"}"#, "boolean"),
@@ -211,7 +280,9 @@ async fn malformed_requests_are_refused_by_name_and_write_nothing() {
             },
         };
         if !message.to_lowercase().contains(&field.to_lowercase()) {
-            failures.push(format!("{json}: message does not name `{field}`: {message}"));
+            failures.push(format!(
+                "{json}: message does not name `{field}`: {message}"
+            ));
         }
         if message.chars().count() > 300 {
             failures.push(format!("{json}: unbounded message"));

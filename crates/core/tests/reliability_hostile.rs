@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 use vectora_core::config;
 use vectora_core::fetch::{FetchSettings, Fetcher};
 use vectora_core::store::{DataStore, Location, items_key};
-use vectora_core::{Engine, EngineOptions, Item, NoProgress, RunReport, RunRequest, RunStatus, SourceOutcome, SourceStatus};
+use vectora_core::{
+    Engine, EngineOptions, Item, NoProgress, RunReport, RunRequest, RunStatus, SourceOutcome,
+    SourceStatus,
+};
 use vectora_testweb::{TestWeb, TestWebConfig};
 
 const CLIENT: &str = "hostile_client";
@@ -33,7 +36,9 @@ fn rss(items: &str) -> String {
 }
 
 fn rss_item(title: &str, link: &str, description: &str) -> String {
-    format!("<item><title>{title}</title><link>{link}</link><description>{description}</description><pubDate>Wed, 10 Dec 2025 09:00:00 GMT</pubDate></item>")
+    format!(
+        "<item><title>{title}</title><link>{link}</link><description>{description}</description><pubDate>Wed, 10 Dec 2025 09:00:00 GMT</pubDate></item>"
+    )
 }
 
 /// The hostile documents, as files of one fixture site (`hostile`).
@@ -42,25 +47,58 @@ fn write_site(dir: &Path) {
     std::fs::create_dir_all(&site).unwrap();
     let write = |name: &str, bytes: &[u8]| std::fs::write(site.join(name), bytes).unwrap();
 
-    write("good.xml", rss(&[
-        rss_item("Peptron signs a long-acting injectable licence", "https://h.example.com/news/good-1", "A well-formed item."),
-        rss_item("MedinCell reports phase 3 results", "https://h.example.com/news/good-2", "Another well-formed item."),
-    ].concat()).as_bytes());
+    write(
+        "good.xml",
+        rss(&[
+            rss_item(
+                "Peptron signs a long-acting injectable licence",
+                "https://h.example.com/news/good-1",
+                "A well-formed item.",
+            ),
+            rss_item(
+                "MedinCell reports phase 3 results",
+                "https://h.example.com/news/good-2",
+                "Another well-formed item.",
+            ),
+        ]
+        .concat())
+        .as_bytes(),
+    );
 
     // Entity expansion: ten levels of ten, a billion "lol"s if expanded.
-    let mut laughs = String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n <!ENTITY lol \"lol\">\n");
+    let mut laughs =
+        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n <!ENTITY lol \"lol\">\n");
     for level in 1..=9 {
-        let prev = if level == 1 { "lol".to_string() } else { format!("lol{}", level - 1) };
-        laughs.push_str(&format!(" <!ENTITY lol{level} \"{}\">\n", format!("&{prev};").repeat(10)));
+        let prev = if level == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", level - 1)
+        };
+        laughs.push_str(&format!(
+            " <!ENTITY lol{level} \"{}\">\n",
+            format!("&{prev};").repeat(10)
+        ));
     }
     laughs.push_str("]>\n");
-    laughs.push_str(&rss(&rss_item("&lol9;", "https://h.example.com/news/laughs", "&lol9;&lol9;")).replace("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n", ""));
+    laughs.push_str(
+        &rss(&rss_item(
+            "&lol9;",
+            "https://h.example.com/news/laughs",
+            "&lol9;&lol9;",
+        ))
+        .replace("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n", ""),
+    );
     write("laughs.xml", laughs.as_bytes());
 
     // External entities: a local file and a URL, in the title, the link and the text.
     let xxe = format!(
         "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n <!ENTITY xxe SYSTEM \"file:///etc/passwd\">\n <!ENTITY remote SYSTEM \"http://169.254.169.254/latest/meta-data/\">\n <!ENTITY % param SYSTEM \"file:///etc/hostname\"> %param;\n]>\n{}",
-        rss(&rss_item("Secret: &xxe;", "https://h.example.com/news/&remote;", "&xxe; &remote;")).replace("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n", "")
+        rss(&rss_item(
+            "Secret: &xxe;",
+            "https://h.example.com/news/&remote;",
+            "&xxe; &remote;"
+        ))
+        .replace("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n", "")
     );
     write("xxe.xml", xxe.as_bytes());
 
@@ -73,24 +111,43 @@ fn write_site(dir: &Path) {
     write("badutf8.xml", &bad);
     let mut bad_html = b"<!doctype html><html><body><ul>".to_vec();
     for i in 0..5 {
-        bad_html.extend_from_slice(format!("<li><a href=\"/news/bad-{i}\">Release \u{fffd}").as_bytes());
+        bad_html.extend_from_slice(
+            format!("<li><a href=\"/news/bad-{i}\">Release \u{fffd}").as_bytes(),
+        );
         bad_html.extend_from_slice(b" \xff\xfe\x80 number ");
-        bad_html.extend_from_slice(format!("{i}</a> <span>10 December 2025</span></li>").as_bytes());
+        bad_html
+            .extend_from_slice(format!("{i}</a> <span>10 December 2025</span></li>").as_bytes());
     }
     bad_html.extend_from_slice(b"</ul></body></html>");
     write("badutf8.html", &bad_html);
 
     // NUL and control characters in titles (raw, and as character references).
     let controls = rss(&[
-        rss_item("Nul\u{0}in\u{1}the\u{7}title\u{1b}[31m red", "https://h.example.com/news/ctl-1", "bell\u{7} text"),
-        rss_item("Refs &#0;&#1;&#x7;&#x1b; and C1 \u{85}\u{9c} chars", "https://h.example.com/news/ctl-2", "x"),
+        rss_item(
+            "Nul\u{0}in\u{1}the\u{7}title\u{1b}[31m red",
+            "https://h.example.com/news/ctl-1",
+            "bell\u{7} text",
+        ),
+        rss_item(
+            "Refs &#0;&#1;&#x7;&#x1b; and C1 \u{85}\u{9c} chars",
+            "https://h.example.com/news/ctl-2",
+            "x",
+        ),
     ]
     .concat());
     write("controls.xml", controls.as_bytes());
 
     // A 1 MB title.
     let huge_title = format!("Huge {}", "title ".repeat(1024 * 1024 / 6));
-    write("hugetitle.xml", rss(&rss_item(&huge_title, "https://h.example.com/news/huge", "short")).as_bytes());
+    write(
+        "hugetitle.xml",
+        rss(&rss_item(
+            &huge_title,
+            "https://h.example.com/news/huge",
+            "short",
+        ))
+        .as_bytes(),
+    );
 
     // 10,000 levels of nesting with a listing at the bottom.
     let depth = 10_000;
@@ -133,8 +190,12 @@ fn write_config(dir: &Path, web: &TestWeb, only: &[&str]) -> BTreeMap<&'static s
     ];
     let bases = web.base_urls();
     assert!(bases.len() >= specs.len());
-    let sources: BTreeMap<&'static str, (String, &'static str)> =
-        specs.iter().zip(bases).filter(|((key, _, _), _)| only.is_empty() || only.contains(key)).map(|((key, path, mode), base)| (*key, (format!("{base}{path}"), *mode))).collect();
+    let sources: BTreeMap<&'static str, (String, &'static str)> = specs
+        .iter()
+        .zip(bases)
+        .filter(|((key, _, _), _)| only.is_empty() || only.contains(key))
+        .map(|((key, path, mode), base)| (*key, (format!("{base}{path}"), *mode)))
+        .collect();
     let mut catalog = String::from("sources:\n");
     for (key, (url, mode)) in &sources {
         catalog.push_str(&format!(
@@ -163,11 +224,23 @@ async fn run_hostile(concurrency: usize, only: &[&str]) -> Run {
     let sites = tempfile::tempdir().unwrap();
     write_site(sites.path());
     // On its own runtime: the engine under test must not be able to starve the server.
-    let web = TestWeb::start_blocking(TestWebConfig { sites_dir: sites.path().to_path_buf(), listeners: 12, compression: false, ..TestWebConfig::default() }).unwrap();
+    let web = TestWeb::start_blocking(TestWebConfig {
+        sites_dir: sites.path().to_path_buf(),
+        listeners: 12,
+        compression: false,
+        ..TestWebConfig::default()
+    })
+    .unwrap();
     let config_dir = tempfile::tempdir().unwrap();
     write_config(config_dir.path(), &web, only);
-    let cfg = config::load(&Location::Local(config_dir.path().to_path_buf())).await.unwrap();
-    assert!(cfg.blocking_errors(Some(CLIENT)).is_empty(), "{:#?}", cfg.diagnostics);
+    let cfg = config::load(&Location::Local(config_dir.path().to_path_buf()))
+        .await
+        .unwrap();
+    assert!(
+        cfg.blocking_errors(Some(CLIENT)).is_empty(),
+        "{:#?}",
+        cfg.diagnostics
+    );
     let fetcher = Fetcher::new(FetchSettings {
         allow_private_networks: true,
         min_host_interval: Duration::from_millis(1),
@@ -179,7 +252,16 @@ async fn run_hostile(concurrency: usize, only: &[&str]) -> Run {
     .unwrap();
     let data = tempfile::tempdir().unwrap();
     let store = DataStore::open(&Location::Local(data.path().to_path_buf()), true).unwrap();
-    let engine = Engine::new(Arc::new(cfg), fetcher, store, EngineOptions { now: Some(now()), concurrency, ..EngineOptions::default() });
+    let engine = Engine::new(
+        Arc::new(cfg),
+        fetcher,
+        store,
+        EngineOptions {
+            now: Some(now()),
+            concurrency,
+            ..EngineOptions::default()
+        },
+    );
     let req = RunRequest {
         client_id: Some(CLIENT.into()),
         from_date: NaiveDate::from_ymd_opt(2025, 11, 15),
@@ -194,13 +276,23 @@ async fn run_hostile(concurrency: usize, only: &[&str]) -> Run {
     let report = results.remove(0).result.unwrap();
     let path = data.path().join(items_key(CLIENT, today()));
     // No file when nothing was kept.
-    let items: Vec<Item> = std::fs::read_to_string(&path).map(|t| serde_json::from_str(&t).unwrap()).unwrap_or_default();
+    let items: Vec<Item> = std::fs::read_to_string(&path)
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap_or_default();
     drop(web);
-    Run { report, items, elapsed }
+    Run {
+        report,
+        items,
+        elapsed,
+    }
 }
 
 fn outcome<'a>(run: &'a Run, key: &str) -> &'a SourceOutcome {
-    run.report.sources.iter().find(|o| o.source_key == key).unwrap_or_else(|| panic!("no outcome for {key}"))
+    run.report
+        .sources
+        .iter()
+        .find(|o| o.source_key == key)
+        .unwrap_or_else(|| panic!("no outcome for {key}"))
 }
 
 fn items_of<'a>(run: &'a Run, key: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
@@ -217,48 +309,102 @@ async fn hostile_sources_are_reported_and_the_run_completes() {
         .report
         .sources
         .iter()
-        .map(|o| format!("{}: {:?} parsed={} kept={} err={:?}", o.source_key, o.status, o.items_parsed, o.items_kept, o.error))
+        .map(|o| {
+            format!(
+                "{}: {:?} parsed={} kept={} err={:?}",
+                o.source_key, o.status, o.items_parsed, o.items_kept, o.error
+            )
+        })
         .collect();
     let summary = summary.join("\n");
 
     // The run completes, on its own, with every source reported.
     assert_eq!(run.report.sources.len(), 12, "{summary}");
     assert_eq!(run.report.status, RunStatus::Partial, "{summary}");
-    assert!(run.elapsed < Duration::from_secs(240), "run took {:?}\n{summary}", run.elapsed);
+    assert!(
+        run.elapsed < Duration::from_secs(240),
+        "run took {:?}\n{summary}",
+        run.elapsed
+    );
 
     // The good feed is untouched by its neighbours.
     let good = outcome(&run, "good_feed");
-    assert_eq!((good.status, good.items_kept), (SourceStatus::Ok, 2), "{summary}");
+    assert_eq!(
+        (good.status, good.items_kept),
+        (SourceStatus::Ok, 2),
+        "{summary}"
+    );
 
     // Every stored item is sane: bounded, one-line, free of control characters, a real URL.
     for it in &run.items {
-        assert!(it.title.chars().count() <= 2_000, "{}: unbounded title ({} chars)", it.source_key, it.title.chars().count());
-        assert!(it.content.len() <= 1_000_000, "{}: unbounded content", it.source_key);
-        assert!(!it.title.chars().any(char::is_control), "{}: control character in title {:?}", it.source_key, it.title);
-        assert!(url::Url::parse(&it.url).is_ok(), "{}: bad url {:?}", it.source_key, it.url);
+        assert!(
+            it.title.chars().count() <= 2_000,
+            "{}: unbounded title ({} chars)",
+            it.source_key,
+            it.title.chars().count()
+        );
+        assert!(
+            it.content.len() <= 1_000_000,
+            "{}: unbounded content",
+            it.source_key
+        );
+        assert!(
+            !it.title.chars().any(char::is_control),
+            "{}: control character in title {:?}",
+            it.source_key,
+            it.title
+        );
+        assert!(
+            url::Url::parse(&it.url).is_ok(),
+            "{}: bad url {:?}",
+            it.source_key,
+            it.url
+        );
         for field in [&it.title, &it.content, &it.url] {
-            assert!(!field.contains("root:"), "{}: external entity resolved: {field:.200}", it.source_key);
-            assert!(!field.contains("lollollol"), "{}: entities expanded: {field:.200}", it.source_key);
+            assert!(
+                !field.contains("root:"),
+                "{}: external entity resolved: {field:.200}",
+                it.source_key
+            );
+            assert!(
+                !field.contains("lollollol"),
+                "{}: entities expanded: {field:.200}",
+                it.source_key
+            );
         }
     }
 
     // Billion laughs and external entities: parsed without expansion or resolution.
     for key in ["laughs_feed", "xxe_feed"] {
         let o = outcome(&run, key);
-        assert!(!o.status.is_failure() || o.status == SourceStatus::ParseError, "{key}: {:?}\n{summary}", o.status);
+        assert!(
+            !o.status.is_failure() || o.status == SourceStatus::ParseError,
+            "{key}: {:?}\n{summary}",
+            o.status
+        );
     }
-    assert!(items_of(&run, "xxe_feed").all(|i| !i.title.contains("/bin/")), "{summary}");
+    assert!(
+        items_of(&run, "xxe_feed").all(|i| !i.title.contains("/bin/")),
+        "{summary}"
+    );
 
     // 100 MB body: refused at the body cap, nothing parsed.
     let huge = outcome(&run, "huge_body");
     assert_eq!(huge.status, SourceStatus::TooLarge, "{summary}");
-    assert!(huge.error.as_deref().unwrap_or("").contains("larger than"), "{summary}");
+    assert!(
+        huge.error.as_deref().unwrap_or("").contains("larger than"),
+        "{summary}"
+    );
 
     // A feed that never ends and a server that stalls after its headers: timed out, reported.
     for key in ["drip_feed", "stall_feed"] {
         let o = outcome(&run, key);
         assert_eq!(o.status, SourceStatus::Timeout, "{key}\n{summary}");
-        assert!(o.duration_ms <= 10_000, "{key} held the run for {} ms", o.duration_ms);
+        assert!(
+            o.duration_ms <= 10_000,
+            "{key} held the run for {} ms",
+            o.duration_ms
+        );
     }
 
     // Invalid UTF-8: decoded with replacement characters, reported as malformed, items kept.
@@ -272,7 +418,12 @@ async fn hostile_sources_are_reported_and_the_run_completes() {
     // NUL and control characters: gone from titles (checked above), the words kept.
     let ctl: Vec<&Item> = items_of(&run, "controls_feed").collect();
     assert_eq!(ctl.len(), 2, "{summary}");
-    assert!(ctl.iter().any(|i| i.title.contains("Nul") && i.title.contains("title")), "{:?}", ctl.iter().map(|i| &i.title).collect::<Vec<_>>());
+    assert!(
+        ctl.iter()
+            .any(|i| i.title.contains("Nul") && i.title.contains("title")),
+        "{:?}",
+        ctl.iter().map(|i| &i.title).collect::<Vec<_>>()
+    );
 
     // A 1 MB title: the item is kept with its title cut to a bounded length (checked above).
     assert_eq!(items_of(&run, "hugetitle_feed").count(), 1, "{summary}");
@@ -295,10 +446,20 @@ async fn hostile_sources_are_reported_and_the_run_completes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "bug: crates/core/src/pipeline.rs parses on the async workers (parse_document is not in spawn_blocking); heavy pages starve concurrent fetches"]
 async fn a_heavy_page_does_not_starve_the_other_sources() {
-    let run = run_hostile(16, &["good_feed", "deep_page", "links_page", "controls_feed"]).await;
+    let run = run_hostile(
+        16,
+        &["good_feed", "deep_page", "links_page", "controls_feed"],
+    )
+    .await;
     for key in ["good_feed", "controls_feed"] {
         let o = outcome(&run, key);
-        assert_eq!(o.status, SourceStatus::Ok, "{key}: {:?} {:?}", o.status, o.error);
+        assert_eq!(
+            o.status,
+            SourceStatus::Ok,
+            "{key}: {:?} {:?}",
+            o.status,
+            o.error
+        );
     }
 }
 
@@ -310,5 +471,9 @@ async fn a_heavy_page_does_not_starve_the_other_sources() {
 async fn one_listing_page_contributes_a_bounded_number_of_items() {
     let run = run_hostile(1, &["links_page"]).await;
     let links = outcome(&run, "links_page");
-    assert!(links.items_kept <= 1_000, "a single listing page contributed {} items", links.items_kept);
+    assert!(
+        links.items_kept <= 1_000,
+        "a single listing page contributed {} items",
+        links.items_kept
+    );
 }

@@ -33,7 +33,11 @@ struct UrlParts {
 impl UrlParts {
     fn render(&self, host_upper: bool, with_noise: bool) -> String {
         let scheme = if self.https { "https" } else { "http" };
-        let host = if host_upper { self.host.to_ascii_uppercase() } else { self.host.clone() };
+        let host = if host_upper {
+            self.host.to_ascii_uppercase()
+        } else {
+            self.host.clone()
+        };
         let port = match (with_noise && self.default_port, self.https) {
             (true, true) => ":443",
             (true, false) => ":80",
@@ -43,7 +47,11 @@ impl UrlParts {
         if with_noise && self.trailing_slash && !self.segments.is_empty() {
             s.push('/');
         }
-        let mut pairs: Vec<String> = self.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mut pairs: Vec<String> = self
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         if with_noise {
             // Tracking parameters anywhere in the query.
             for (i, (k, v)) in self.tracking.iter().enumerate() {
@@ -86,17 +94,24 @@ fn url_parts() -> impl Strategy<Value = UrlParts> {
         prop::collection::vec((tracking_key, "[a-z0-9]{1,8}"), 0..3),
         prop::option::of("[a-z0-9-]{0,10}"),
     )
-        .prop_map(|(https, host, default_port, segments, trailing_slash, params, tracking, fragment)| UrlParts {
-            https,
-            host,
-            default_port,
-            segments,
-            trailing_slash,
-            // Tracking keys are excluded from the real parameters by construction.
-            params: params.into_iter().filter(|(k, _)| !is_tracking_key(k)).collect(),
-            tracking,
-            fragment,
-        })
+        .prop_map(
+            |(https, host, default_port, segments, trailing_slash, params, tracking, fragment)| {
+                UrlParts {
+                    https,
+                    host,
+                    default_port,
+                    segments,
+                    trailing_slash,
+                    // Tracking keys are excluded from the real parameters by construction.
+                    params: params
+                        .into_iter()
+                        .filter(|(k, _)| !is_tracking_key(k))
+                        .collect(),
+                    tracking,
+                    fragment,
+                }
+            },
+        )
 }
 
 /// The tracking parameters canonicalisation drops (a random real key must not be one).
@@ -144,15 +159,34 @@ proptest! {
 
 fn any_date() -> impl Strategy<Value = NaiveDate> {
     // 1995 (the earliest plausible publication year) to the fixtures' "today".
-    (0i64..11_300).prop_map(|offset| NaiveDate::from_ymd_opt(1995, 1, 1).unwrap() + chrono::Duration::days(offset))
+    (0i64..11_300).prop_map(|offset| {
+        NaiveDate::from_ymd_opt(1995, 1, 1).unwrap() + chrono::Duration::days(offset)
+    })
 }
 
 /// Forms a newsroom writes a date in, and whether the day/month order must be known to read it.
-const TEXT_FORMATS: &[&str] = &["%d %B %Y", "%B %d, %Y", "%b %d, %Y", "%d %b %Y", "%Y-%m-%d", "%A, %B %e, %Y", "%e %B %Y"];
+const TEXT_FORMATS: &[&str] = &[
+    "%d %B %Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+    "%d %b %Y",
+    "%Y-%m-%d",
+    "%A, %B %e, %Y",
+    "%e %B %Y",
+];
 
 /// Configured `date_format` values seen in html_extractors.yaml and their neighbours.
-const CONFIG_FORMATS: &[&str] =
-    &["%d %B %Y", "%B %d, %Y", "%Y-%m-%d", "%d.%m.%Y", "%m/%d/%Y", "%d/%m/%Y", "%Y/%m/%d", "%b %d %Y", "%d-%m-%Y"];
+const CONFIG_FORMATS: &[&str] = &[
+    "%d %B %Y",
+    "%B %d, %Y",
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%Y/%m/%d",
+    "%b %d %Y",
+    "%d-%m-%Y",
+];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
@@ -216,7 +250,12 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 
 fn item(url: &str, title: &str, content: &str, day: NaiveDate) -> Item {
-    let ctx = SourceContext { source_key: "press_corporate__example", source_type: "press_corporate", language: "en", tags: &[] };
+    let ctx = SourceContext {
+        source_key: "press_corporate__example",
+        source_type: "press_corporate",
+        language: "en",
+        tags: &[],
+    };
     let entry = Entry {
         title: title.to_string(),
         url: url.to_string(),
@@ -226,7 +265,11 @@ fn item(url: &str, title: &str, content: &str, day: NaiveDate) -> Item {
         author: None,
         tags: Vec::new(),
     };
-    Item::from_entry(entry, &ctx, Utc.with_ymd_and_hms(2025, 12, 15, 10, 0, 0).unwrap())
+    Item::from_entry(
+        entry,
+        &ctx,
+        Utc.with_ymd_and_hms(2025, 12, 15, 10, 0, 0).unwrap(),
+    )
 }
 
 /// A batch of distinct releases, then the batch again with each one re-reached through noise:

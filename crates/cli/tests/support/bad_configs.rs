@@ -51,7 +51,11 @@ pub fn bundled() -> Files {
             if p.is_dir() {
                 walk(root, &p, out);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read_to_string(&p).unwrap());
             }
         }
@@ -59,7 +63,11 @@ pub fn bundled() -> Files {
     let root = bundled_dir();
     let mut out = Files::new();
     walk(&root, &root, &mut out);
-    assert!(out.contains_key(CATALOG) && out.contains_key(CLIENT_FILE), "bundled config not found at {}", root.display());
+    assert!(
+        out.contains_key(CATALOG) && out.contains_key(CLIENT_FILE),
+        "bundled config not found at {}",
+        root.display()
+    );
     out
 }
 
@@ -75,13 +83,20 @@ pub fn write(files: &Files, dir: &Path) {
 /// Replaces the first occurrence of `from` in `file`. Panics when `from` is absent, so that a
 /// change to the bundled config cannot silently turn a case into a no-op.
 pub fn edit(files: &mut Files, file: &str, from: &str, to: &str) {
-    let text = files.get_mut(file).unwrap_or_else(|| panic!("no {file} in the bundled config"));
-    let at = text.find(from).unwrap_or_else(|| panic!("`{from}` not found in {file}"));
+    let text = files
+        .get_mut(file)
+        .unwrap_or_else(|| panic!("no {file} in the bundled config"));
+    let at = text
+        .find(from)
+        .unwrap_or_else(|| panic!("`{from}` not found in {file}"));
     text.replace_range(at..at + from.len(), to);
 }
 
 fn remove(files: &mut Files, file: &str) {
-    assert!(files.remove(file).is_some(), "no {file} in the bundled config");
+    assert!(
+        files.remove(file).is_some(),
+        "no {file} in the bundled config"
+    );
 }
 
 fn set(files: &mut Files, file: &str, text: &str) {
@@ -89,7 +104,10 @@ fn set(files: &mut Files, file: &str, text: &str) {
 }
 
 fn append(files: &mut Files, file: &str, text: &str) {
-    files.get_mut(file).unwrap_or_else(|| panic!("no {file}")).push_str(text);
+    files
+        .get_mut(file)
+        .unwrap_or_else(|| panic!("no {file}"))
+        .push_str(text);
 }
 
 macro_rules! case {
@@ -101,7 +119,8 @@ macro_rules! case {
 /// Errors in a file that failed to parse are repeated as one "unknown ..." error per reference
 /// to it (crates/core/src/config/resolve.rs suppresses that only for profiles that failed to
 /// compile, not for a profiles or scope file that failed to parse).
-const CASCADE: &str = "resolve.rs repeats a file's parse failure as one unknown-reference error per reference";
+const CASCADE: &str =
+    "resolve.rs repeats a file's parse failure as one unknown-reference error per reference";
 
 fn with_bug(mut c: BadConfig, bug: &'static str) -> BadConfig {
     c.known_bug = Some(bug);
@@ -112,56 +131,415 @@ fn with_bug(mut c: BadConfig, bug: &'static str) -> BadConfig {
 pub fn cases() -> Vec<BadConfig> {
     vec![
         // --- missing or unreadable files ---
-        case!("missing catalog", CATALOG, "", ["missing", "catalog"], |f| remove(f, CATALOG)),
-        case!("catalog is not YAML", CATALOG, "", ["yaml"], |f| edit(f, CATALOG, "sources:\n", "sources: [\n")),
-        case!("catalog sources is a string", CATALOG, "", ["yaml"], |f| set(f, CATALOG, "sources: none\nbouquets: []\n")),
-        case!("empty catalog", CATALOG, "sources", ["no sources"], |f| set(f, CATALOG, "")),
-        case!("catalog with an empty source list", CATALOG, "sources", ["no sources"], |f| set(f, CATALOG, "sources: []\nbouquets: []\n")),
-        case!("client file is not YAML", CLIENT_FILE, "", ["yaml"], |f| edit(f, CLIENT_FILE, "client_profile:\n", "client_profile:\n\t- [\n")),
-        with_bug(case!("profiles file is not YAML", PROFILES, "", ["yaml"], |f| edit(f, PROFILES, "profiles:\n", "profiles: {\n")), CASCADE),
-        with_bug(case!("scope file is not YAML", EXCLUSIONS, "", ["yaml"], |f| edit(f, EXCLUSIONS, "hr_content:\n", "hr_content: [\n")), CASCADE),
-        with_bug(case!("scope file is a list", TECHNOLOGY, "", ["mapping"], |f| set(f, TECHNOLOGY, "- a\n- b\n")), CASCADE),
+        case!(
+            "missing catalog",
+            CATALOG,
+            "",
+            ["missing", "catalog"],
+            |f| remove(f, CATALOG)
+        ),
+        case!("catalog is not YAML", CATALOG, "", ["yaml"], |f| edit(
+            f,
+            CATALOG,
+            "sources:\n",
+            "sources: [\n"
+        )),
+        case!("catalog sources is a string", CATALOG, "", ["yaml"], |f| {
+            set(f, CATALOG, "sources: none\nbouquets: []\n")
+        }),
+        case!(
+            "empty catalog",
+            CATALOG,
+            "sources",
+            ["no sources"],
+            |f| set(f, CATALOG, "")
+        ),
+        case!(
+            "catalog with an empty source list",
+            CATALOG,
+            "sources",
+            ["no sources"],
+            |f| set(f, CATALOG, "sources: []\nbouquets: []\n")
+        ),
+        case!("client file is not YAML", CLIENT_FILE, "", ["yaml"], |f| {
+            edit(
+                f,
+                CLIENT_FILE,
+                "client_profile:\n",
+                "client_profile:\n\t- [\n",
+            )
+        }),
+        with_bug(
+            case!("profiles file is not YAML", PROFILES, "", ["yaml"], |f| {
+                edit(f, PROFILES, "profiles:\n", "profiles: {\n")
+            }),
+            CASCADE,
+        ),
+        with_bug(
+            case!(
+                "scope file is not YAML",
+                EXCLUSIONS,
+                "",
+                ["yaml"],
+                |f| edit(f, EXCLUSIONS, "hr_content:\n", "hr_content: [\n")
+            ),
+            CASCADE,
+        ),
+        with_bug(
+            case!(
+                "scope file is a list",
+                TECHNOLOGY,
+                "",
+                ["mapping"],
+                |f| set(f, TECHNOLOGY, "- a\n- b\n")
+            ),
+            CASCADE,
+        ),
         // --- wrong types ---
-        case!("period days is a word", CLIENT_FILE, "", ["yaml"], |f| edit(f, CLIENT_FILE, "default_period_days: 30", "default_period_days: thirty")),
-        case!("active is not a boolean", CLIENT_FILE, "", ["yaml"], |f| edit(f, CLIENT_FILE, "active: true", "active: [yes]")),
-        case!("max_items is a word", EXTRACTORS, "", ["yaml"], |f| edit(f, EXTRACTORS, "max_items: 20", "max_items: twenty")),
-        case!("source_keys is a mapping", CATALOG, "", ["yaml"], |f| edit(f, CATALOG, "  source_keys:\n", "  source_keys: {a: 1}\n  x:\n")),
+        case!(
+            "period days is a word",
+            CLIENT_FILE,
+            "",
+            ["yaml"],
+            |f| edit(
+                f,
+                CLIENT_FILE,
+                "default_period_days: 30",
+                "default_period_days: thirty"
+            )
+        ),
+        case!("active is not a boolean", CLIENT_FILE, "", ["yaml"], |f| {
+            edit(f, CLIENT_FILE, "active: true", "active: [yes]")
+        }),
+        case!("max_items is a word", EXTRACTORS, "", ["yaml"], |f| edit(
+            f,
+            EXTRACTORS,
+            "max_items: 20",
+            "max_items: twenty"
+        )),
+        case!("source_keys is a mapping", CATALOG, "", ["yaml"], |f| edit(
+            f,
+            CATALOG,
+            "  source_keys:\n",
+            "  source_keys: {a: 1}\n  x:\n"
+        )),
         // --- bad values ---
-        case!("period days zero", CLIENT_FILE, "pipeline.default_period_days", ["at least 1"], |f| edit(f, CLIENT_FILE, "default_period_days: 30", "default_period_days: 0")),
-        case!("unknown ingestion mode", CATALOG, "sources[0].ingestion_mode", ["scrape", "rss, html, api, none"], |f| edit(f, CATALOG, "ingestion_mode: html", "ingestion_mode: scrape")),
-        case!("URL that does not parse", CATALOG, "sources[0].html_url", ["invalid url"], |f| edit(f, CATALOG, "html_url: https://www.medincell.com/news/", "html_url: 'not a url'")),
-        case!("URL that is not http", CATALOG, "sources[0].html_url", ["not http"], |f| edit(f, CATALOG, "html_url: https://www.medincell.com/news/", "html_url: file:///etc/passwd")),
-        case!("missing source_key", CATALOG, "sources[0].source_key", ["missing source_key"], |f| edit(f, CATALOG, "- source_key: press_corporate__medincell\n  company_id", "- company_id")),
+        case!(
+            "period days zero",
+            CLIENT_FILE,
+            "pipeline.default_period_days",
+            ["at least 1"],
+            |f| edit(
+                f,
+                CLIENT_FILE,
+                "default_period_days: 30",
+                "default_period_days: 0"
+            )
+        ),
+        case!(
+            "unknown ingestion mode",
+            CATALOG,
+            "sources[0].ingestion_mode",
+            ["scrape", "rss, html, api, none"],
+            |f| edit(f, CATALOG, "ingestion_mode: html", "ingestion_mode: scrape")
+        ),
+        case!(
+            "URL that does not parse",
+            CATALOG,
+            "sources[0].html_url",
+            ["invalid url"],
+            |f| edit(
+                f,
+                CATALOG,
+                "html_url: https://www.medincell.com/news/",
+                "html_url: 'not a url'"
+            )
+        ),
+        case!(
+            "URL that is not http",
+            CATALOG,
+            "sources[0].html_url",
+            ["not http"],
+            |f| edit(
+                f,
+                CATALOG,
+                "html_url: https://www.medincell.com/news/",
+                "html_url: file:///etc/passwd"
+            )
+        ),
+        case!(
+            "missing source_key",
+            CATALOG,
+            "sources[0].source_key",
+            ["missing source_key"],
+            |f| edit(
+                f,
+                CATALOG,
+                "- source_key: press_corporate__medincell\n  company_id",
+                "- company_id"
+            )
+        ),
         // --- path-like ids (they become storage keys) ---
-        case!("client_id ../x", CLIENT_FILE, "client_profile.client_id", ["invalid client_id", "storage"], |f| edit(f, CLIENT_FILE, "client_id: lai_weekly_v3", "client_id: ../x")),
-        case!("client_id with a slash", CLIENT_FILE, "client_profile.client_id", ["invalid client_id"], |f| edit(f, CLIENT_FILE, "client_id: lai_weekly_v3", "client_id: lai/../../etc")),
-        case!("client_id not the file name", CLIENT_FILE, "client_profile.client_id", ["does not match the file name"], |f| edit(f, CLIENT_FILE, "client_id: lai_weekly_v3", "client_id: lai_weekly_v4")),
-        case!("source_key ../x", CATALOG, "sources[0].source_key", ["invalid source_key", "storage"], |f| edit(f, CATALOG, "source_key: press_corporate__medincell", "source_key: ../x")),
-        case!("source_key with a NUL", CATALOG, "sources[0].source_key", ["invalid source_key"], |f| edit(f, CATALOG, "source_key: press_corporate__medincell", "source_key: \"a\\0b\"")),
+        case!(
+            "client_id ../x",
+            CLIENT_FILE,
+            "client_profile.client_id",
+            ["invalid client_id", "storage"],
+            |f| edit(
+                f,
+                CLIENT_FILE,
+                "client_id: lai_weekly_v3",
+                "client_id: ../x"
+            )
+        ),
+        case!(
+            "client_id with a slash",
+            CLIENT_FILE,
+            "client_profile.client_id",
+            ["invalid client_id"],
+            |f| edit(
+                f,
+                CLIENT_FILE,
+                "client_id: lai_weekly_v3",
+                "client_id: lai/../../etc"
+            )
+        ),
+        case!(
+            "client_id not the file name",
+            CLIENT_FILE,
+            "client_profile.client_id",
+            ["does not match the file name"],
+            |f| edit(
+                f,
+                CLIENT_FILE,
+                "client_id: lai_weekly_v3",
+                "client_id: lai_weekly_v4"
+            )
+        ),
+        case!(
+            "source_key ../x",
+            CATALOG,
+            "sources[0].source_key",
+            ["invalid source_key", "storage"],
+            |f| edit(
+                f,
+                CATALOG,
+                "source_key: press_corporate__medincell",
+                "source_key: ../x"
+            )
+        ),
+        case!(
+            "source_key with a NUL",
+            CATALOG,
+            "sources[0].source_key",
+            ["invalid source_key"],
+            |f| edit(
+                f,
+                CATALOG,
+                "source_key: press_corporate__medincell",
+                "source_key: \"a\\0b\""
+            )
+        ),
         // --- duplicate keys ---
-        case!("duplicate source_key", CATALOG, "sources[1].source_key", ["duplicate source_key"], |f| edit(f, CATALOG, "source_key: press_corporate__camurus", "source_key: press_corporate__medincell")),
-        case!("duplicate bouquet_id", CATALOG, "bouquets[1].bouquet_id", ["duplicate bouquet_id"], |f| edit(f, CATALOG, "bouquet_id: lai_press_mvp", "bouquet_id: lai_corporate_mvp")),
-        case!("duplicate YAML key", CLIENT_FILE, "", ["yaml"], |f| append(f, CLIENT_FILE, "client_profile:\n  client_id: other\n")),
-        case!("duplicate signal group", PROFILES, "profiles.press_technology_focused.signal_requirements.required_signal_groups[1].group_id", ["duplicate group_id"], |f| edit(f, PROFILES, "- group_id: technology_signals\n", "- group_id: entity_signals\n")),
+        case!(
+            "duplicate source_key",
+            CATALOG,
+            "sources[1].source_key",
+            ["duplicate source_key"],
+            |f| edit(
+                f,
+                CATALOG,
+                "source_key: press_corporate__camurus",
+                "source_key: press_corporate__medincell"
+            )
+        ),
+        case!(
+            "duplicate bouquet_id",
+            CATALOG,
+            "bouquets[1].bouquet_id",
+            ["duplicate bouquet_id"],
+            |f| edit(
+                f,
+                CATALOG,
+                "bouquet_id: lai_press_mvp",
+                "bouquet_id: lai_corporate_mvp"
+            )
+        ),
+        case!("duplicate YAML key", CLIENT_FILE, "", ["yaml"], |f| append(
+            f,
+            CLIENT_FILE,
+            "client_profile:\n  client_id: other\n"
+        )),
+        case!(
+            "duplicate signal group",
+            PROFILES,
+            "profiles.press_technology_focused.signal_requirements.required_signal_groups[1].group_id",
+            ["duplicate group_id"],
+            |f| edit(
+                f,
+                PROFILES,
+                "- group_id: technology_signals\n",
+                "- group_id: entity_signals\n"
+            )
+        ),
         // --- unknown references ---
-        case!("unknown ingestion profile", CATALOG, "press_corporate__medincell.ingestion_profile", ["unknown ingestion profile", "no_such_profile"], |f| edit(f, CATALOG, "ingestion_profile: corporate_pure_player_broad", "ingestion_profile: no_such_profile")),
-        case!("unknown scope list", PROFILES, "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]", ["unknown scope", "no_such_list"], |f| edit(f, PROFILES, "- exclusion_scopes.hr_content", "- exclusion_scopes.no_such_list")),
-        case!("unknown scope file", PROFILES, "profiles.corporate_hybrid_technology_focused.signal_requirements.required_signal_groups[2].scopes[0]", ["unknown scope", "no_such_scope"], |f| edit(f, PROFILES, "- lai_trademarks_global\n", "- no_such_scope\n")),
-        case!("combination logic names an unknown group", PROFILES, "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic", ["no_such_group"], |f| edit(f, PROFILES, "OR trademark_signals\n", "OR no_such_group\n")),
-        case!("combination logic does not parse", PROFILES, "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic", ["missing ')'"], |f| edit(f, PROFILES, "OR trademark_signals\n", "OR (trademark_signals\n")),
-        case!("unknown profile mode", PROFILES, "profiles.corporate_pure_player_broad.signal_requirements.mode", ["exclude_everything"], |f| edit(f, PROFILES, "mode: exclude_only", "mode: exclude_everything")),
-        case!("profile without signal_requirements", PROFILES, "profiles.corporate_pure_player_broad.signal_requirements", ["missing signal_requirements"], |f| edit(f, PROFILES, "    signal_requirements:\n      mode: exclude_only", "    signal_requirement:\n      mode: exclude_only")),
+        case!(
+            "unknown ingestion profile",
+            CATALOG,
+            "press_corporate__medincell.ingestion_profile",
+            ["unknown ingestion profile", "no_such_profile"],
+            |f| edit(
+                f,
+                CATALOG,
+                "ingestion_profile: corporate_pure_player_broad",
+                "ingestion_profile: no_such_profile"
+            )
+        ),
+        case!(
+            "unknown scope list",
+            PROFILES,
+            "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
+            ["unknown scope", "no_such_list"],
+            |f| edit(
+                f,
+                PROFILES,
+                "- exclusion_scopes.hr_content",
+                "- exclusion_scopes.no_such_list"
+            )
+        ),
+        case!(
+            "unknown scope file",
+            PROFILES,
+            "profiles.corporate_hybrid_technology_focused.signal_requirements.required_signal_groups[2].scopes[0]",
+            ["unknown scope", "no_such_scope"],
+            |f| edit(
+                f,
+                PROFILES,
+                "- lai_trademarks_global\n",
+                "- no_such_scope\n"
+            )
+        ),
+        case!(
+            "combination logic names an unknown group",
+            PROFILES,
+            "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic",
+            ["no_such_group"],
+            |f| edit(f, PROFILES, "OR trademark_signals\n", "OR no_such_group\n")
+        ),
+        case!(
+            "combination logic does not parse",
+            PROFILES,
+            "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic",
+            ["missing ')'"],
+            |f| edit(
+                f,
+                PROFILES,
+                "OR trademark_signals\n",
+                "OR (trademark_signals\n"
+            )
+        ),
+        case!(
+            "unknown profile mode",
+            PROFILES,
+            "profiles.corporate_pure_player_broad.signal_requirements.mode",
+            ["exclude_everything"],
+            |f| edit(
+                f,
+                PROFILES,
+                "mode: exclude_only",
+                "mode: exclude_everything"
+            )
+        ),
+        case!(
+            "profile without signal_requirements",
+            PROFILES,
+            "profiles.corporate_pure_player_broad.signal_requirements",
+            ["missing signal_requirements"],
+            |f| edit(
+                f,
+                PROFILES,
+                "    signal_requirements:\n      mode: exclude_only",
+                "    signal_requirement:\n      mode: exclude_only"
+            )
+        ),
         // --- bad patterns, selectors and formats ---
-        case!("bad term pattern", PROFILES, "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]", ["hr_content"], |f| edit(f, EXCLUSIONS, "- job opening\n", "- seeks.*(engineer\n")),
-        case!("bad CSS selector", EXTRACTORS, "extractors.press_corporate__camurus.selectors.container", ["invalid selector"], |f| edit(f, EXTRACTORS, "container: div.press-releases, div.news-list, main\n", "container: 'div[[press, main'\n")),
-        case!("bad date format", EXTRACTORS, "extractors.press_corporate__camurus.date_format", ["%q"], |f| edit(f, EXTRACTORS, "date_format: '%B %d, %Y'", "date_format: '%Q %d'")),
-        case!("date format without a year", EXTRACTORS, "extractors.press_corporate__peptron.date_format", ["year"], |f| edit(f, EXTRACTORS, "date_format: '%Y.%m.%d'", "date_format: '%m.%d'")),
-        case!("bad default date pattern", EXTRACTORS, "global_settings.default_date_patterns[3]", ["%d/%m/%"], |f| edit(f, EXTRACTORS, "- '%d/%m/%Y'", "- '%d/%m/%'")),
-        case!("base_url that is not a URL", EXTRACTORS, "extractors.press_corporate__camurus.base_url", ["camurus"], |f| edit(f, EXTRACTORS, "base_url: https://www.camurus.com", "base_url: camurus")),
+        case!(
+            "bad term pattern",
+            PROFILES,
+            "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
+            ["hr_content"],
+            |f| edit(f, EXCLUSIONS, "- job opening\n", "- seeks.*(engineer\n")
+        ),
+        case!(
+            "bad CSS selector",
+            EXTRACTORS,
+            "extractors.press_corporate__camurus.selectors.container",
+            ["invalid selector"],
+            |f| edit(
+                f,
+                EXTRACTORS,
+                "container: div.press-releases, div.news-list, main\n",
+                "container: 'div[[press, main'\n"
+            )
+        ),
+        case!(
+            "bad date format",
+            EXTRACTORS,
+            "extractors.press_corporate__camurus.date_format",
+            ["%q"],
+            |f| edit(
+                f,
+                EXTRACTORS,
+                "date_format: '%B %d, %Y'",
+                "date_format: '%Q %d'"
+            )
+        ),
+        case!(
+            "date format without a year",
+            EXTRACTORS,
+            "extractors.press_corporate__peptron.date_format",
+            ["year"],
+            |f| edit(
+                f,
+                EXTRACTORS,
+                "date_format: '%Y.%m.%d'",
+                "date_format: '%m.%d'"
+            )
+        ),
+        case!(
+            "bad default date pattern",
+            EXTRACTORS,
+            "global_settings.default_date_patterns[3]",
+            ["%d/%m/%"],
+            |f| edit(f, EXTRACTORS, "- '%d/%m/%Y'", "- '%d/%m/%'")
+        ),
+        case!(
+            "base_url that is not a URL",
+            EXTRACTORS,
+            "extractors.press_corporate__camurus.base_url",
+            ["camurus"],
+            |f| edit(
+                f,
+                EXTRACTORS,
+                "base_url: https://www.camurus.com",
+                "base_url: camurus"
+            )
+        ),
         // The key is reported as `global_settings.fallback_selectors.selectors.item`, a path that
         // is not in the file (resolve.rs appends `.selectors` to the fallback's own key).
         with_bug(
-            case!("bad fallback selector", EXTRACTORS, "global_settings.fallback_selectors.item", ["invalid selector"], |f| edit(f, EXTRACTORS, "item: article, div[class*='news'], div[class*='press'], div[class*='item'], li\n", "item: 'article >> div'\n")),
+            case!(
+                "bad fallback selector",
+                EXTRACTORS,
+                "global_settings.fallback_selectors.item",
+                ["invalid selector"],
+                |f| edit(
+                    f,
+                    EXTRACTORS,
+                    "item: article, div[class*='news'], div[class*='press'], div[class*='item'], li\n",
+                    "item: 'article >> div'\n"
+                )
+            ),
             "resolve.rs names fallback selectors `global_settings.fallback_selectors.selectors.<field>`",
         ),
     ]

@@ -12,7 +12,9 @@ use std::process::{Command, Output};
 pub fn cli() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vectora-inbox"));
     // Only what a test sets reaches the child: no stray AWS settings or log levels.
-    c.env_remove("LOG_LEVEL").env_remove("AWS_ENDPOINT_URL").env_remove("AWS_ENDPOINT_URL_S3");
+    c.env_remove("LOG_LEVEL")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_S3");
     c
 }
 
@@ -26,7 +28,9 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {

@@ -16,7 +16,10 @@ pub struct Moto {
 impl Moto {
     /// Starts moto (`pip install 'moto[server]'`; scripts/test.sh installs it) on a free port.
     pub fn start() -> Moto {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
@@ -25,10 +28,17 @@ impl Moto {
             .expect("moto_server not found: run scripts/test.sh, or pip install 'moto[server]'");
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not start on port {port}");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Moto { child, port, endpoint: format!("http://127.0.0.1:{port}") }
+        Moto {
+            child,
+            port,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
     }
 
     /// One request; returns (status, body).
@@ -42,11 +52,21 @@ impl Moto {
             .expect("send to moto");
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).expect("read from moto");
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("HTTP response head");
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("HTTP response head");
         let head = String::from_utf8_lossy(&raw[..split]).to_string();
-        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("HTTP status");
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("HTTP status");
         let mut body = raw[split + 4..].to_vec();
-        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             body = dechunk(&body);
         }
         (status, body)
@@ -54,7 +74,11 @@ impl Moto {
 
     pub fn create_bucket(&self, bucket: &str) {
         let (status, body) = self.request("PUT", &format!("/{bucket}"));
-        assert!((200..300).contains(&status), "create bucket {bucket}: {status} {}", String::from_utf8_lossy(&body));
+        assert!(
+            (200..300).contains(&status),
+            "create bucket {bucket}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
     }
 
     /// An object's bytes, `None` when it does not exist.
@@ -63,7 +87,10 @@ impl Moto {
         match status {
             200 => Some(body),
             404 => None,
-            other => panic!("GET {bucket}/{key}: {other} {}", String::from_utf8_lossy(&body)),
+            other => panic!(
+                "GET {bucket}/{key}: {other} {}",
+                String::from_utf8_lossy(&body)
+            ),
         }
     }
 
@@ -72,14 +99,19 @@ impl Moto {
         let (status, body) = self.request("GET", &format!("/{bucket}?list-type=2&prefix={prefix}"));
         assert_eq!(status, 200, "list {bucket}/{prefix}");
         let xml = String::from_utf8_lossy(&body);
-        xml.split("<Key>").skip(1).filter_map(|s| s.split("</Key>").next()).map(str::to_string).collect()
+        xml.split("<Key>")
+            .skip(1)
+            .filter_map(|s| s.split("</Key>").next())
+            .map(str::to_string)
+            .collect()
     }
 }
 
 fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(String::from_utf8_lossy(&body[..eol]).trim(), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&body[..eol]).trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
