@@ -179,3 +179,62 @@ async fn many_hosts_are_fetched_in_parallel() {
         .sum();
     assert_eq!(stored(data.path()).len(), expected);
 }
+
+/// Sources listed host by host must not starve other hosts: with 4 concurrency slots and a busy
+/// host's 12 sources listed first, the other hosts' sources still go out at once. Needs the
+/// pipeline to feed sources in [`vectora_core::fetch::spread_by_host`] order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the pipeline to interleave sources by host (fetch::spread_by_host)"]
+async fn a_busy_host_listed_first_does_not_hold_up_the_others() {
+    const INTERVAL_MS: u64 = 100;
+    let web = TestWeb::start_many(TestWebConfig::default(), 5)
+        .await
+        .unwrap();
+    let urls = web.base_urls().to_vec();
+    let mut sources: Vec<TestSource> = (0..12)
+        .map(|i| {
+            TestSource::rss(
+                &format!("busy_{i:02}"),
+                format!("{}/synthetic/{}/feed/", urls[0], 10 + i),
+            )
+            .interval_ms(INTERVAL_MS)
+        })
+        .collect();
+    sources.extend(
+        (1..5).map(|h| TestSource::rss(&format!("other_{h}"), format!("{}/feed/", urls[h]))),
+    );
+    let cfg_dir = tempfile::tempdir().unwrap();
+    let cfg = config(cfg_dir.path(), &sources).await;
+    let data = tempfile::tempdir().unwrap();
+    let e = engine(
+        &cfg,
+        fast_settings(&web),
+        data.path(),
+        EngineOptions {
+            concurrency: 4,
+            ..EngineOptions::default()
+        },
+    );
+    let report = run(&e, &request(), None).await;
+    assert_eq!(report.status, RunStatus::Success, "{:#?}", report.sources);
+    // The report keeps the catalog's order whatever the fetch order.
+    let keys: Vec<&str> = report
+        .sources
+        .iter()
+        .map(|o| o.source_key.as_str())
+        .collect();
+    let want: Vec<&str> = sources.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, want);
+
+    let log = web.request_log();
+    let busy_port = addr_of(&urls[0]).port();
+    let busy: Vec<_> = log.iter().filter(|r| r.port() == busy_port).collect();
+    let others: Vec<_> = log.iter().filter(|r| r.port() != busy_port).collect();
+    assert_eq!((busy.len(), others.len()), (12, 4));
+    assert!(
+        others.iter().all(|r| r.since_start < busy[2].since_start),
+        "other hosts went out among the busy host's first requests: {:?} vs {:?}",
+        others.iter().map(|r| r.since_start).collect::<Vec<_>>(),
+        busy.iter().map(|r| r.since_start).collect::<Vec<_>>()
+    );
+}
