@@ -145,8 +145,9 @@ pub fn parse_files(files: &BTreeMap<String, String>) -> Config {
                 .trim_end_matches(".yaml")
                 .trim_end_matches(".yml")
                 .to_string();
-            if let Some(v) = parse_yaml::<serde_json::Value>(path, text, &mut diags) {
-                parsed.scopes.add_file(&stem, path, v, &mut diags);
+            match parse_yaml::<serde_json::Value>(path, text, &mut diags) {
+                Some(v) => parsed.scopes.add_file(&stem, path, v, &mut diags),
+                None => parsed.scopes.add_broken(&stem),
             }
         }
     }

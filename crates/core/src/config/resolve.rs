@@ -73,9 +73,12 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
             }
         }
     }
-    // Sources naming a profile that does not exist.
+    // Sources naming a profile that does not exist (not reported when the profiles file itself
+    // could not be read: its own error says it all).
+    let profiles_unreadable = parsed.profiles_present && parsed.profiles.is_none();
     for s in cfg.sources.values() {
         if let Some(p) = &s.profile
+            && !profiles_unreadable
             && !cfg.profiles.contains_key(p)
             && !profile_failed_to_compile(&diags, p)
         {
@@ -300,7 +303,7 @@ fn resolve_extractors(
                 format!("extractor for unknown source `{key}`"),
             ));
         }
-        let sel = compile_selectors(file, &at, &ex.selectors, diags);
+        let sel = compile_selectors(file, &format!("{at}.selectors"), &ex.selectors, diags);
         let mut date_formats = Vec::new();
         if let Some(f) = &ex.date_format {
             match vectora_parse::dates::validate_format(f) {
@@ -358,7 +361,8 @@ fn resolve_extractors(
     cfg.extraction = defaults;
 }
 
-/// Compiles the six selector lists; `None` when any is invalid (each reported).
+/// Compiles the six selector lists found under the key `at` (e.g.
+/// `extractors.x.selectors`); `None` when any is invalid (each reported).
 fn compile_selectors(
     file: &str,
     at: &str,
@@ -380,7 +384,7 @@ fn compile_selectors(
             Ok(l) => Some(l),
             Err(e) => {
                 ok = false;
-                diags.push(Diagnostic::error(file, format!("{at}.selectors.{name}"), e));
+                diags.push(Diagnostic::error(file, format!("{at}.{name}"), e));
                 None
             }
         },
@@ -521,6 +525,8 @@ fn resolve_list(
             name: reference.to_string(),
             terms,
         }),
+        // The reference may be in the file that could not be read: its error is enough.
+        Err(_) if scopes.has_broken_files() => None,
         Err(e) => {
             diags.push(Diagnostic::error(file, key, e));
             None

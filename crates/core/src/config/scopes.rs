@@ -17,6 +17,9 @@ pub struct ScopeRegistry {
     files: BTreeMap<String, BTreeMap<String, Value>>,
     /// top-level key → files (stems) defining it
     top_level: BTreeMap<String, Vec<String>>,
+    /// Scope files that could not be read: a reference that is not found may be in one of them,
+    /// so it is not reported again (the file's own error says it all).
+    broken: Vec<String>,
 }
 
 impl ScopeRegistry {
@@ -44,6 +47,16 @@ impl ScopeRegistry {
             entries.insert(key, value);
         }
         self.files.insert(stem.to_string(), entries);
+    }
+
+    /// Records a scope file that failed to parse.
+    pub fn add_broken(&mut self, stem: &str) {
+        self.broken.push(stem.to_string());
+    }
+
+    /// True when some scope file could not be read (unresolved references are then expected).
+    pub fn has_broken_files(&self) -> bool {
+        !self.broken.is_empty()
     }
 
     /// Every top-level scope name, for diagnostics.

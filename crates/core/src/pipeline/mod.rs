@@ -158,15 +158,16 @@ impl Engine {
         req.validate().map_err(RunError::BadRequest)?;
         let started = std::time::Instant::now();
         let now = self.now();
+        // Config errors first: a client whose own file is broken is not "unknown".
+        let blocking = self.config.blocking_errors(Some(client_id));
+        if !blocking.is_empty() {
+            return Err(RunError::Config(ConfigErrors(blocking)));
+        }
         let client = self
             .config
             .clients
             .get(client_id)
             .ok_or_else(|| RunError::UnknownClient(client_id.to_string()))?;
-        let blocking = self.config.blocking_errors(Some(client_id));
-        if !blocking.is_empty() {
-            return Err(RunError::Config(ConfigErrors(blocking)));
-        }
         let period_days = req
             .period_days
             .or(client.default_period_days)

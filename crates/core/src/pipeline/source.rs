@@ -147,16 +147,24 @@ impl Engine {
                 last_modified: fetched.last_modified.clone(),
                 fetched_at: ctx.now,
             });
-        let parsed = match crate::parse::parse_document(
-            self.config(),
-            source,
-            &fetched,
-            ctx.now.date_naive(),
-        ) {
-            Ok(p) => p,
-            Err(e) => {
+        // Parsing is CPU work: run it off the async workers so that a heavy page never stalls
+        // the other sources' fetches.
+        let config = self.config.clone();
+        let source_owned = source.clone();
+        let today = ctx.now.date_naive();
+        let parsed = tokio::task::spawn_blocking(move || {
+            crate::parse::parse_document(&config, &source_owned, &fetched, today)
+        })
+        .await;
+        let parsed = match parsed {
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => {
                 outcome.status = SourceStatus::ParseError;
                 return SourceResult::failed(outcome.with_error(e.to_string()));
+            }
+            Err(e) => {
+                outcome.status = SourceStatus::ParseError;
+                return SourceResult::failed(outcome.with_error(format!("parser failed: {e}")));
             }
         };
         let mut parsed = parsed;
