@@ -31,9 +31,14 @@ failed=()
 for t in "${targets[@]}"; do
   echo "==> fuzzing $t for ${seconds}s"
   mkdir -p "artifacts/$t"
+  parallel=()
+  if [ "$jobs" -gt 1 ]; then
+    # libFuzzer then writes each worker's output to fuzz-<n>.log in this folder.
+    parallel=(-jobs="$jobs" -workers="$jobs")
+  fi
   if ! cargo +nightly fuzz run --target-dir "$CARGO_TARGET_DIR/fuzz" "$t" "corpus/$t" -- \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=262144 \
-      -jobs="$jobs" -workers="$jobs" -print_final_stats=1; then
+      "${parallel[@]}" -print_final_stats=1; then
     failed+=("$t")
   fi
 done

@@ -490,7 +490,6 @@ async fn two_concurrent_runs_of_a_client_store_every_item_once() {
 /// the deadline). Needs the pipeline to copy `FetchError::bytes` into the outcome (one line in
 /// `fetch_and_parse`: `outcome.bytes = e.bytes;`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the pipeline to copy FetchError::bytes into SourceOutcome::bytes"]
 async fn failed_sources_report_the_bytes_received() {
     let web = TestWeb::start(TestWebConfig::default()).await.unwrap();
     let base = web.base_url().to_string();

@@ -184,7 +184,6 @@ async fn many_hosts_are_fetched_in_parallel() {
 /// host's 12 sources listed first, the other hosts' sources still go out at once. Needs the
 /// pipeline to feed sources in [`vectora_core::fetch::spread_by_host`] order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the pipeline to interleave sources by host (fetch::spread_by_host)"]
 async fn a_busy_host_listed_first_does_not_hold_up_the_others() {
     const INTERVAL_MS: u64 = 100;
     let web = TestWeb::start_many(TestWebConfig::default(), 5)

@@ -116,11 +116,11 @@ macro_rules! case {
     };
 }
 
-/// Errors in a file that failed to parse are repeated as one "unknown ..." error per reference
-/// to it (crates/core/src/config/resolve.rs suppresses that only for profiles that failed to
-/// compile, not for a profiles or scope file that failed to parse).
+/// A scope file that parses but is not a mapping (a YAML list) is reported, then every
+/// reference to one of its lists is reported again as unknown (the cascade is suppressed for
+/// files that fail to parse, not for this one).
 const CASCADE: &str =
-    "resolve.rs repeats a file's parse failure as one unknown-reference error per reference";
+    "a scope file that is a list cascades into one unknown-scope error per reference";
 
 fn with_bug(mut c: BadConfig, bug: &'static str) -> BadConfig {
     c.known_bug = Some(bug);
@@ -169,22 +169,12 @@ pub fn cases() -> Vec<BadConfig> {
                 "client_profile:\n\t- [\n",
             )
         }),
-        with_bug(
-            case!("profiles file is not YAML", PROFILES, "", ["yaml"], |f| {
-                edit(f, PROFILES, "profiles:\n", "profiles: {\n")
-            }),
-            CASCADE,
-        ),
-        with_bug(
-            case!(
-                "scope file is not YAML",
-                EXCLUSIONS,
-                "",
-                ["yaml"],
-                |f| edit(f, EXCLUSIONS, "hr_content:\n", "hr_content: [\n")
-            ),
-            CASCADE,
-        ),
+        case!("profiles file is not YAML", PROFILES, "", ["yaml"], |f| {
+            edit(f, PROFILES, "profiles:\n", "profiles: {\n")
+        }),
+        case!("scope file is not YAML", EXCLUSIONS, "", ["yaml"], |f| {
+            edit(f, EXCLUSIONS, "hr_content:\n", "hr_content: [\n")
+        }),
         with_bug(
             case!(
                 "scope file is a list",
@@ -525,22 +515,17 @@ pub fn cases() -> Vec<BadConfig> {
                 "base_url: camurus"
             )
         ),
-        // The key is reported as `global_settings.fallback_selectors.selectors.item`, a path that
-        // is not in the file (resolve.rs appends `.selectors` to the fallback's own key).
-        with_bug(
-            case!(
-                "bad fallback selector",
+        case!(
+            "bad fallback selector",
+            EXTRACTORS,
+            "global_settings.fallback_selectors.item",
+            ["invalid selector"],
+            |f| edit(
+                f,
                 EXTRACTORS,
-                "global_settings.fallback_selectors.item",
-                ["invalid selector"],
-                |f| edit(
-                    f,
-                    EXTRACTORS,
-                    "item: article, div[class*='news'], div[class*='press'], div[class*='item'], li\n",
-                    "item: 'article >> div'\n"
-                )
-            ),
-            "resolve.rs names fallback selectors `global_settings.fallback_selectors.selectors.<field>`",
+                "item: article, div[class*='news'], div[class*='press'], div[class*='item'], li\n",
+                "item: 'article >> div'\n"
+            )
         ),
     ]
 }

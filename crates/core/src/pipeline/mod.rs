@@ -223,19 +223,26 @@ impl Engine {
         } else {
             IngestIndex::load(&self.store, client_id, now.date_naive()).await?
         };
-        let mut results: Vec<(usize, SourceResult)> =
-            futures::stream::iter(to_run.iter().enumerate())
-                .map(|(i, s)| {
-                    let ctx = &ctx;
-                    async move { (i, self.run_source(s, ctx).await) }
-                })
-                .buffer_unordered(self.options.concurrency.max(1))
-                .inspect(|(_, r)| {
-                    log_outcome(client_id, &r.outcome);
-                    observer.source_finished(client_id, &r.outcome);
-                })
-                .collect()
-                .await;
+        // Hosts interleaved: the concurrency slots never all wait in one host's queue while
+        // other hosts sit idle. Results are put back in source order below.
+        let order = crate::fetch::spread_by_host(to_run.iter().enumerate().collect(), |(_, s)| {
+            s.url
+                .as_ref()
+                .map(crate::fetch::host_key)
+                .unwrap_or_default()
+        });
+        let mut results: Vec<(usize, SourceResult)> = futures::stream::iter(order)
+            .map(|(i, s)| {
+                let ctx = &ctx;
+                async move { (i, self.run_source(s, ctx).await) }
+            })
+            .buffer_unordered(self.options.concurrency.max(1))
+            .inspect(|(_, r)| {
+                log_outcome(client_id, &r.outcome);
+                observer.source_finished(client_id, &r.outcome);
+            })
+            .collect()
+            .await;
         results.sort_by_key(|(i, _)| *i);
 
         // Dedup within the run (in source order), then against what earlier runs ingested.

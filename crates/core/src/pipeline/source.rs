@@ -130,6 +130,7 @@ impl Engine {
                 };
                 outcome.http_status = e.http_status;
                 outcome.attempts = e.attempts;
+                outcome.bytes = e.bytes;
                 return SourceResult::failed(outcome.with_error(e.message));
             }
         };
