@@ -32,6 +32,7 @@ impl ScopeRegistry {
                     "",
                     "a scope file must be a mapping of names to term lists",
                 ));
+                self.broken.push(stem.to_string());
             }
             return;
         };
