@@ -72,6 +72,13 @@ pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     };
     let parsed = if is_feed {
         vectora_parse::feed::parse_feed(&body, None, &args.url)
+    } else if args.format == Format::Article {
+        // One article page: a one-element array (empty when the page has no title).
+        let (text, _, _) = vectora_parse::encoding::decode(&body, None);
+        vectora_parse::html::parse_article(&text, &args.url).map(|entry| vectora_parse::Parsed {
+            entries: entry.into_iter().collect(),
+            ..vectora_parse::Parsed::default()
+        })
     } else {
         let (text, _, _) = vectora_parse::encoding::decode(&body, None);
         vectora_parse::html::parse_listing(&text, &args.url, rules.as_deref())

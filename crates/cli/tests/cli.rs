@@ -257,3 +257,41 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn parse_article_prints_one_dated_item() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("article.html");
+    std::fs::write(
+        &page,
+        r#"<html><head><title>Camurus news</title>
+        <meta property="article:published_time" content="2025-12-11T08:00:00+01:00">
+        </head><body><article><h1>Camurus receives positive CHMP opinion for Oczyesa</h1>
+        <p>The CHMP of the European Medicines Agency has adopted a positive opinion recommending
+        marketing authorization of Oczyesa, a once-monthly octreotide subcutaneous depot.</p>
+        </article></body></html>"#,
+    )
+    .unwrap();
+    let out = run(bin()
+        .args([
+            "parse",
+            "--format",
+            "article",
+            "--url",
+            "https://www.camurus.com/media/press-releases/2025/oczyesa/",
+        ])
+        .arg(&page));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(
+        items[0]["title"],
+        "Camurus receives positive CHMP opinion for Oczyesa"
+    );
+    assert_eq!(items[0]["published_at"], "2025-12-11");
+    assert_eq!(items[0]["date_source"], "article");
+    assert_eq!(
+        items[0]["url"],
+        "https://www.camurus.com/media/press-releases/2025/oczyesa/"
+    );
+}
