@@ -457,7 +457,7 @@ fn logs_hold_no_credentials_signed_urls_or_page_bodies() {
 /// response body) carries each source's URL as configured: a pre-signed URL's signature and
 /// credential, or a URL's password, reach everyone who reads reports.
 #[test]
-#[ignore = "bug: crates/core/src/pipeline.rs sets SourceOutcome.url to the full URL (userinfo and query credentials included)"]
+#[ignore = "bug: crates/core/src/pipeline/source.rs:114 sets SourceOutcome.url to the full URL (userinfo and query credentials included)"]
 fn run_reports_hold_no_signed_urls_or_passwords() {
     let tmp = tempfile::tempdir().unwrap();
     let sites = tmp.path().join("sites");
