@@ -99,8 +99,8 @@ run_one() {
   status=$(python3 -c 'import json,sys
 try:
     r = json.load(open(sys.argv[1]))
-    print(" ".join(f"{s[\"source_key\"]}={s[\"status\"]}" for s in r.get("sources", [])))
-except Exception as e:
+    print(" ".join(s["source_key"] + "=" + s["status"] for s in r.get("sources", [])))
+except Exception:
     print("no report")' "$work/out-$name.json")
   printf '%-12s %10.1f %10s %6s  %s\n' "$name" "$(echo "$rss_kb / 1024" | bc -l)" "$secs" "$code" "$status"
   if [ "$code" -gt 1 ] || [ "$rss_kb" -gt $((max_rss_mb * 1024)) ]; then fail=1; fi
