@@ -212,6 +212,56 @@ impl SourceOutcome {
     }
 }
 
+/// A URL as it may appear in reports and logs: no userinfo, and the values of query parameters
+/// that look like credentials (pre-signed URLs, API keys, tokens) replaced.
+pub fn redact_url(url: &url::Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    if u.query().is_some() {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let lower = k.to_ascii_lowercase();
+                let secret = lower.starts_with("x-amz-")
+                    || lower.starts_with("x-goog-")
+                    || [
+                        "sig",
+                        "signature",
+                        "token",
+                        "key",
+                        "apikey",
+                        "api_key",
+                        "password",
+                        "passwd",
+                        "pass",
+                        "secret",
+                        "credential",
+                        "auth",
+                        "access_token",
+                        "session",
+                    ]
+                    .iter()
+                    .any(|w| {
+                        lower == *w
+                            || lower.ends_with(&format!("_{w}"))
+                            || lower.ends_with(&format!("-{w}"))
+                    });
+                (
+                    k.into_owned(),
+                    if secret {
+                        "REDACTED".to_string()
+                    } else {
+                        v.into_owned()
+                    },
+                )
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
+}
+
 /// Error texts end up in logs and reports: keep them bounded.
 pub fn truncate_message(s: &str, max_chars: usize) -> String {
     if s.chars().count() <= max_chars {
@@ -308,6 +358,27 @@ mod tests {
         assert_eq!(undated.item_id, "press_corporate__nanexa_20251217_ec88d7");
         assert_eq!(undated.published_at, None);
         assert_eq!(it.ingested_at, "2025-12-17T13:49:39.000000Z");
+    }
+
+    #[test]
+    fn redacts_credentials_from_urls() {
+        let u = url::Url::parse(
+            "https://user:hunter2@example.com/feed.xml?page=2&X-Amz-Signature=abc&token=t0k&apiKey=k",
+        )
+        .unwrap();
+        let r = redact_url(&u);
+        assert!(
+            !r.contains("hunter2")
+                && !r.contains("user@")
+                && !r.contains("abc")
+                && !r.contains("t0k"),
+            "{r}"
+        );
+        assert!(
+            r.contains("page=2") && r.contains("X-Amz-Signature=REDACTED"),
+            "{r}"
+        );
+        assert!(r.contains("apiKey=REDACTED"), "{r}");
     }
 
     #[test]

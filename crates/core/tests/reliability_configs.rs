@@ -112,7 +112,6 @@ fn every_broken_config_yields_one_named_error() {
 /// The cases with a known defect (see `known_bug` in the table): a cascade of errors instead of
 /// one.
 #[test]
-#[ignore = "bug: crates/core/src/config/scopes.rs: a scope file that is a YAML list cascades into one unknown-scope error per reference"]
 fn known_bugs_one_error_at_the_right_key() {
     let failures: Vec<String> = cases()
         .iter()

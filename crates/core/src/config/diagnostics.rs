@@ -35,13 +35,22 @@ pub struct Diagnostic {
     pub scope: Scope,
 }
 
+/// Diagnostics quote config values: bound them so that one absurd value cannot flood a terminal
+/// or a log line.
+const MAX_MESSAGE_CHARS: usize = 500;
+const MAX_KEY_CHARS: usize = 200;
+
+fn bounded(s: String, max: usize) -> String {
+    crate::model::truncate_message(&s, max)
+}
+
 impl Diagnostic {
     pub fn error(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             severity: Severity::Error,
             file: file.to_string(),
-            key: key.into(),
-            message: message.into(),
+            key: bounded(key.into(), MAX_KEY_CHARS),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
             scope: Scope::Global,
         }
     }
@@ -49,8 +58,8 @@ impl Diagnostic {
         Self {
             severity: Severity::Warning,
             file: file.to_string(),
-            key: key.into(),
-            message: message.into(),
+            key: bounded(key.into(), MAX_KEY_CHARS),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
             scope: Scope::Global,
         }
     }
@@ -58,8 +67,8 @@ impl Diagnostic {
         Self {
             severity: Severity::Info,
             file: file.to_string(),
-            key: key.into(),
-            message: message.into(),
+            key: bounded(key.into(), MAX_KEY_CHARS),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
             scope: Scope::Global,
         }
     }

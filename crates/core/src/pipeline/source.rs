@@ -111,7 +111,7 @@ impl Engine {
             last_modified: previous.as_ref().and_then(|v| v.last_modified.clone()),
         };
         let mut outcome = SourceOutcome::new(key, SourceStatus::Ok);
-        outcome.url = Some(url.to_string());
+        outcome.url = Some(crate::model::redact_url(url));
         if !source.ssl_verify {
             outcome.warnings.push(
                 "TLS certificate verification is disabled for this source (ssl_verify: false)"
