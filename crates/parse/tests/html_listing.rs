@@ -424,3 +424,31 @@ fn a_listing_container_named_after_its_pagination_is_not_boilerplate() {
     assert_eq!(parsed.entries[0].published, d(2025, 12, 1));
     assert!(parsed.entries.iter().all(|e| !e.url.contains("/page/")));
 }
+
+/// A 1 MB title is bounded (500 characters and `…`), as feed titles are.
+#[test]
+fn a_huge_title_is_bounded() {
+    let huge = "Release ".repeat(130_000);
+    let mut html = String::from("<html><body><main><ul class='news'>");
+    for i in 0..3 {
+        let title = if i == 0 {
+            huge.clone()
+        } else {
+            format!("Ordinary release number {i}")
+        };
+        html.push_str(&format!(
+            "<li><h3><a href='/news/{i}/'>{title}</a></h3><span class='date'>2026-01-1{i}</span></li>"
+        ));
+    }
+    html.push_str("</ul></main></body></html>");
+    let parsed = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    assert_eq!(parsed.entries.len(), 3);
+    let first = &parsed.entries[0];
+    assert!(
+        first.title.chars().count() <= 501,
+        "{} chars",
+        first.title.chars().count()
+    );
+    assert!(first.title.ends_with('…'));
+    assert_eq!(parsed.entries[1].title, "Ordinary release number 1");
+}

@@ -53,7 +53,7 @@ pub(crate) fn finish(
                 .map(|date| (date, d.source))
         });
         out.push(Entry {
-            title: c.fields.title,
+            title: crate::text::bound_title(c.fields.title),
             url: c.url,
             published: dated.map(|d| d.0),
             date_source: dated.map(|d| d.1),
