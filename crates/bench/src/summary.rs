@@ -177,7 +177,7 @@ pub fn to_markdown(f: &Figures) -> String {
     for corpus in &f.html {
         out.push_str(&row(
             &format!(
-                "HTML listing parsing ≥ 20× BeautifulSoup + html.parser ({})",
+                "HTML listing parsing ≥ 20× BeautifulSoup + html.parser — the feed bar applied to HTML, not an issue target ({})",
                 corpus.corpus
             ),
             corpus
@@ -191,7 +191,7 @@ pub fn to_markdown(f: &Figures) -> String {
     }
     if f.html.is_empty() {
         out.push_str(&row(
-            "HTML listing parsing ≥ 20× BeautifulSoup + html.parser",
+            "HTML listing parsing ≥ 20× BeautifulSoup + html.parser — the feed bar applied to HTML, not an issue target",
             None,
             None,
             "scripts/bench.sh",
