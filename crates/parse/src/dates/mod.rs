@@ -6,7 +6,7 @@
 //! page's unambiguous dates, see [`infer_order`]), then resolved.
 
 mod format;
-mod months;
+pub(crate) mod months;
 mod scan;
 
 pub use format::{order_hint_from_format, parse_with_formats, validate_format};

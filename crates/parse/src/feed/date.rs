@@ -87,74 +87,10 @@ fn iso_like(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year as i32, month, day)
 }
 
-/// Month names (and their unambiguous abbreviations) in the languages trade press and
-/// European company sites publish in. Accented and unaccented spellings are both listed.
-const MONTHS: &[(&str, u32)] = &[
-    // English
-    ("january", 1),
-    ("february", 2),
-    ("march", 3),
-    ("april", 4),
-    ("may", 5),
-    ("june", 6),
-    ("july", 7),
-    ("august", 8),
-    ("september", 9),
-    ("october", 10),
-    ("november", 11),
-    ("december", 12),
-    // French
-    ("janvier", 1),
-    ("février", 2),
-    ("fevrier", 2),
-    ("mars", 3),
-    ("avril", 4),
-    ("mai", 5),
-    ("juin", 6),
-    ("juillet", 7),
-    ("août", 8),
-    ("aout", 8),
-    ("septembre", 9),
-    ("octobre", 10),
-    ("novembre", 11),
-    ("décembre", 12),
-    ("decembre", 12),
-    // German
-    ("januar", 1),
-    ("jänner", 1),
-    ("februar", 2),
-    ("märz", 3),
-    ("maerz", 3),
+/// Month names the feed reader knows beyond the shared table (`dates::months`): German "marz",
+/// Portuguese and Dutch, frequent in European feeds.
+const EXTRA_MONTHS: &[(&str, u32)] = &[
     ("marz", 3),
-    ("juni", 6),
-    ("juli", 7),
-    ("oktober", 10),
-    ("dezember", 12),
-    // Spanish
-    ("enero", 1),
-    ("febrero", 2),
-    ("marzo", 3),
-    ("abril", 4),
-    ("mayo", 5),
-    ("junio", 6),
-    ("julio", 7),
-    ("agosto", 8),
-    ("septiembre", 9),
-    ("setiembre", 9),
-    ("octubre", 10),
-    ("noviembre", 11),
-    ("diciembre", 12),
-    // Italian
-    ("gennaio", 1),
-    ("febbraio", 2),
-    ("aprile", 4),
-    ("maggio", 5),
-    ("giugno", 6),
-    ("luglio", 7),
-    ("settembre", 9),
-    ("ottobre", 10),
-    ("dicembre", 12),
-    // Portuguese
     ("janeiro", 1),
     ("fevereiro", 2),
     ("março", 3),
@@ -166,18 +102,9 @@ const MONTHS: &[(&str, u32)] = &[
     ("outubro", 10),
     ("novembro", 11),
     ("dezembro", 12),
-    // Dutch
-    ("januari", 1),
-    ("februari", 2),
     ("maart", 3),
     ("mei", 5),
     ("augustus", 8),
-    // Swedish / Danish / Norwegian
-    ("mars", 3),
-    ("maj", 5),
-    ("juni", 6),
-    ("augusti", 8),
-    ("okt", 10),
 ];
 
 /// The month a word names, if it names exactly one.
@@ -187,7 +114,7 @@ fn month_of(word: &str) -> Option<u32> {
         return None;
     }
     let mut found = None;
-    for &(name, m) in MONTHS {
+    for &(name, m) in crate::dates::months::MONTH_NAMES.iter().chain(EXTRA_MONTHS) {
         if name == w || name.starts_with(w) {
             match found {
                 None => found = Some(m),
