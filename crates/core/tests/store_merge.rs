@@ -91,7 +91,7 @@ async fn s3_merges_with_conditional_writes() {
         std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
         std::env::set_var("AWS_REGION", "us-east-1");
     }
-    moto.create_bucket("vectora-test-data").await;
+    moto.create_bucket("vectora-test-data");
     let store = DataStore::open(
         &Location::parse("s3://vectora-test-data/prefix").unwrap(),
         true,
