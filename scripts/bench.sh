@@ -90,13 +90,8 @@ if [ "$lambda" = 1 ]; then
   fi
 
   step "Lambda package size"
-  if "$cli" help package >/dev/null 2>&1; then
-    package=("$cli" package --out "$results/dist")
-    package_shown="vectora-inbox package --out $results/dist"
-  else
-    package=(cargo run --quiet -p vectora-ops --example ops -- package --out "$results/dist")
-    package_shown="cargo run -p vectora-ops --example ops -- package --out $results/dist"
-  fi
+  package=("$cli" package --out "$results/dist")
+  package_shown="vectora-inbox package --out $results/dist"
   "${package[@]}" 2>&1 | tee "$results/package.txt" || echo "package failed" | tee -a "$results/package.txt"
   if [ "$write_doc" = 1 ]; then
     "$bench" section --doc "$doc" --name package --file "$results/package.txt" \

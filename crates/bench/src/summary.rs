@@ -208,7 +208,7 @@ pub fn to_markdown(f: &Figures) -> String {
         f.zip_bytes
             .map(|b| format!("{b} bytes ({:.2} MB)", b as f64 / 1e6)),
         f.zip_bytes.map(|b| b < ZIP_TARGET_BYTES),
-        "cargo run -p vectora-ops --example ops -- package --out target/bench/dist",
+        "vectora-inbox package --out target/bench/dist",
     ));
     out
 }
