@@ -1,7 +1,9 @@
-//! AWS client construction shared by every command: one place honours --profile, --region and
-//! --endpoint-url, so the same code runs against AWS and against a local emulator.
+//! AWS client construction shared by every command: one place honours --profile, --region,
+//! --endpoint-url and --invoke-endpoint-url, so the same code runs against AWS and against local
+//! emulators.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_lambda::config::retry::RetryConfig;
 
 /// Where and as whom AWS calls are made.
 #[derive(clap::Args, Debug, Clone)]
@@ -32,7 +34,13 @@ impl Default for AwsArgs {
 pub struct Clients {
     pub cfn: aws_sdk_cloudformation::Client,
     pub s3: aws_sdk_s3::Client,
+    /// Lambda's control plane (get-function and the like).
     pub lambda: aws_sdk_lambda::Client,
+    /// The client that sends Lambda Invoke calls: the same as `lambda`, unless
+    /// [`Clients::with_invoke_endpoint`] pointed it elsewhere.
+    pub invoker: aws_sdk_lambda::Client,
+    /// Where `invoker` sends its calls when that is not where `lambda` does (for messages).
+    pub invoke_endpoint: Option<String>,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub region: String,
 }
@@ -50,18 +58,47 @@ pub async fn sdk_config(args: &AwsArgs) -> SdkConfig {
 
 impl Clients {
     pub async fn new(args: &AwsArgs) -> Self {
-        let config = sdk_config(args).await;
+        Clients::from_config(&sdk_config(args).await, args)
+    }
+
+    /// The clients of an already loaded configuration (tests give their own credentials).
+    pub fn from_config(config: &SdkConfig, args: &AwsArgs) -> Self {
         // Emulators serve buckets under the path, not as virtual hosts.
-        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+        let s3_config = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(args.endpoint_url.is_some())
             .build();
+        let lambda = aws_sdk_lambda::Client::new(config);
         Clients {
-            cfn: aws_sdk_cloudformation::Client::new(&config),
+            cfn: aws_sdk_cloudformation::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            lambda: aws_sdk_lambda::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            invoker: lambda.clone(),
+            invoke_endpoint: None,
+            lambda,
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
             region: args.region.clone(),
         }
+    }
+
+    /// Sends the Lambda Invoke call, and only that, to `url` (`None` changes nothing).
+    ///
+    /// Used with a Lambda runtime emulator (`cargo lambda watch`), which runs the real function
+    /// where the AWS emulator (moto without Docker) can only echo the event. Same credentials,
+    /// region and signing as every other call. Retries are off for that endpoint: the emulator
+    /// answers a function's crash with HTTP 500 (Lambda answers 200 with `X-Amz-Function-Error`),
+    /// and the SDK would retry that 500, running the function again.
+    pub fn with_invoke_endpoint(mut self, url: Option<&str>) -> Self {
+        if let Some(url) = url {
+            let config = self
+                .lambda
+                .config()
+                .to_builder()
+                .endpoint_url(url)
+                .retry_config(RetryConfig::disabled())
+                .build();
+            self.invoker = aws_sdk_lambda::Client::from_conf(config);
+            self.invoke_endpoint = Some(url.to_owned());
+        }
+        self
     }
 }
 

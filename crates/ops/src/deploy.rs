@@ -26,6 +26,10 @@ pub struct DeployArgs {
     /// Do not invoke the test event after deploying.
     #[arg(long)]
     pub skip_test: bool,
+    /// Send the test invocation to this endpoint, e.g. a local Lambda runtime emulator
+    /// (`cargo lambda watch`), while every other call goes to --endpoint-url / AWS.
+    #[arg(long, value_name = "URL")]
+    pub invoke_endpoint_url: Option<String>,
     /// EventBridge schedule, e.g. "cron(0 6 * * ? *)"; "" removes it; absent keeps the deployed one.
     #[arg(long, value_name = "EXPR")]
     pub schedule: Option<String>,
@@ -71,7 +75,9 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
         .map(|p| parse_override(p))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let template = templates::load(templates::S1_INGEST_V2, args.template.as_deref())?;
-    let clients = Clients::new(&args.aws).await;
+    let clients = Clients::new(&args.aws)
+        .await
+        .with_invoke_endpoint(args.invoke_endpoint_url.as_deref());
     let options = DeployOptions {
         dry_run: args.dry_run,
         timeout: Duration::from_secs(args.wait_timeout),

@@ -2,8 +2,10 @@
 //! body and the function's last log lines. Also the smoke test at the end of `deploy`.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use aws_sdk_lambda::operation::RequestId as _;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::LogType;
 use base64::Engine as _;
@@ -58,9 +60,19 @@ pub struct InvokeArgs {
     /// Function name (default {project}-ingest-v2-{env}).
     #[arg(long, value_name = "NAME")]
     pub function: Option<String>,
+    /// Send the invocation (the Lambda Invoke call only) to this endpoint, e.g. a local Lambda
+    /// runtime emulator (`cargo lambda watch`), while every other call, the log tail included,
+    /// goes to --endpoint-url / AWS.
+    #[arg(long, value_name = "URL")]
+    pub invoke_endpoint_url: Option<String>,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
+
+/// How long the log-tail fallback waits for the invocation's own lines to reach CloudWatch Logs
+/// (Lambda ships them a few seconds after the answer; only used when the Invoke answer carries no
+/// log tail, as with a runtime emulator).
+pub const LOG_WAIT: Duration = Duration::from_secs(10);
 
 /// The event `args` describe.
 pub fn build_event(args: &InvokeArgs) -> anyhow::Result<Value> {
@@ -148,9 +160,12 @@ pub async fn invoke_function(
     log_group: &str,
     event: &Value,
 ) -> anyhow::Result<InvokeOutcome> {
-    println!("invoking {function} with {event}");
+    match &clients.invoke_endpoint {
+        Some(url) => println!("invoking {function} at {url} with {event}"),
+        None => println!("invoking {function} with {event}"),
+    }
     let out = clients
-        .lambda
+        .invoker
         .invoke()
         .function_name(function)
         .payload(Blob::new(serde_json::to_vec(event)?))
@@ -168,13 +183,25 @@ pub async fn invoke_function(
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default();
-    if log_tail.is_empty() {
-        log_tail = recent_log_lines(clients, log_group, 20).await;
-    }
     let payload = out
         .payload()
         .map(|p| p.as_ref().to_vec())
         .unwrap_or_default();
+    if log_tail.is_empty() {
+        // No tail in the answer (a runtime emulator gives none): read the log group, waiting for
+        // this invocation's own lines when its request id is known.
+        let request_id = request_id_of(&payload).or_else(|| out.request_id().map(str::to_owned));
+        log_tail =
+            invocation_log_lines(clients, log_group, request_id.as_deref(), 20, LOG_WAIT).await;
+        if let Some(id) = &request_id
+            && !log_tail.iter().any(|l| l.contains(id.as_str()))
+        {
+            println!(
+                "no log line of request {id} in {log_group} after {} s",
+                LOG_WAIT.as_secs()
+            );
+        }
+    }
     let checked = check_response(out.function_error(), &payload);
     if !log_tail.is_empty() {
         println!("last log lines of {function}:");
@@ -190,6 +217,38 @@ pub async fn invoke_function(
         body,
         log_tail,
     })
+}
+
+/// The request id the function put in its answer's body (this function puts it in every body).
+pub fn request_id_of(payload: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(payload).ok()?;
+    let body = match value.get("body")? {
+        Value::String(s) => serde_json::from_str(s).ok()?,
+        v => v.clone(),
+    };
+    body.get("request_id")?.as_str().map(str::to_owned)
+}
+
+/// The last `n` lines of the newest log stream, polled for up to `wait` until one of them names
+/// `request_id` (one read when the request id is unknown). Whatever was read last is returned.
+pub async fn invocation_log_lines(
+    clients: &Clients,
+    log_group: &str,
+    request_id: Option<&str>,
+    n: i32,
+    wait: Duration,
+) -> Vec<String> {
+    let started = Instant::now();
+    loop {
+        let lines = recent_log_lines(clients, log_group, n).await;
+        let Some(id) = request_id else {
+            return lines;
+        };
+        if lines.iter().any(|l| l.contains(id)) || started.elapsed() >= wait {
+            return lines;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// The last `n` lines of the newest log stream (empty when there are none or logs are unreachable).
@@ -236,7 +295,9 @@ pub async fn recent_log_lines(clients: &Clients, log_group: &str, n: i32) -> Vec
 pub async fn invoke(args: &InvokeArgs) -> anyhow::Result<InvokeOutcome> {
     let naming = Naming::new(&args.project, args.env);
     let event = build_event(args)?;
-    let clients = Clients::new(&args.aws).await;
+    let clients = Clients::new(&args.aws)
+        .await
+        .with_invoke_endpoint(args.invoke_endpoint_url.as_deref());
     let function = args.function.clone().unwrap_or_else(|| naming.function());
     invoke_function(&clients, &function, &naming.log_group(), &event).await
 }
