@@ -15,7 +15,8 @@ pub struct ValidateArgs {
 }
 
 pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    let (config, origin) = load_config(args.config.as_deref()).await?;
+    let (mut config, origin) = load_config(args.config.as_deref()).await?;
+    config.build_all_profiles();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&config.diagnostics)?);
     } else {
@@ -40,7 +41,8 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 /// expected files and load without a single problem.
 pub fn require_valid_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     vectora_ops::config_push::require_layout(dir)?;
-    let config = vectora_core::config::load_dir_blocking(dir)?;
+    let mut config = vectora_core::config::load_dir_blocking(dir)?;
+    config.build_all_profiles();
     let problems: Vec<String> = config
         .diagnostics
         .iter()

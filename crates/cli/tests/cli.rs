@@ -80,6 +80,32 @@ fn validate_reports_every_problem_with_file_and_key() {
     assert!(err.contains("error(s)"), "{err}");
 }
 
+/// Loading only checks pattern syntax (profiles are built on first use); `validate` builds every
+/// profile, so a pattern too large to compile is still caught before anything runs.
+#[test]
+fn validate_builds_every_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+        dir.path(),
+    );
+    let scopes = dir.path().join("canonical/scopes/exclusion_scopes.yaml");
+    let p = std::fs::read_to_string(&scopes).unwrap().replacen(
+        "\nanti_lai_routes:\n",
+        "\nanti_lai_routes:\n- '\\w{5000}\\w{5000}'\n",
+        1,
+    );
+    std::fs::write(&scopes, p).unwrap();
+    let out = run(bin().args(["validate", "--config"]).arg(dir.path()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("canonical/ingestion/ingestion_profiles.yaml: profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[3]: scope exclusion_scopes.anti_lai_routes: invalid pattern"),
+        "{err}"
+    );
+    assert!(err.contains("size limit"), "{err}");
+}
+
 #[test]
 fn ingest_json_against_the_local_lai_web() {
     let web = TestWeb::start_blocking(TestWebConfig {

@@ -77,15 +77,28 @@ impl IngestIndex {
         client_id: &str,
         today: NaiveDate,
     ) -> Result<IngestIndex, StoreError> {
-        let mut index: IngestIndex = store
-            .get_json(&index_key(client_id))
-            .await?
-            .unwrap_or_default();
-        let from = index
-            .updated_day
-            .unwrap_or(today - Duration::days(MAX_REPAIR_DAYS))
-            .max(today - Duration::days(MAX_REPAIR_DAYS));
-        let days: Vec<NaiveDate> = from.iter_days().take_while(|d| *d <= today).collect();
+        // The index and the listing of the recent items files in parallel: two requests, one
+        // round trip, instead of a read per day of the repair window.
+        let earliest = today - Duration::days(MAX_REPAIR_DAYS);
+        let prefix = format!("ingested/{client_id}/");
+        let (index_key, list_after) = (
+            index_key(client_id),
+            items_key(client_id, earliest - Duration::days(1)),
+        );
+        let (index, listed) = futures::try_join!(
+            store.get_json::<IngestIndex>(&index_key),
+            store.list_after(&prefix, &list_after),
+        )?;
+        let mut index = index.unwrap_or_default();
+        let from = index.updated_day.unwrap_or(earliest).max(earliest);
+        let days: Vec<NaiveDate> = listed
+            .iter()
+            .filter_map(|key| {
+                let day = key.strip_prefix(&prefix)?.strip_suffix("/items.json")?;
+                NaiveDate::parse_from_str(day, "%Y/%m/%d").ok()
+            })
+            .filter(|d| (from..=today).contains(d))
+            .collect();
         let files = futures::stream::iter(days)
             .map(|day| async move {
                 (
@@ -161,5 +174,93 @@ impl Validators {
         self.url == url
             && (self.etag.is_some() || self.last_modified.is_some())
             && now - self.fetched_at <= max_age
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ItemMetadata, content_hash};
+    use crate::store::Location;
+
+    fn item(url: &str) -> Item {
+        let content = format!("A long enough text to be identified by its hash: {url}");
+        Item {
+            item_id: url.into(),
+            source_key: "s".into(),
+            source_type: "t".into(),
+            title: "t".into(),
+            content_hash: content_hash(&content),
+            content,
+            url: url.into(),
+            published_at: None,
+            ingested_at: String::new(),
+            language: "en".into(),
+            metadata: ItemMetadata::default(),
+            date_source: None,
+        }
+    }
+
+    async fn write_day(store: &DataStore, client: &str, day: NaiveDate, url: &str) {
+        let bytes = serde_json::to_vec(&vec![item(url)]).unwrap();
+        store
+            .put(&items_key(client, day), bytes.into())
+            .await
+            .unwrap();
+    }
+
+    /// The repair reads exactly the items files of the days since the index's last update (at
+    /// most `MAX_REPAIR_DAYS`), of this client only, found by listing.
+    #[tokio::test]
+    async fn repair_reads_the_items_files_since_the_index_was_updated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DataStore::open(&Location::Local(dir.path().to_path_buf()), true).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let day = |n: i64| today - Duration::days(n);
+        for (n, url) in [(40, "old"), (5, "five"), (1, "yesterday"), (0, "today")] {
+            write_day(&store, "acme", day(n), &format!("https://a.example/{url}")).await;
+        }
+        write_day(&store, "acme_2", day(0), "https://a.example/other-client").await;
+        // Not items files: ignored.
+        store
+            .put("ingested/acme/2026/03/01/items.json.tmp", "[]".into())
+            .await
+            .unwrap();
+        let known = |index: &IngestIndex| {
+            let mut urls: Vec<String> = index.urls.keys().cloned().collect();
+            urls.sort();
+            urls
+        };
+
+        // No index yet: the last 31 days.
+        let index = IngestIndex::load(&store, "acme", today).await.unwrap();
+        assert_eq!(
+            known(&index),
+            [
+                "https://a.example/five",
+                "https://a.example/today",
+                "https://a.example/yesterday"
+            ]
+        );
+
+        // An index updated yesterday: yesterday's and today's files only.
+        let recorded = IngestIndex {
+            updated_day: Some(day(1)),
+            ..IngestIndex::default()
+        };
+        store
+            .put(
+                &index_key("acme"),
+                serde_json::to_vec(&recorded).unwrap().into(),
+            )
+            .await
+            .unwrap();
+        let index = IngestIndex::load(&store, "acme", today).await.unwrap();
+        assert_eq!(
+            known(&index),
+            ["https://a.example/today", "https://a.example/yesterday"]
+        );
+        assert!(index.contains(&item("https://a.example/today")));
+        assert!(!index.contains(&item("https://a.example/five")));
     }
 }

@@ -338,3 +338,89 @@ async fn a_source_subset_and_unknown_sources_are_reported() {
             .all(|i| i.source_key == "press_corporate__camurus")
     );
 }
+
+/// Profiles are checked at load and built on first use; a pattern that passes the check but is
+/// too large to build fails the sources of the profiles that use it (named, as a config error),
+/// and only those, while `build_all_profiles` (what `validate` runs) reports it up front.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_that_cannot_be_built_fails_only_its_sources() {
+    let web = TestWeb::start(TestWebConfig {
+        site_ports: true,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    let config_dir = web.lai_config_dir().unwrap();
+    let scopes = config_dir
+        .path()
+        .join("canonical/scopes/exclusion_scopes.yaml");
+    let text = std::fs::read_to_string(&scopes).unwrap();
+    assert!(text.contains("\nanti_lai_routes:\n"));
+    let text = text.replace(
+        "\nanti_lai_routes:\n",
+        "\nanti_lai_routes:\n- '\\w{5000}\\w{5000}'\n",
+    );
+    std::fs::write(&scopes, text).unwrap();
+    let location = Location::Local(config_dir.path().to_path_buf());
+
+    let cfg = config::load(&location).await.unwrap();
+    assert!(
+        cfg.diagnostics.iter().all(|d| !d.is_problem()),
+        "loading does not build the matchers: {:#?}",
+        cfg.diagnostics
+    );
+    let mut thorough = cfg.clone();
+    thorough.build_all_profiles();
+    let errors: Vec<String> = thorough
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| format!("{}: {}: {}", d.file, d.key, d.message))
+        .collect();
+    assert!(
+        errors.iter().any(|e| e.starts_with(
+            "canonical/ingestion/ingestion_profiles.yaml: profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[3]: scope exclusion_scopes.anti_lai_routes: invalid pattern"
+        )),
+        "{errors:#?}"
+    );
+
+    let h = Harness {
+        web,
+        _config_dir: config_dir,
+        engine_config: Arc::new(cfg),
+    };
+    let data = tempfile::tempdir().unwrap();
+    let report = run(&engine(&h, data.path(), now(), true), lai_request()).await;
+    let mut broken = 0;
+    for o in &report.sources {
+        let profile = h.engine_config.sources[&o.source_key].profile.as_deref();
+        if profile == Some("corporate_pure_player_broad") {
+            broken += 1;
+            assert_eq!(o.status, SourceStatus::ConfigError, "{}", o.source_key);
+            let error = o.error.as_deref().unwrap_or_default();
+            assert!(
+                error.starts_with("ingestion profile `corporate_pure_player_broad` cannot be used: exclusion_scopes[3]: scope exclusion_scopes.anti_lai_routes: invalid pattern"),
+                "{error}"
+            );
+            assert_eq!(o.items_kept, 0);
+        } else {
+            assert_eq!(
+                o.status,
+                SourceStatus::Ok,
+                "{}: {:?}",
+                o.source_key,
+                o.error
+            );
+        }
+    }
+    assert_eq!(
+        broken, 5,
+        "the five corporate sources use the broken profile"
+    );
+    assert!(report.items_final > 0, "the press sources still deliver");
+    let items = stored(data.path(), fixture_today());
+    assert!(items.iter().all(
+        |i| h.engine_config.sources[&i.source_key].profile.as_deref()
+            == Some("press_technology_focused")
+    ));
+}

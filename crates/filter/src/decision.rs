@@ -19,6 +19,9 @@ pub enum DecisionKind {
     Excluded,
     /// Signal groups, combination logic or minimum weight not satisfied.
     MissingSignals,
+    /// The profile's matchers could not be built (see [`crate::Profile::prepare`]): nothing is
+    /// kept rather than everything, and callers are expected to have reported the error.
+    ProfileUnusable,
 }
 
 /// An exclusion scope that matched, with the terms found.
@@ -78,6 +81,17 @@ impl Decision {
             excluded_by: Some(hit),
             ..Decision::plain(false, DecisionKind::Excluded, reason)
         }
+    }
+
+    pub(crate) fn unusable(profile: &str, errors: &[crate::ProfileError]) -> Decision {
+        let first = errors
+            .first()
+            .map_or_else(|| "unknown error".to_string(), ToString::to_string);
+        Decision::plain(
+            false,
+            DecisionKind::ProfileUnusable,
+            format!("profile {profile} cannot be used: {first}"),
+        )
     }
 
     pub(crate) fn no_exclusion() -> Decision {

@@ -5,18 +5,29 @@ use crate::expr::Expr;
 use crate::terms::TermSet;
 use crate::text::normalize;
 use crate::{IngestionMode, NamedTerms, ProfileDef, ProfileError, ProfileMode};
+use std::sync::OnceLock;
 
 /// Tolerance when comparing summed weights with `minimum_total_weight` (2.5 + 0.5 must reach 3.0).
 const WEIGHT_EPSILON: f64 = 1e-9;
 
-/// A compiled profile: built once at config load, evaluated for every item.
+/// A checked profile: validated once at config load, its matchers built on first use, evaluated
+/// for every item.
+///
+/// Building the automata and regexes of every profile of a config costs several milliseconds
+/// each, most of a Lambda cold start, while a run usually needs one or two profiles; so
+/// [`Profile::compile`] checks everything that can be checked without building them (pattern
+/// syntax included) and the build happens once, on the first [`Profile::prepare`] or
+/// [`Profile::evaluate`].
 #[derive(Debug, Clone)]
 pub struct Profile {
     def: ProfileDef,
-    terms: TermSet,
-    /// For each exclusion scope of `def`, its index in `terms`.
+    /// The distinct scopes the profile uses (exclusions and groups), the matcher's input.
+    scopes: Vec<NamedTerms>,
+    /// Built on first use; errors already keyed where the profile references the scope.
+    terms: OnceLock<Result<TermSet, Vec<ProfileError>>>,
+    /// For each exclusion scope of `def`, its index in `scopes`.
     exclusion_scopes: Vec<usize>,
-    /// For each group of `def`, the indexes of its scopes in `terms`.
+    /// For each group of `def`, the indexes of its scopes in `scopes`.
     group_scopes: Vec<Vec<usize>>,
     /// Required-signal rule for balanced / strict runs of require_* profiles.
     logic: Logic,
@@ -35,7 +46,8 @@ enum Logic {
 }
 
 impl Profile {
-    /// Compiles terms, patterns and the combination expression; returns every problem found.
+    /// Checks terms, patterns and the combination expression; returns every problem found. The
+    /// term matchers themselves are built later (see the type's documentation).
     ///
     /// Errors: an invalid pattern or empty term (keyed where the profile references the scope, e.g.
     /// `exclusion_scopes[4]`, the message naming scope and term), an unknown group id
@@ -156,24 +168,43 @@ impl Profile {
             }
         }
 
-        let terms = match TermSet::compile(&scopes, def.case_sensitive) {
-            Ok(terms) => Some(terms),
-            Err(term_errors) => {
-                errors.extend(term_errors.into_iter().map(|e| at_reference(&def, e)));
-                None
-            }
-        };
-        match terms {
-            Some(terms) if errors.is_empty() => Ok(Profile {
-                def,
-                terms,
-                exclusion_scopes,
-                group_scopes,
-                logic,
-                warnings,
-            }),
-            _ => Err(errors),
+        if let Err(term_errors) = TermSet::check(&scopes, def.case_sensitive) {
+            errors.extend(term_errors.into_iter().map(|e| at_reference(&def, e)));
         }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Profile {
+            def,
+            scopes,
+            terms: OnceLock::new(),
+            exclusion_scopes,
+            group_scopes,
+            logic,
+            warnings,
+        })
+    }
+
+    /// Builds the term matchers now if they are not built yet (later calls are free). Fails only
+    /// for what [`Profile::compile`] cannot see without building: a pattern whose compiled form
+    /// exceeds the size limit. Callers that need every problem up front (`validate`, before a
+    /// config is published) call this on every profile.
+    pub fn prepare(&self) -> Result<(), Vec<ProfileError>> {
+        self.matcher().map(drop).map_err(<[ProfileError]>::to_vec)
+    }
+
+    fn matcher(&self) -> Result<&TermSet, &[ProfileError]> {
+        self.terms
+            .get_or_init(|| {
+                TermSet::compile(&self.scopes, self.def.case_sensitive).map_err(|errors| {
+                    errors
+                        .into_iter()
+                        .map(|e| at_reference(&self.def, e))
+                        .collect()
+                })
+            })
+            .as_ref()
+            .map_err(Vec::as_slice)
     }
 
     pub fn name(&self) -> &str {
@@ -204,15 +235,15 @@ impl Profile {
         if self.length_applies(mode) && length < self.def.minimum_text_length {
             return Decision::too_short(length, self.def.minimum_text_length);
         }
-        let scan = self.terms.scan_normalized(&text);
+        let matcher = match self.matcher() {
+            Ok(m) => m,
+            Err(errors) => return Decision::unusable(&self.def.name, errors),
+        };
+        let scan = matcher.scan_normalized(&text);
         for &scope in &self.exclusion_scopes {
             let terms = scan.matched_terms(&[scope]);
             if !terms.is_empty() {
-                let name = self
-                    .terms
-                    .scopes()
-                    .get(scope)
-                    .map_or("", |s| s.name.as_str());
+                let name = self.scopes.get(scope).map_or("", |s| s.name.as_str());
                 return Decision::excluded(ExclusionHit {
                     scope: name.to_string(),
                     terms: terms.into_iter().map(String::from).collect(),
@@ -605,6 +636,43 @@ mod tests {
             "Results for the Long-Acting formulation",
             BALANCED
         ));
+    }
+
+    /// The matchers are built on first use; what only building can find (a pattern too large to
+    /// compile) is reported by `prepare`, keyed like a load error, and such a profile keeps nothing.
+    #[test]
+    fn matchers_are_built_on_first_use_and_build_errors_are_keyed() {
+        let p = Profile::compile(def(ProfileMode::RequireSignals)).unwrap();
+        assert!(p.terms.get().is_none(), "nothing built by compile");
+        assert!(keep(
+            &p,
+            "Camurus reports LAI data for its FluidCrystal depot",
+            BALANCED
+        ));
+        assert!(matches!(p.terms.get(), Some(Ok(_))));
+        assert_eq!(p.prepare(), Ok(()));
+
+        let mut d = def(ProfileMode::ExcludeOnly);
+        d.exclusions[0].terms.push(r"\w{5000}\w{5000}".into());
+        let p = Profile::compile(d).expect("the syntax is valid: compile accepts it");
+        let errors = p.prepare().unwrap_err();
+        assert_eq!(errors[0].key, "exclusion_scopes[0]");
+        assert!(
+            errors[0]
+                .message
+                .starts_with("scope exclusion_scopes.hr: invalid pattern"),
+            "{}",
+            errors[0].message
+        );
+        let d = p.evaluate("Camurus reports LAI data", "", BALANCED);
+        assert!(!d.keep);
+        assert_eq!(d.kind, DecisionKind::ProfileUnusable);
+        assert!(
+            d.reason
+                .starts_with("profile test cannot be used: exclusion_scopes[0]: "),
+            "{}",
+            d.reason
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use aho_corasick::AhoCorasick;
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
-use crate::pattern::{is_pattern, translate};
+use crate::pattern::{PatternSources, is_pattern, translate};
 use crate::text::{normalize, normalize_term, on_word_boundaries};
 use crate::{NamedTerms, ProfileError};
 
@@ -58,22 +58,30 @@ struct Occurrence {
     literal: usize,
 }
 
-impl TermSet {
-    /// Compiles the scopes. Every empty term and invalid pattern is reported, keyed by its
-    /// scope's name and naming the term.
-    pub fn compile(
-        scopes: &[NamedTerms],
-        case_sensitive: bool,
-    ) -> Result<TermSet, Vec<ProfileError>> {
-        let mut errors = Vec::new();
-        let mut literal_ids: HashMap<String, usize> = HashMap::new();
-        let mut literal_texts: Vec<String> = Vec::new();
-        let mut literal_owners: Vec<Vec<TermRef>> = Vec::new();
-        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
-        let mut fast_sources: Vec<String> = Vec::new();
-        let mut exact_patterns: Vec<Regex> = Vec::new();
-        let mut pattern_owners: Vec<Vec<TermRef>> = Vec::new();
+/// The terms of a set sorted into distinct literals and distinct patterns, every pattern's
+/// syntax checked, before anything is built. Shared by [`TermSet::check`] (cheap, at config load)
+/// and [`TermSet::compile`] (the automata, on first use).
+struct Inventory {
+    literal_texts: Vec<String>,
+    /// For each distinct literal, every configured term that normalises to it.
+    literal_owners: Vec<Vec<TermRef>>,
+    /// Distinct patterns (by exact source), with every configured term that translates to each.
+    patterns: Vec<PatternSources>,
+    pattern_owners: Vec<Vec<TermRef>>,
+    errors: Vec<ProfileError>,
+}
 
+impl Inventory {
+    fn take(scopes: &[NamedTerms], case_sensitive: bool) -> Inventory {
+        let mut inv = Inventory {
+            literal_texts: Vec::new(),
+            literal_owners: Vec::new(),
+            patterns: Vec::new(),
+            pattern_owners: Vec::new(),
+            errors: Vec::new(),
+        };
+        let mut literal_ids: HashMap<String, usize> = HashMap::new();
+        let mut pattern_ids: HashMap<String, usize> = HashMap::new();
         for (scope_idx, scope) in scopes.iter().enumerate() {
             for (term_idx, term) in scope.terms.iter().enumerate() {
                 let owner = TermRef {
@@ -82,7 +90,7 @@ impl TermSet {
                 };
                 // Checked after normalisation: a lone soft hyphen is empty too.
                 if normalize_term(term, true).is_empty() {
-                    errors.push(ProfileError {
+                    inv.errors.push(ProfileError {
                         key: scope.name.clone(),
                         message: format!(
                             "term #{} is empty; it would match everything",
@@ -94,37 +102,99 @@ impl TermSet {
                 if is_pattern(term) {
                     let sources = translate(term);
                     if let Some(&id) = pattern_ids.get(&sources.exact) {
-                        pattern_owners[id].push(owner);
+                        inv.pattern_owners[id].push(owner);
                         continue;
                     }
-                    // Compiled alone so that an error names its term.
-                    match RegexBuilder::new(&sources.exact)
-                        .case_insensitive(!case_sensitive)
-                        .size_limit(PATTERN_SIZE_LIMIT)
-                        .build()
-                    {
-                        Ok(exact) => {
-                            pattern_ids.insert(sources.exact, fast_sources.len());
-                            fast_sources.push(sources.fast);
-                            exact_patterns.push(exact);
-                            pattern_owners.push(vec![owner]);
+                    // Checked alone so that an error names its term.
+                    match check_syntax(&sources.exact, case_sensitive) {
+                        Ok(()) => {
+                            pattern_ids.insert(sources.exact.clone(), inv.patterns.len());
+                            inv.patterns.push(sources);
+                            inv.pattern_owners.push(vec![owner]);
                         }
-                        Err(err) => errors.push(ProfileError {
+                        Err(message) => inv.errors.push(ProfileError {
                             key: scope.name.clone(),
-                            message: format!(
-                                "invalid pattern {term:?}: {}",
-                                one_line(&err.to_string())
-                            ),
+                            message: format!("invalid pattern {term:?}: {message}"),
                         }),
                     }
                 } else {
                     let normalised = normalize_term(term, case_sensitive);
                     let id = *literal_ids.entry(normalised.clone()).or_insert_with(|| {
-                        literal_texts.push(normalised);
-                        literal_owners.push(Vec::new());
-                        literal_texts.len() - 1
+                        inv.literal_texts.push(normalised);
+                        inv.literal_owners.push(Vec::new());
+                        inv.literal_texts.len() - 1
                     });
-                    literal_owners[id].push(owner);
+                    inv.literal_owners[id].push(owner);
+                }
+            }
+        }
+        inv
+    }
+}
+
+/// Parses a pattern the way [`RegexBuilder`] will (same parser, same flags) without compiling
+/// it: syntax errors surface at config load for a fraction of the cost of building the matcher.
+fn check_syntax(source: &str, case_sensitive: bool) -> Result<(), String> {
+    regex_syntax::ParserBuilder::new()
+        .case_insensitive(!case_sensitive)
+        // `regex::bytes` may match invalid UTF-8; its parser is configured the same way.
+        .utf8(false)
+        .build()
+        .parse(source)
+        .map(drop)
+        .map_err(|e| one_line(&e.to_string()))
+}
+
+impl TermSet {
+    /// Checks the scopes without building anything: every empty term and every pattern with a
+    /// syntax error is reported, keyed by its scope's name and naming the term. What remains for
+    /// [`TermSet::compile`] to find is a pattern too large to compile (see `PATTERN_SIZE_LIMIT`).
+    pub fn check(scopes: &[NamedTerms], case_sensitive: bool) -> Result<(), Vec<ProfileError>> {
+        let inv = Inventory::take(scopes, case_sensitive);
+        if inv.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(inv.errors)
+        }
+    }
+
+    /// Compiles the scopes. Reports what [`TermSet::check`] reports, plus patterns that exceed
+    /// the compiled-size limit.
+    pub fn compile(
+        scopes: &[NamedTerms],
+        case_sensitive: bool,
+    ) -> Result<TermSet, Vec<ProfileError>> {
+        let Inventory {
+            literal_texts,
+            literal_owners,
+            patterns: pattern_sources,
+            pattern_owners,
+            mut errors,
+        } = Inventory::take(scopes, case_sensitive);
+
+        let mut exact_patterns: Vec<Regex> = Vec::with_capacity(pattern_sources.len());
+        for (sources, owners) in pattern_sources.iter().zip(&pattern_owners) {
+            match RegexBuilder::new(&sources.exact)
+                .case_insensitive(!case_sensitive)
+                .size_limit(PATTERN_SIZE_LIMIT)
+                .build()
+            {
+                Ok(exact) => exact_patterns.push(exact),
+                Err(err) => {
+                    let owner = owners
+                        .first()
+                        .copied()
+                        .unwrap_or(TermRef { scope: 0, term: 0 });
+                    let scope = scopes.get(owner.scope);
+                    let term = scope.and_then(|s| s.terms.get(owner.term));
+                    errors.push(ProfileError {
+                        key: scope.map_or_else(String::new, |s| s.name.clone()),
+                        message: format!(
+                            "invalid pattern {:?}: {}",
+                            term.map_or("", String::as_str),
+                            one_line(&err.to_string())
+                        ),
+                    });
                 }
             }
         }
@@ -143,6 +213,7 @@ impl TermSet {
                 }
             }
         };
+        let fast_sources: Vec<&str> = pattern_sources.iter().map(|p| p.fast.as_str()).collect();
         let patterns = if fast_sources.is_empty() {
             None
         } else {
@@ -466,6 +537,54 @@ mod tests {
             "term #2 is empty; it would match everything"
         );
     }
+
+    #[test]
+    fn check_finds_what_compile_finds_without_building() {
+        let scopes = [
+            scope(
+                "exclusion_scopes.hr",
+                &["seeks.*(engineer", "ok", "a[z-a]|b"],
+            ),
+            scope("x", &["  ", "valid.*pattern", "seeks.*(engineer"]),
+        ];
+        for case_sensitive in [false, true] {
+            let checked = TermSet::check(&scopes, case_sensitive).unwrap_err();
+            let compiled = TermSet::compile(&scopes, case_sensitive).unwrap_err();
+            assert_eq!(checked, compiled);
+            let keys: Vec<&str> = checked.iter().map(|e| e.key.as_str()).collect();
+            assert_eq!(
+                keys,
+                ["exclusion_scopes.hr", "exclusion_scopes.hr", "x", "x"]
+            );
+            assert!(
+                checked[1].message.contains("\"a[z-a]|b\""),
+                "{}",
+                checked[1]
+            );
+        }
+        assert_eq!(
+            TermSet::check(&[scope("ok", &["fine.*term", "plain"])], false),
+            Ok(())
+        );
+    }
+
+    /// A pattern can be valid yet too large to compile: only building finds out, and says which.
+    #[test]
+    fn oversized_patterns_pass_the_check_and_fail_the_build() {
+        let scopes = [scope("huge", &["ok", OVERSIZED])];
+        assert_eq!(TermSet::check(&scopes, false), Ok(()));
+        let errors = TermSet::compile(&scopes, false).unwrap_err();
+        assert_eq!(errors[0].key, "huge");
+        assert!(
+            errors[0].message.contains("invalid pattern"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[0].message.contains("size limit"), "{}", errors[0]);
+    }
+
+    /// Unicode word characters repeated far beyond any real term: past `PATTERN_SIZE_LIMIT`.
+    const OVERSIZED: &str = r"\w{5000}\w{5000}";
 
     #[test]
     fn empty_set_matches_nothing() {

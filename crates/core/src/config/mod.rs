@@ -123,6 +123,23 @@ impl Config {
             .collect()
     }
 
+    /// Builds the term matchers of every profile now and records what only building can find
+    /// (a pattern too large to compile) as errors keyed like every other profile problem.
+    ///
+    /// Loading checks profiles without building them, since a run builds only the ones its
+    /// sources use (on first use); `validate` and `config push` call this to be thorough.
+    pub fn build_all_profiles(&mut self) {
+        for (name, profile) in &self.profiles {
+            for e in profile.prepare().err().unwrap_or_default() {
+                self.diagnostics.push(Diagnostic::error(
+                    PROFILES_FILE,
+                    format!("profiles.{name}.signal_requirements.{}", e.key),
+                    e.message,
+                ));
+            }
+        }
+    }
+
     /// Warnings that concern the given client or everything.
     pub fn warnings_for(&self, client_id: &str) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(move |d| {

@@ -149,19 +149,40 @@ impl Engine {
                 fetched_at: ctx.now,
             });
         // Parsing is CPU work: run it off the async workers so that a heavy page never stalls
-        // the other sources' fetches.
+        // the other sources' fetches. So is building the profile's matchers, done on first use.
         let config = self.config.clone();
         let source_owned = source.clone();
         let today = ctx.now.date_naive();
         let parsed = tokio::task::spawn_blocking(move || {
-            crate::parse::parse_document(&config, &source_owned, &fetched, today)
+            let profile = source_owned
+                .profile
+                .as_ref()
+                .and_then(|name| Some((name, config.profiles.get(name)?)));
+            if let Some((name, p)) = profile
+                && let Err(errors) = p.prepare()
+            {
+                let first = errors.first().map(ToString::to_string).unwrap_or_default();
+                return Err(format!(
+                    "ingestion profile `{name}` cannot be used: {first}"
+                ));
+            }
+            Ok(crate::parse::parse_document(
+                &config,
+                &source_owned,
+                &fetched,
+                today,
+            ))
         })
         .await;
         let parsed = match parsed {
-            Ok(Ok(p)) => p,
-            Ok(Err(e)) => {
+            Ok(Ok(Ok(p))) => p,
+            Ok(Ok(Err(e))) => {
                 outcome.status = SourceStatus::ParseError;
                 return SourceResult::failed(outcome.with_error(e.to_string()));
+            }
+            Ok(Err(profile_error)) => {
+                outcome.status = SourceStatus::ConfigError;
+                return SourceResult::failed(outcome.with_error(profile_error));
             }
             Err(e) => {
                 outcome.status = SourceStatus::ParseError;

@@ -108,6 +108,30 @@ impl DataStore {
         }
     }
 
+    /// Keys under `prefix` that sort after `after` (both relative to the store's root), in key
+    /// order. One listing request on S3 (`start-after`) however many keys precede `after`.
+    pub async fn list_after(&self, prefix: &str, after: &str) -> Result<Vec<String>, StoreError> {
+        use futures::TryStreamExt;
+        let metas: Vec<_> = self
+            .store
+            .list_with_offset(Some(&self.path(prefix)), &self.path(after))
+            .try_collect()
+            .await
+            .map_err(|e| StoreError::backend(&self.location, &e))?;
+        let mut keys: Vec<String> = metas
+            .into_iter()
+            .map(|m| {
+                let full = m.location.as_ref();
+                full.strip_prefix(self.root.as_ref())
+                    .unwrap_or(full)
+                    .trim_start_matches('/')
+                    .to_string()
+            })
+            .collect();
+        keys.sort_unstable();
+        Ok(keys)
+    }
+
     /// Writes an object atomically (a reader sees the old or the new content, never a part).
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StoreError> {
         self.store
