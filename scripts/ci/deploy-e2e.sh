@@ -6,12 +6,20 @@
 # Steps: package both architectures + each validation failure; deploy before deploy-core (clear
 # error); deploy-core (+ no-op rerun); config push (valid, then invalid refused); deploy --dry-run
 # (changes nothing); deploy; redeploy (no-op); deploy with a broken parameter (rolled back, non-zero,
-# reason shown); deploy against older-style s0 stacks; invoke answer checking.
+# reason shown); deploy against older-style s0 stacks; invoke answer checking; then, with the real
+# x86_64 bootstrap running under the Lambda runtime emulator (moto cannot execute a function without
+# Docker), deploy's test invocation and `invoke` end to end: statusCode 200, body and the function's
+# last log lines (shipped to moto's CloudWatch Logs as Lambda does), and a refused event.
 #
 # Env: E2E_ARCHES="x86_64 arm64" (default both; arm64 needs `rustup target add` + cargo-zigbuild,
 # both installed explicitly below); E2E_BINARY_x86_64 / E2E_BINARY_arm64 = prebuilt bootstrap to package.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Background servers (start/stop_all), ports and waits shared with the Lambda scripts.
+# shellcheck source=lambda/common.sh
+source scripts/ci/lambda/common.sh
+# shellcheck source=deploy/runtime.sh
+source scripts/ci/deploy/runtime.sh
 ROOT=$PWD
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 ARCHES=${E2E_ARCHES:-"x86_64 arm64"}
@@ -36,6 +44,7 @@ expect_ok() {
 
 # --- tools, installed explicitly (nothing is installed implicitly by a build tool) ---
 python3 -c 'import moto, flask' 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
+command -v cargo-lambda >/dev/null || python3 -m pip install --quiet 'cargo-lambda==1.9.2'
 if [[ " $ARCHES " == *" arm64 "* ]]; then
   command -v cargo-zigbuild >/dev/null || python3 -m pip install --quiet cargo-zigbuild
   rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
@@ -45,7 +54,8 @@ fi
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 scripts/ci/moto_server_rollback.py -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
 MOTO_PID=$!
-trap 'kill $MOTO_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'stop_all; kill $MOTO_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
 ENDPOINT=http://127.0.0.1:$PORT
 up=0
 for _ in $(seq 1 300); do curl -sf "$ENDPOINT/moto-api/" >/dev/null 2>&1 && { up=1; break; }; sleep 0.2; done
@@ -58,7 +68,7 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL || true
 AWS=(--endpoint-url "$ENDPOINT" --profile default --region eu-west-3)
 py() { python3 - "$ENDPOINT" "$@"; }
 
-cargo build --quiet -p vectora-inbox
+cargo build --quiet -p vectora-inbox -p vectora-testweb
 OPS=$CARGO_TARGET_DIR/debug/vectora-inbox
 
 # --- package: both architectures ---
@@ -199,6 +209,78 @@ expect_fail "deploy-core refuses to replace older s0 stacks" "created by an olde
 # moto without Docker echoes the event instead of running the function: no statusCode, so a failure.
 expect_fail "invoke rejects an answer without statusCode 200" "no statusCode" \
   "$OPS" invoke --env dev --client lai_weekly_v3 --source press_corporate__medincell --period-days 1 --dry-run "${AWS[@]}"
+
+# --- the test invocation for real: the packaged bootstrap under the Lambda runtime emulator ---
+# moto echoes Invoke; `cargo lambda watch` runs the function. --invoke-endpoint-url sends the Invoke
+# call there and everything else (stacks, get-function, the log tail) to moto. The function reads
+# its config from moto's S3 and fetches its sources from vectora-testweb on 127.0.0.1: the bundled
+# config's sources are internet sites, and this machine must contact nothing but 127.0.0.1, so a
+# copy whose every source URL points at the test web (vectora-testweb refuses to write one that
+# does not) is pushed first. The function reads its config when it starts: push, then start it.
+start testweb "$WORK/testweb.log" "$CARGO_TARGET_DIR/debug/vectora-testweb" \
+  --print-config-dir "$WORK/loopback-config" --config config
+wait_for 60 "vectora-testweb" grep -q '"base_url"' "$WORK/testweb.log"
+expect_ok "config push of the loopback config (sources on 127.0.0.1)" "canonical/sources/source_catalog.yaml" \
+  "$OPS" config push --env dev --config "$WORK/loopback-config" "${AWS[@]}"
+FUNCTION=vectora-inbox-ingest-v2-dev
+# The function's environment as deployed (read back from moto), plus what the sandbox needs: its
+# AWS calls go to moto (AWS_ENDPOINT_URL, test credentials standing in for the role's), and its
+# fetcher may reach the loopback test web (VECTORA_ALLOW_PRIVATE_NETWORKS, off in AWS).
+py "$FUNCTION" >"$WORK/function.env" <<'PY'
+import sys, boto3
+e, name = sys.argv[1], sys.argv[2]
+lam = boto3.client("lambda", endpoint_url=e, region_name="eu-west-3")
+env = lam.get_function(FunctionName=name)["Configuration"]["Environment"]["Variables"]
+assert env["CONFIG_BUCKET"] == "vectora-inbox-config-dev" and env["DATA_BUCKET"] == "vectora-inbox-data-dev", env
+for k, v in sorted(env.items()):
+    print(f"{k}={v}")
+print(f"AWS_ENDPOINT_URL={e}")
+print("AWS_ACCESS_KEY_ID=testing\nAWS_SECRET_ACCESS_KEY=testing\nAWS_SESSION_TOKEN=testing")
+print("VECTORA_ALLOW_PRIVATE_NETWORKS=1")
+PY
+start_deployed_function "$WORK/runtime" "$FUNCTION" "$ZIP" "$WORK/function.env" "$ENDPOINT" eu-west-3
+EMU=(--invoke-endpoint-url "$RUNTIME_URL")
+
+# deploy without --skip-test: stack unchanged, then the SPEC test event (one source, one day, dry run).
+expect_ok "deploy runs the test event in the function: statusCode 200" "statusCode 200" \
+  timeout 300 "$OPS" deploy --env dev --zip "$ZIP" "${EMU[@]}" "${AWS[@]}"
+cp "$WORK/out" "$WORK/deploy-test.out"
+python3 - "$WORK/deploy-test.out" <<'PY' && ok "deploy prints the test body and this invocation's log lines from CloudWatch Logs" || { ko "deploy's test output is incomplete"; cat "$WORK/deploy-test.out"; }
+import json, sys
+out = open(sys.argv[1]).read()
+assert "invoking vectora-inbox-ingest-v2-dev at http://127.0.0.1:" in out, "not sent to the emulator"
+assert '"press_corporate__medincell"' in out and '"dry_run":true' in out, "not the SPEC test event"
+body = json.loads(out[out.index("statusCode 200\n") + len("statusCode 200\n"):])
+assert body["client_id"] == "lai_weekly_v3" and body["dry_run"] is True, body
+assert body["status"] == "success" and body["sources_processed"] == 1, body
+assert body["period_days_used"] == 1, body
+rid = body["request_id"]
+tail = [l[4:] for l in out.splitlines() if l.startswith("  | ")]
+assert "last log lines of vectora-inbox-ingest-v2-dev:" in out and tail, "no log lines"
+assert any(rid in l and "invocation finished" in l for l in tail), (rid, tail)
+PY
+py <<'PY' && ok "the test event wrote nothing (dry run); its log lines are in the function's log group" || ko "dry run wrote to the data bucket, or no log events in moto"
+import sys, boto3
+e = sys.argv[1]
+s3 = boto3.client("s3", endpoint_url=e, region_name="eu-west-3")
+assert s3.list_objects_v2(Bucket="vectora-inbox-data-dev").get("KeyCount", 0) == 0
+logs = boto3.client("logs", endpoint_url=e, region_name="eu-west-3")
+g = "/aws/lambda/vectora-inbox-ingest-v2-dev"
+stream = logs.describe_log_streams(logGroupName=g)["logStreams"][0]["logStreamName"]
+events = logs.get_log_events(logGroupName=g, logStreamName=stream)["events"]
+assert any("invocation finished" in ev["message"] for ev in events), events
+PY
+
+# invoke: success, then an event the function refuses (400: the CLI must exit non-zero and say why).
+expect_ok "invoke through the runtime emulator answers 200" "statusCode 200" \
+  timeout 300 "$OPS" invoke --env dev --client lai_weekly_v3 --source press_corporate__medincell \
+  --period-days 3 --dry-run "${EMU[@]}" "${AWS[@]}"
+grep -qF '"period_days_used": 3' "$WORK/out" && grep -qF '"client_id": "lai_weekly_v3"' "$WORK/out" \
+  && ok "invoke prints the function's body" || { ko "invoke body not printed"; cat "$WORK/out"; }
+expect_fail "invoke of an unknown client fails with the function's 400" "statusCode 400" \
+  timeout 300 "$OPS" invoke --env dev --client e2e_nobody --dry-run "${EMU[@]}" "${AWS[@]}"
+grep -qF "unknown_client" "$WORK/out" && grep -qF "last log lines of $FUNCTION:" "$WORK/out" \
+  && ok "the refusal names the error and shows the log lines" || { ko "refusal without reason or logs"; cat "$WORK/out"; }
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

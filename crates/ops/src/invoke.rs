@@ -230,7 +230,9 @@ pub fn request_id_of(payload: &[u8]) -> Option<String> {
 }
 
 /// The last `n` lines of the newest log stream, polled for up to `wait` until one of them names
-/// `request_id` (one read when the request id is unknown). Whatever was read last is returned.
+/// `request_id` and two reads in a row agree: an invocation's lines reach the log group over time,
+/// so its first line alone is not yet its tail. One read when the request id is unknown. Whatever
+/// was read last is returned.
 pub async fn invocation_log_lines(
     clients: &Clients,
     log_group: &str,
@@ -239,14 +241,17 @@ pub async fn invocation_log_lines(
     wait: Duration,
 ) -> Vec<String> {
     let started = Instant::now();
+    let mut previous: Option<Vec<String>> = None;
     loop {
         let lines = recent_log_lines(clients, log_group, n).await;
         let Some(id) = request_id else {
             return lines;
         };
-        if lines.iter().any(|l| l.contains(id)) || started.elapsed() >= wait {
+        let settled = lines.iter().any(|l| l.contains(id)) && previous.as_ref() == Some(&lines);
+        if settled || started.elapsed() >= wait {
             return lines;
         }
+        previous = Some(lines);
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }

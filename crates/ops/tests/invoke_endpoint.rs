@@ -262,10 +262,41 @@ async fn the_log_fallback_waits_for_the_invocations_own_lines_then_gives_up() {
         .filter(|s| s.target == "Logs_20140328.GetLogEvents")
         .count();
     assert!(reads >= 2, "polled {reads} time(s)");
-    // A line naming the request ends the wait at once.
+    // A line naming the request, read twice the same, ends the wait long before LOG_WAIT.
     let started = std::time::Instant::now();
     invocation_log_lines(&clients, "/aws/lambda/fn", Some("req-1"), 20, LOG_WAIT).await;
     assert!(started.elapsed() < LOG_WAIT);
+}
+
+#[tokio::test]
+async fn the_log_fallback_waits_until_the_invocations_lines_stop_arriving() {
+    // The log group receives the invocation's lines over time: first its start, one read later
+    // its end. The tail must not stop at the first line that names the request.
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = reads.clone();
+    let aws = Mock::start(move |seen| {
+        if seen.target != "Logs_20140328.GetLogEvents" {
+            return aws_side(seen);
+        }
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let events = if n < 1 {
+            r#"[{"timestamp":1,"message":"invocation started req-9"}]"#
+        } else {
+            r#"[{"timestamp":1,"message":"invocation started req-9"},{"timestamp":2,"message":"invocation finished req-9"}]"#
+        };
+        (
+            200,
+            "application/x-amz-json-1.1",
+            format!(r#"{{"events":{events}}}"#),
+        )
+    });
+    let clients = clients(&aws, None).await;
+    let lines = invocation_log_lines(&clients, "/aws/lambda/fn", Some("req-9"), 20, LOG_WAIT).await;
+    assert_eq!(
+        lines,
+        vec!["invocation started req-9", "invocation finished req-9"]
+    );
+    assert!(reads.load(std::sync::atomic::Ordering::SeqCst) >= 3);
 }
 
 #[test]
