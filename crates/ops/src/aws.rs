@@ -14,7 +14,8 @@ pub struct AwsArgs {
     /// AWS region.
     #[arg(long, default_value = "eu-west-3")]
     pub region: String,
-    /// Send every AWS call to this endpoint (an emulator such as moto_server in tests).
+    /// Send every AWS call to this endpoint (an emulator such as moto_server in tests); `deploy` and
+    /// `invoke` can send their Lambda Invoke call elsewhere with --invoke-endpoint-url.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
