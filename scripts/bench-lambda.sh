@@ -3,7 +3,10 @@
 #
 # - cold start: process spawn → first `GET /runtime/invocation/next` (the init phase: logging,
 #   HTTP and S3 clients, reading and resolving the config bucket — served by moto on 127.0.0.1);
-#   also measured without buckets, which isolates the runtime's own start from the config read.
+#   also measured with the config served by a static S3 stand-in (scripts/ci/lambda/static_s3.py,
+#   answers from memory: the function's own cost without moto's per-request Python work), and
+#   without buckets, which isolates the runtime's own start from the config read. The CPU time the
+#   process used during init is reported beside each.
 # - warm overhead: event handed out by the runtime API → response posted back, for events that do
 #   no network I/O (a refused event; a dry run whose only source is unknown), i.e. the cost the
 #   function adds around the engine's real work.
@@ -63,6 +66,13 @@ AWS_ACCESS_KEY_ID=test
 AWS_SECRET_ACCESS_KEY=test
 AWS_REGION=us-east-1
 EOF
+# The same config folder behind the static S3 stand-in (read-only, from memory).
+start static-s3 "$WORK/static-s3.log" python3 "$HERE/ci/lambda/static_s3.py" \
+  --bucket bench-config --dir "$ROOT/config" --port-file "$WORK/static-s3.port"
+wait_for 30 "the static S3 stand-in" test -s "$WORK/static-s3.port"
+STATIC_S3_URL="http://127.0.0.1:$(cat "$WORK/static-s3.port")"
+sed "s|^AWS_ENDPOINT_URL=.*|AWS_ENDPOINT_URL=$STATIC_S3_URL|" "$WORK/with-config.env" >"$WORK/static-s3.env"
+
 cat >"$WORK/no-config.env" <<EOF
 ENV=bench
 LOG_LEVEL=INFO
@@ -72,13 +82,15 @@ EOF
 log "measuring ($PROFILE build, $COLD_RUNS cold starts, $WARM_RUNS warm invocations per event kind)"
 python3 "$HERE/ci/lambda/runtime_probe.py" --bootstrap "$BOOTSTRAP" --env-file "$WORK/with-config.env" \
   --cold-runs "$COLD_RUNS" --warm-runs "$WARM_RUNS" --json "$WORK/with-config.json" >/dev/null
+python3 "$HERE/ci/lambda/runtime_probe.py" --bootstrap "$BOOTSTRAP" --env-file "$WORK/static-s3.env" \
+  --cold-runs "$COLD_RUNS" --warm-runs 0 --json "$WORK/static-s3.json" >/dev/null
 python3 "$HERE/ci/lambda/runtime_probe.py" --bootstrap "$BOOTSTRAP" --env-file "$WORK/no-config.env" \
   --cold-runs "$COLD_RUNS" --warm-runs 0 --json "$WORK/no-config.json" >/dev/null
 
-python3 - "$WORK/with-config.json" "$WORK/no-config.json" "$BOOTSTRAP" "$PROFILE" "${JSON_OUT:-}" <<'EOF'
+python3 - "$WORK/with-config.json" "$WORK/static-s3.json" "$WORK/no-config.json" "$BOOTSTRAP" "$PROFILE" "${JSON_OUT:-}" <<'EOF'
 import json, os, platform, sys
-with_cfg, no_cfg = (json.load(open(p)) for p in sys.argv[1:3])
-binary, profile, out = sys.argv[3], sys.argv[4], sys.argv[5]
+with_cfg, static_cfg, no_cfg = (json.load(open(p)) for p in sys.argv[1:4])
+binary, profile, out = sys.argv[4], sys.argv[5], sys.argv[6]
 size = os.path.getsize(binary)
 cpus = os.cpu_count()
 print(f"Lambda bootstrap ({profile} build, {size / 1e6:.1f} MB, {platform.machine()}, {cpus} CPU(s); "
@@ -88,14 +100,22 @@ print("| measure | median | p90 | min | max | n |")
 print("|---|---|---|---|---|---|")
 def row(name, s):
     print(f"| {name} | {s['median_ms']} ms | {s['p90_ms']} ms | {s['min_ms']} ms | {s['max_ms']} ms | {s['n']} |")
-row("cold start, config read from S3 (spawn → first /next)", with_cfg["cold_start"])
+def cpu_row(s):
+    if s.get("init_cpu"):
+        row("  CPU time used by the process during that init", s["init_cpu"])
+row("cold start, config read from S3 = moto (spawn → first /next)", with_cfg["cold_start"])
+cpu_row(with_cfg)
+row("cold start, config read from a static S3 stand-in", static_cfg["cold_start"])
+cpu_row(static_cfg)
 row("cold start, no buckets (runtime init only)", no_cfg["cold_start"])
+cpu_row(no_cfg)
 for name, s in with_cfg["warm"].items():
     label = {"bad_event_400": "warm overhead, refused event (400)",
              "planned_dry_run_200": "warm overhead, dry run with nothing to fetch (200)"}.get(name, name)
     row(label, s)
     print(f"|   first invocation of the container | {s['first_invocation_ms']} ms | | | | 1 |")
 if out:
-    json.dump({"profile": profile, "binary_bytes": size, "with_config": with_cfg, "no_config": no_cfg},
+    json.dump({"profile": profile, "binary_bytes": size, "with_config": with_cfg,
+               "static_s3_config": static_cfg, "no_config": no_cfg},
               open(out, "w"), indent=1)
 EOF

@@ -11,6 +11,7 @@ pub mod plan;
 pub mod request;
 pub mod state;
 pub mod store;
+mod tls;
 pub mod window;
 
 pub use config::Config;

@@ -4,6 +4,8 @@ runtime API of our own, which timestamps every exchange on the server side.
 
 - cold start: from the spawn of the process to its first `GET /runtime/invocation/next` (the
   init phase: logging, clients, reading the config bucket);
+- init CPU: the CPU time the process (all its threads) had used by then, from
+  /proc/<pid>/task/*/schedstat: what the function itself spent, as opposed to waiting for S3;
 - warm overhead: from the moment an event is handed out by `/next` to the moment its response is
   posted back, for events that do no network I/O of their own, so what is measured is the runtime
   client, routing, the engine's planning, serialisation and logging.
@@ -34,6 +36,8 @@ class Probe:
             self.events.put(e)
         self.expected = len(events)
         self.first_next = None
+        self.pid = None
+        self.init_cpu = None
         self.delivered = {}
         self.responses = {}
         self.errors = []
@@ -64,6 +68,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with p.lock:
             if p.first_next is None:
                 p.first_next = now
+                p.init_cpu = cpu_seconds(p.pid)
         while True:
             try:
                 event = p.events.get(timeout=0.5)
@@ -111,6 +116,20 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         pass
 
 
+def cpu_seconds(pid):
+    """CPU time used so far by every thread of `pid` (nanosecond resolution), None if unknown."""
+    if pid is None:
+        return None
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / 1e9
+
+
 def read_env(path):
     env = {"HOME": os.environ.get("HOME", "/tmp")}
     for line in open(path, encoding="utf-8"):
@@ -122,7 +141,8 @@ def read_env(path):
 
 
 def run_once(bootstrap, env, events, timeout):
-    """Spawns the bootstrap, serves `events`, returns (cold_start_s, [warm latencies s], statuses)."""
+    """Spawns the bootstrap, serves `events`, returns
+    (cold_start_s, init_cpu_s, [warm latencies s], statuses)."""
     probe = Probe(events)
     srv = Server(("127.0.0.1", 0), Handler)
     srv.probe = probe
@@ -136,6 +156,7 @@ def run_once(bootstrap, env, events, timeout):
     })
     t0 = time.monotonic()
     proc = subprocess.Popen([bootstrap], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    probe.pid = proc.pid
     try:
         if not probe.done.wait(timeout):
             raise SystemExit(f"probe: timed out after {timeout}s ({len(probe.responses)}/{len(events)} responses)")
@@ -158,7 +179,7 @@ def run_once(bootstrap, env, events, timeout):
         lat.append(t_in - t_out)
         resp = json.loads(body)
         statuses.append((resp.get("statusCode"), resp.get("body")))
-    return probe.first_next - t0, lat, statuses
+    return probe.first_next - t0, probe.init_cpu, lat, statuses
 
 
 def summary(xs):
@@ -186,14 +207,17 @@ def main():
     env = read_env(a.env_file)
 
     colds = []
+    cpus = []
     for _ in range(a.cold_runs):
-        cold, _, statuses = run_once(a.bootstrap, env, [WARM["bad_event_400"]], 60)
+        cold, cpu, _, statuses = run_once(a.bootstrap, env, [WARM["bad_event_400"]], 60)
         if [code for code, _ in statuses] != [400]:
             raise SystemExit(f"probe: unexpected response {statuses}")
         colds.append(cold)
-    out = {"cold_start": summary(colds), "warm": {}}
+        if cpu is not None:
+            cpus.append(cpu)
+    out = {"cold_start": summary(colds), "init_cpu": summary(cpus) if cpus else None, "warm": {}}
     for name, event in WARM.items() if a.warm_runs > 0 else ():
-        _, lat, statuses = run_once(a.bootstrap, env, [event] * (a.warm_runs + 1), 300)
+        _, _, lat, statuses = run_once(a.bootstrap, env, [event] * (a.warm_runs + 1), 300)
         want = 400 if name.endswith("400") else 200
         bad = [body for code, body in statuses if code != want]
         if bad:

@@ -26,7 +26,12 @@ pub(super) fn build(s: &FetchSettings, insecure: bool) -> Result<reqwest::Client
     };
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_VALUE));
-    reqwest::Client::builder()
+    let builder = if insecure {
+        reqwest::Client::builder()
+    } else {
+        crate::tls::reqwest_roots(reqwest::Client::builder())
+    };
+    builder
         .user_agent(&s.user_agent)
         .default_headers(headers)
         .connect_timeout(s.connect_timeout)

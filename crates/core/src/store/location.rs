@@ -70,7 +70,17 @@ impl Location {
 /// S3 client settings from the usual AWS environment (credentials, region), honouring
 /// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` so that an emulator can stand in for S3.
 fn s3_builder(bucket: &str) -> object_store::aws::AmazonS3Builder {
-    let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+    // `AmazonS3Builder::from_env`, on top of client options that trust the shared TLS roots.
+    let mut b = object_store::aws::AmazonS3Builder::new()
+        .with_client_options(crate::tls::object_store_roots(Default::default()));
+    for (key, value) in std::env::vars() {
+        if key.starts_with("AWS_")
+            && let Ok(key) = key.to_ascii_lowercase().parse()
+        {
+            b = b.with_config(key, value);
+        }
+    }
+    let mut b = b.with_bucket_name(bucket);
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .ok();
