@@ -103,10 +103,10 @@ def row(name, s):
 def cpu_row(s):
     if s.get("init_cpu"):
         row("  CPU time used by the process during that init", s["init_cpu"])
-row("cold start, config read from S3 = moto (spawn → first /next)", with_cfg["cold_start"])
-cpu_row(with_cfg)
-row("cold start, config read from a static S3 stand-in", static_cfg["cold_start"])
+row("cold start, config read from a static S3 stand-in (spawn → first /next)", static_cfg["cold_start"])
 cpu_row(static_cfg)
+row("cold start, config read from moto's S3", with_cfg["cold_start"])
+cpu_row(with_cfg)
 row("cold start, no buckets (runtime init only)", no_cfg["cold_start"])
 cpu_row(no_cfg)
 for name, s in with_cfg["warm"].items():
