@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use vectora_core::config::{self, Config};
 use vectora_core::fetch::{FetchSettings, Fetcher};
+use vectora_core::response::RunContext;
 use vectora_core::store::{DataStore, Location};
 use vectora_core::{
     Engine, EngineOptions, IngestionMode, RunError, RunRequest, RunStatus, TemporalMode,
@@ -157,6 +158,8 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let deadline = args
         .deadline
         .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+    let started = std::time::Instant::now();
+    let execution_date = vectora_core::model::format_timestamp(chrono::Utc::now());
     let progress = Progress::new(!args.json);
     let results = match engine.run(&request, deadline, &progress).await {
         Ok(r) => r,
@@ -181,35 +184,31 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let mut all_ok = true;
-    let mut bodies = Vec::new();
     for r in &results {
         match &r.result {
             Ok(report) => {
                 if report.status == RunStatus::Failed {
                     all_ok = false;
                 }
-                if args.json {
-                    bodies.push(serde_json::to_value(report)?);
-                } else {
+                if !args.json {
                     print_table(report);
                 }
             }
             Err(e) => {
                 all_ok = false;
                 eprintln!("error: client {}: {e}", r.client_id);
-                if args.json {
-                    bodies.push(serde_json::json!({"client_id": r.client_id, "status": "error", "error": e.to_string()}));
-                }
             }
         }
     }
     if args.json {
-        let out = if args.client.is_some() && bodies.len() == 1 {
-            bodies.remove(0)
-        } else {
-            serde_json::json!({ "clients": bodies })
+        // The Lambda function's body, so that scripts read one contract whichever runs the job.
+        let ctx = RunContext {
+            trigger: "cli",
+            execution_date,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
         };
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        let answer = vectora_core::response::answer(&request, &results, &ctx);
+        println!("{}", serde_json::to_string_pretty(&answer.body)?);
     }
     Ok(if all_ok {
         ExitCode::SUCCESS

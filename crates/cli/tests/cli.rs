@@ -106,6 +106,50 @@ fn validate_builds_every_profile() {
     assert!(err.contains("size limit"), "{err}");
 }
 
+/// Without `--client`, `--json` prints the Lambda function's multi-client body: the contract's
+/// fields as totals, and each client's own body under `clients`.
+#[test]
+fn ingest_json_of_every_active_client_is_the_lambda_body() {
+    let web = TestWeb::start_blocking(TestWebConfig {
+        site_ports: true,
+        ..TestWebConfig::default()
+    })
+    .unwrap();
+    let config = web.lai_config_dir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let out = run(bin()
+        .args([
+            "ingest",
+            "--from-date",
+            "2025-11-16",
+            "--to-date",
+            "2025-12-15",
+        ])
+        .args(["--json", "--dry-run", "--allow-private-networks"])
+        .args(["--min-host-interval-ms", "5", "--config"])
+        .arg(config.path())
+        .arg("--data")
+        .arg(data.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["client_id"], serde_json::Value::Null);
+    assert_eq!(body["trigger"], "cli");
+    assert_eq!(body["clients_total"], 1);
+    assert_eq!(body["clients_failed"], 0);
+    assert_eq!(body["dry_run"], true);
+    let client = &body["clients"][0];
+    assert_eq!(client["client_id"], "lai_weekly_v3");
+    for total in ["sources_processed", "items_ingested", "items_final"] {
+        assert_eq!(body[total], client[total], "{total}");
+    }
+    assert_eq!(body["sources_processed"], 8);
+    assert!(body["items_final"].as_u64().unwrap() > 0, "{body}");
+    assert!(
+        !data.path().join("ingested").exists(),
+        "a dry run writes nothing"
+    );
+}
+
 #[test]
 fn ingest_json_against_the_local_lai_web() {
     let web = TestWeb::start_blocking(TestWebConfig {

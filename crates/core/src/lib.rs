@@ -9,6 +9,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod plan;
 pub mod request;
+pub mod response;
 pub mod state;
 pub mod store;
 mod tls;
