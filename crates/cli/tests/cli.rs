@@ -108,8 +108,9 @@ fn validate_builds_every_profile() {
 
 /// Without `--client`, `--json` prints the Lambda function's multi-client body: the contract's
 /// fields as totals, and each client's own body under `clients`.
-#[test]
-fn ingest_json_of_every_active_client_is_the_lambda_body() {
+/// `vectora-inbox ingest --json` over the local LAI test web's 30 days, with `extra` arguments.
+/// Returns the run's output and its data folder.
+fn ingest_lai_web_json(extra: &[&str]) -> (Output, tempfile::TempDir) {
     let web = TestWeb::start_blocking(TestWebConfig {
         site_ports: true,
         ..TestWebConfig::default()
@@ -125,11 +126,18 @@ fn ingest_json_of_every_active_client_is_the_lambda_body() {
             "--to-date",
             "2025-12-15",
         ])
-        .args(["--json", "--dry-run", "--allow-private-networks"])
+        .args(extra)
+        .args(["--json", "--allow-private-networks"])
         .args(["--min-host-interval-ms", "5", "--config"])
         .arg(config.path())
         .arg("--data")
         .arg(data.path()));
+    (out, data)
+}
+
+#[test]
+fn ingest_json_of_every_active_client_is_the_lambda_body() {
+    let (out, data) = ingest_lai_web_json(&["--dry-run"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["client_id"], serde_json::Value::Null);
@@ -152,53 +160,13 @@ fn ingest_json_of_every_active_client_is_the_lambda_body() {
 
 #[test]
 fn ingest_json_against_the_local_lai_web() {
-    let web = TestWeb::start_blocking(TestWebConfig {
-        site_ports: true,
-        ..TestWebConfig::default()
-    })
-    .unwrap();
-    let config = web.lai_config_dir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let out = run(bin()
-        .args([
-            "ingest",
-            "--client",
-            "lai_weekly_v3",
-            "--from-date",
-            "2025-11-16",
-            "--to-date",
-            "2025-12-15",
-        ])
-        .args([
-            "--json",
-            "--allow-private-networks",
-            "--min-host-interval-ms",
-            "5",
-            "--config",
-        ])
-        .arg(config.path())
-        .arg("--data")
-        .arg(data.path()));
+    let (out, _data) = ingest_lai_web_json(&["--client", "lai_weekly_v3"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for field in [
-        "client_id",
-        "execution_date",
-        "sources_processed",
-        "sources_failed",
-        "items_ingested",
-        "items_filtered_out",
-        "items_deduplicated",
-        "items_final",
-        "period_days_used",
-        "s3_output_path",
-        "execution_time_seconds",
-        "dry_run",
-        "ingestion_mode",
-        "temporal_mode",
-        "status",
-        "sources",
-    ] {
+    for field in vectora_core::response::CONTRACT_FIELDS
+        .iter()
+        .chain(&["sources"])
+    {
         assert!(body.get(field).is_some(), "missing {field} in {body}");
     }
     assert_eq!(body["sources_processed"], 8);

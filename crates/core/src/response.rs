@@ -15,6 +15,26 @@ use crate::config::ConfigErrors;
 use crate::{ClientResult, RunError, RunReport, RunRequest, RunStatus};
 use serde_json::{Map, Value, json};
 
+/// The fields of the response body contract (SPEC): every single-client body has them, and a
+/// multi-client body has them as totals.
+pub const CONTRACT_FIELDS: &[&str] = &[
+    "client_id",
+    "execution_date",
+    "sources_processed",
+    "sources_failed",
+    "items_ingested",
+    "items_filtered_out",
+    "items_deduplicated",
+    "items_final",
+    "period_days_used",
+    "s3_output_path",
+    "execution_time_seconds",
+    "dry_run",
+    "ingestion_mode",
+    "temporal_mode",
+    "status",
+];
+
 /// Facts of the run that every body carries, beyond the reports.
 #[derive(Debug, Clone)]
 pub struct RunContext<'a> {
@@ -281,24 +301,7 @@ mod tests {
         );
         assert_eq!(resp.status_code, 200, "a failed run is still a run");
         let b = &resp.body;
-        for k in [
-            "client_id",
-            "execution_date",
-            "sources_processed",
-            "sources_failed",
-            "items_ingested",
-            "items_filtered_out",
-            "items_deduplicated",
-            "items_final",
-            "period_days_used",
-            "s3_output_path",
-            "execution_time_seconds",
-            "dry_run",
-            "ingestion_mode",
-            "temporal_mode",
-            "status",
-            "sources",
-        ] {
+        for k in CONTRACT_FIELDS.iter().chain(&["sources"]) {
             assert!(b.get(k).is_some(), "missing {k} in {b}");
         }
         assert_eq!(b["status"], "failed");

@@ -56,6 +56,11 @@ fn now() -> DateTime<Utc> {
 }
 
 async fn harness() -> Harness {
+    harness_with(|_| {}).await
+}
+
+/// The harness, with `edit` applied to the config folder before it is loaded.
+async fn harness_with(edit: impl FnOnce(&Path)) -> Harness {
     let web = TestWeb::start(TestWebConfig {
         site_ports: true,
         ..TestWebConfig::default()
@@ -63,6 +68,7 @@ async fn harness() -> Harness {
     .await
     .unwrap();
     let config_dir = web.lai_config_dir().unwrap();
+    edit(config_dir.path());
     let cfg = config::load(&Location::Local(config_dir.path().to_path_buf()))
         .await
         .unwrap();
@@ -344,32 +350,19 @@ async fn a_source_subset_and_unknown_sources_are_reported() {
 /// and only those, while `build_all_profiles` (what `validate` runs) reports it up front.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_profile_that_cannot_be_built_fails_only_its_sources() {
-    let web = TestWeb::start(TestWebConfig {
-        site_ports: true,
-        ..TestWebConfig::default()
+    // Loading does not build the matchers: the harness checks that it reports no problem.
+    let h = harness_with(|dir| {
+        let scopes = dir.join("canonical/scopes/exclusion_scopes.yaml");
+        let text = std::fs::read_to_string(&scopes).unwrap();
+        assert!(text.contains("\nanti_lai_routes:\n"));
+        let text = text.replace(
+            "\nanti_lai_routes:\n",
+            "\nanti_lai_routes:\n- '\\w{5000}\\w{5000}'\n",
+        );
+        std::fs::write(&scopes, text).unwrap();
     })
-    .await
-    .unwrap();
-    let config_dir = web.lai_config_dir().unwrap();
-    let scopes = config_dir
-        .path()
-        .join("canonical/scopes/exclusion_scopes.yaml");
-    let text = std::fs::read_to_string(&scopes).unwrap();
-    assert!(text.contains("\nanti_lai_routes:\n"));
-    let text = text.replace(
-        "\nanti_lai_routes:\n",
-        "\nanti_lai_routes:\n- '\\w{5000}\\w{5000}'\n",
-    );
-    std::fs::write(&scopes, text).unwrap();
-    let location = Location::Local(config_dir.path().to_path_buf());
-
-    let cfg = config::load(&location).await.unwrap();
-    assert!(
-        cfg.diagnostics.iter().all(|d| !d.is_problem()),
-        "loading does not build the matchers: {:#?}",
-        cfg.diagnostics
-    );
-    let mut thorough = cfg.clone();
+    .await;
+    let mut thorough = (*h.engine_config).clone();
     thorough.build_all_profiles();
     let errors: Vec<String> = thorough
         .diagnostics
@@ -384,11 +377,6 @@ async fn a_profile_that_cannot_be_built_fails_only_its_sources() {
         "{errors:#?}"
     );
 
-    let h = Harness {
-        web,
-        _config_dir: config_dir,
-        engine_config: Arc::new(cfg),
-    };
     let data = tempfile::tempdir().unwrap();
     let report = run(&engine(&h, data.path(), now(), true), lai_request()).await;
     let mut broken = 0;
