@@ -1,8 +1,10 @@
 //! Ingestion-profile filtering: decides whether an item is relevant enough to keep.
 //!
 //! Profiles come from `ingestion_profiles.yaml`; the config crate resolves scope references into
-//! term lists and hands them over as a [`ProfileDef`]. [`Profile::compile`] turns that into a
-//! matcher once, at config load, so every bad pattern or expression surfaces before a run starts;
+//! term lists and hands them over as a [`ProfileDef`]. [`Profile::compile`] checks everything at
+//! config load (terms, pattern syntax, combination logic), so every bad pattern or expression
+//! surfaces before a run starts; the matchers themselves are built on first use (or by
+//! [`Profile::prepare`]), since a run rarely needs every profile of a config.
 //! [`Profile::evaluate`] then decides on each item in time linear in its text.
 //!
 //! # Matching
