@@ -24,6 +24,9 @@ pub struct IngestArgs {
     /// Data store: a folder or s3://bucket[/prefix].
     #[arg(long, default_value = "./data")]
     pub data: String,
+    /// AWS profile for s3:// locations (credentials in the environment take precedence).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
     /// Client to run; every active client when absent.
     #[arg(long)]
     pub client: Option<String>,
@@ -104,6 +107,7 @@ pub async fn load_config(explicit: Option<&str>) -> anyhow::Result<(Config, Stri
 }
 
 pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
+    crate::aws_profile::use_profile(args.profile.as_deref()).await?;
     let (config, origin) = load_config(args.config.as_deref()).await?;
     let request = RunRequest {
         client_id: args.client.clone(),

@@ -1,5 +1,6 @@
 //! `vectora-inbox`: the command-line front of the engine.
 
+mod aws_profile;
 mod bundled;
 mod ingest;
 mod output;

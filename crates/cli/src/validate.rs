@@ -12,9 +12,13 @@ pub struct ValidateArgs {
     /// Print the diagnostics as JSON.
     #[arg(long)]
     pub json: bool,
+    /// AWS profile for an s3:// config (credentials in the environment take precedence).
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
 }
 
 pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
+    crate::aws_profile::use_profile(args.profile.as_deref()).await?;
     let (mut config, origin) = load_config(args.config.as_deref()).await?;
     config.build_all_profiles();
     if args.json {

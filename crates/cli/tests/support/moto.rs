@@ -43,13 +43,19 @@ impl Moto {
 
     /// One request; returns (status, body).
     pub fn request(&self, method: &str, path: &str) -> (u16, Vec<u8>) {
+        self.request_with_body(method, path, &[])
+    }
+
+    /// One request with a body; returns (status, body).
+    pub fn request_with_body(&self, method: &str, path: &str, payload: &[u8]) -> (u16, Vec<u8>) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
         s.set_read_timeout(Some(Duration::from_secs(30))).ok();
         // moto does not verify signatures but treats a request without credentials as anonymous
         // (denied on private objects): a well-formed, unverified Authorization header suffices.
         let auth = "AWS4-HMAC-SHA256 Credential=testing/20251215/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
-        write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nx-amz-date: 20251215T000000Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", self.port)
+        write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nx-amz-date: 20251215T000000Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", self.port, payload.len())
             .expect("send to moto");
+        s.write_all(payload).expect("send to moto");
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).expect("read from moto");
         let split = raw
@@ -77,6 +83,16 @@ impl Moto {
         assert!(
             (200..300).contains(&status),
             "create bucket {bucket}: {status} {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+
+    /// Writes an object.
+    pub fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
+        let (status, body) = self.request_with_body("PUT", &format!("/{bucket}/{key}"), bytes);
+        assert!(
+            (200..300).contains(&status),
+            "PUT {bucket}/{key}: {status} {}",
             String::from_utf8_lossy(&body)
         );
     }

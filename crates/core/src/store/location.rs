@@ -67,8 +67,27 @@ impl Location {
     }
 }
 
+/// Credentials (and a region) for S3 locations from a better source than the environment, such
+/// as the CLI's `--profile`: installed once per process, before any location is opened. The
+/// Lambda never installs one (its role's credentials are in its environment).
+#[derive(Debug, Clone)]
+pub struct S3Auth {
+    pub credentials: object_store::aws::AwsCredentialProvider,
+    /// Used when neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set.
+    pub region: Option<String>,
+}
+
+static S3_AUTH: std::sync::OnceLock<S3Auth> = std::sync::OnceLock::new();
+
+/// Installs the credentials every S3 location of this process uses. Returns false (and changes
+/// nothing) when some were installed already.
+pub fn install_s3_auth(auth: S3Auth) -> bool {
+    S3_AUTH.set(auth).is_ok()
+}
+
 /// S3 client settings from the usual AWS environment (credentials, region), honouring
-/// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` so that an emulator can stand in for S3.
+/// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` so that an emulator can stand in for S3, and the
+/// installed [`S3Auth`] if any.
 fn s3_builder(bucket: &str) -> object_store::aws::AmazonS3Builder {
     // `AmazonS3Builder::from_env`, on top of client options that trust the shared TLS roots.
     let mut b = object_store::aws::AmazonS3Builder::new()
@@ -84,7 +103,14 @@ fn s3_builder(bucket: &str) -> object_store::aws::AmazonS3Builder {
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .ok();
-    if let Some(r) = region.filter(|r| !r.is_empty()) {
+    let auth = S3_AUTH.get();
+    if let Some(auth) = auth {
+        b = b.with_credentials(auth.credentials.clone());
+    }
+    let region = region
+        .filter(|r| !r.is_empty())
+        .or_else(|| auth.and_then(|a| a.region.clone()));
+    if let Some(r) = region {
         b = b.with_region(r);
     }
     let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")

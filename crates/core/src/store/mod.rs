@@ -4,7 +4,7 @@
 mod location;
 mod merge;
 
-pub use location::{Location, join};
+pub use location::{Location, S3Auth, install_s3_auth, join};
 pub use merge::MergeOutcome;
 
 use bytes::Bytes;
