@@ -16,6 +16,9 @@ pub(super) enum Cause {
     Blocked,
     /// Connection, TLS, DNS, protocol: possibly transient.
     Connect,
+    /// The server's certificate is not trusted (unknown issuer, expired, wrong name...): the same
+    /// certificate would come again, so it is reported at once rather than retried.
+    Certificate,
     /// The body could not be decoded (corrupt gzip...): the same bytes would come again.
     Body,
 }
@@ -43,7 +46,11 @@ impl AttemptError {
         match self.cause {
             Cause::Status => http_status.is_some_and(super::retry::is_retryable_status),
             Cause::Timeout | Cause::Connect => true,
-            Cause::Redirect | Cause::TooLarge | Cause::Blocked | Cause::Body => false,
+            Cause::Redirect
+            | Cause::TooLarge
+            | Cause::Blocked
+            | Cause::Body
+            | Cause::Certificate => false,
         }
     }
 
@@ -53,7 +60,7 @@ impl AttemptError {
             Cause::Timeout => FetchErrorKind::Timeout,
             Cause::TooLarge => FetchErrorKind::TooLarge,
             Cause::Blocked => FetchErrorKind::Blocked,
-            Cause::Connect | Cause::Body => FetchErrorKind::Connect,
+            Cause::Connect | Cause::Body | Cause::Certificate => FetchErrorKind::Connect,
         }
     }
 }
@@ -105,10 +112,36 @@ pub(super) fn classify(e: &reqwest::Error) -> AttemptError {
         Cause::Timeout
     } else if e.is_decode() {
         Cause::Body
+    } else if untrusted_certificate(e) {
+        Cause::Certificate
     } else {
         Cause::Connect
     };
     AttemptError::new(cause, text)
+}
+
+/// Whether a rustls certificate verdict is anywhere in the error chain. The TLS stack wraps it in
+/// `io::Error`s (two deep today), whose `source()` skips the wrapped error itself: every element
+/// of the chain is also looked into through those layers.
+fn untrusted_certificate(e: &reqwest::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = src {
+        let mut layer = Some(s);
+        while let Some(l) = layer {
+            if matches!(
+                l.downcast_ref::<rustls::Error>(),
+                Some(rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+            ) {
+                return true;
+            }
+            layer = l
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .map(|inner| inner as &(dyn std::error::Error + 'static));
+        }
+        src = s.source();
+    }
+    false
 }
 
 /// A short, specific message: the innermost cause says what went wrong ("Connection refused",
@@ -199,6 +232,7 @@ mod tests {
             Cause::TooLarge,
             Cause::Blocked,
             Cause::Body,
+            Cause::Certificate,
         ] {
             assert!(!AttemptError::new(c, "x").retryable(Some(500)));
         }
