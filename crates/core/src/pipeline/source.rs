@@ -154,42 +154,28 @@ impl Engine {
         let source_owned = source.clone();
         let today = ctx.now.date_naive();
         let parsed = tokio::task::spawn_blocking(move || {
-            let profile = source_owned
-                .profile
-                .as_ref()
-                .and_then(|name| Some((name, config.profiles.get(name)?)));
-            if let Some((name, p)) = profile
-                && let Err(errors) = p.prepare()
+            if let Some(name) = &source_owned.profile
+                && let Some(profile) = config.profiles.get(name)
+                && let Err(errors) = profile.prepare()
             {
                 let first = errors.first().map(ToString::to_string).unwrap_or_default();
-                return Err(format!(
-                    "ingestion profile `{name}` cannot be used: {first}"
+                return Err((
+                    SourceStatus::ConfigError,
+                    format!("ingestion profile `{name}` cannot be used: {first}"),
                 ));
             }
-            Ok(crate::parse::parse_document(
-                &config,
-                &source_owned,
-                &fetched,
-                today,
-            ))
+            crate::parse::parse_document(&config, &source_owned, &fetched, today)
+                .map_err(|e| (SourceStatus::ParseError, e.to_string()))
         })
-        .await;
-        let parsed = match parsed {
-            Ok(Ok(Ok(p))) => p,
-            Ok(Ok(Err(e))) => {
-                outcome.status = SourceStatus::ParseError;
-                return SourceResult::failed(outcome.with_error(e.to_string()));
-            }
-            Ok(Err(profile_error)) => {
-                outcome.status = SourceStatus::ConfigError;
-                return SourceResult::failed(outcome.with_error(profile_error));
-            }
-            Err(e) => {
-                outcome.status = SourceStatus::ParseError;
-                return SourceResult::failed(outcome.with_error(format!("parser failed: {e}")));
+        .await
+        .unwrap_or_else(|e| Err((SourceStatus::ParseError, format!("parser failed: {e}"))));
+        let mut parsed = match parsed {
+            Ok(p) => p,
+            Err((status, message)) => {
+                outcome.status = status;
+                return SourceResult::failed(outcome.with_error(message));
             }
         };
-        let mut parsed = parsed;
         outcome.warnings.append(&mut parsed.warnings);
         if source.kind == SourceKind::Html {
             self.complete_from_articles(source, &mut parsed.entries, &opts, ctx, &mut outcome)
