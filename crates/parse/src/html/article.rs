@@ -79,26 +79,31 @@ pub fn article_main_text(html: &str) -> Option<String> {
     main_text(&Dom::build(&doc, &base))
 }
 
-fn meta_content(dom: &Dom<'_>, names: &[&str]) -> Option<String> {
-    for want in names {
-        for i in 0..dom.len() {
+/// The `content` of the page's `<meta>` tags named (by `property`, `name` or `itemprop`, any
+/// case) one of `names`, in the order of `names`, then of the page.
+fn meta_contents<'a>(dom: &'a Dom<'_>, names: &'a [&str]) -> impl Iterator<Item = &'a str> + 'a {
+    names.iter().flat_map(move |want| {
+        (0..dom.len()).filter_map(move |i| {
             if dom.tag(i) != "meta" {
-                continue;
+                return None;
             }
             let key = ["property", "name", "itemprop"]
                 .iter()
-                .find_map(|a| dom.attr(i, a));
-            if key.is_some_and(|k| k.eq_ignore_ascii_case(want))
-                && let Some(c) = dom
-                    .attr(i, "content")
-                    .map(crate::text::collapse_whitespace)
-                    .filter(|c| !c.is_empty())
-            {
-                return Some(c);
+                .find_map(|a| dom.attr(i, a))?;
+            if key.eq_ignore_ascii_case(want) {
+                dom.attr(i, "content")
+            } else {
+                None
             }
-        }
-    }
-    None
+        })
+    })
+}
+
+/// The first non-empty meta content of `names`, whitespace collapsed.
+fn meta_content(dom: &Dom<'_>, names: &[&str]) -> Option<String> {
+    meta_contents(dom, names)
+        .map(crate::text::collapse_whitespace)
+        .find(|c| !c.is_empty())
 }
 
 fn title(dom: &Dom<'_>) -> Option<String> {
@@ -130,23 +135,10 @@ fn article_date(
 ) -> Option<(NaiveDate, DateSource)> {
     let ok = |d: NaiveDate| ctx.is_plausible(d).then_some((d, DateSource::Article));
     // 1. Meta tags.
-    for want in DATE_META {
-        for i in 0..dom.len() {
-            if dom.tag(i) != "meta" {
-                continue;
-            }
-            let key = ["property", "name", "itemprop"]
-                .iter()
-                .find_map(|a| dom.attr(i, a));
-            if key.is_some_and(|k| k.eq_ignore_ascii_case(want))
-                && let Some(d) = dom
-                    .attr(i, "content")
-                    .and_then(dates::parse_timestamp)
-                    .and_then(ok)
-            {
-                return Some(d);
-            }
-        }
+    if let Some(d) =
+        meta_contents(dom, DATE_META).find_map(|c| dates::parse_timestamp(c).and_then(ok))
+    {
+        return Some(d);
     }
     // 2. JSON-LD.
     for i in 0..dom.len() {
