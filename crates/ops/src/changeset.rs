@@ -38,6 +38,22 @@ impl Default for DeployOptions {
     }
 }
 
+impl DeployOptions {
+    /// The options of a command: `wait_timeout` seconds at most, polling often against an
+    /// emulator (`endpoint_url` set), where stacks settle at once, and gently against AWS.
+    pub fn for_command(dry_run: bool, wait_timeout: u64, aws: &crate::aws::AwsArgs) -> Self {
+        DeployOptions {
+            dry_run,
+            timeout: Duration::from_secs(wait_timeout),
+            poll: if aws.endpoint_url.is_some() {
+                Duration::from_millis(500)
+            } else {
+                Duration::from_secs(5)
+            },
+        }
+    }
+}
+
 /// What happened to the stack.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StackOutcome {

@@ -2,7 +2,6 @@
 //! deploy the s1 stack through a change set, then smoke-test the function.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::bail;
 use aws_sdk_cloudformation::types::Capability;
@@ -78,15 +77,7 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
     let clients = Clients::new(&args.aws)
         .await
         .with_invoke_endpoint(args.invoke_endpoint_url.as_deref());
-    let options = DeployOptions {
-        dry_run: args.dry_run,
-        timeout: Duration::from_secs(args.wait_timeout),
-        poll: if args.aws.endpoint_url.is_some() {
-            Duration::from_millis(500)
-        } else {
-            Duration::from_secs(5)
-        },
-    };
+    let options = DeployOptions::for_command(args.dry_run, args.wait_timeout, &args.aws);
 
     // (b) first: a missing s0 stack is reported before a long build.
     let core_view = read_required_stack(&clients, &naming.core_stack(), &naming).await?;

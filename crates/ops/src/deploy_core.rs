@@ -1,7 +1,5 @@
 //! `vectora-inbox deploy-core`: deploys the s0 stacks (buckets, then the role) for a new environment.
 
-use std::time::Duration;
-
 use anyhow::bail;
 use aws_sdk_cloudformation::types::Capability;
 
@@ -34,15 +32,7 @@ pub struct DeployCoreArgs {
 pub async fn run_deploy_core(args: &DeployCoreArgs) -> anyhow::Result<Vec<StackOutcome>> {
     let naming = Naming::new(&args.project, args.env);
     let clients = Clients::new(&args.aws).await;
-    let options = DeployOptions {
-        dry_run: args.dry_run,
-        timeout: Duration::from_secs(args.wait_timeout),
-        poll: if args.aws.endpoint_url.is_some() {
-            Duration::from_millis(500)
-        } else {
-            Duration::from_secs(5)
-        },
-    };
+    let options = DeployOptions::for_command(args.dry_run, args.wait_timeout, &args.aws);
     // Older s0-core stacks have outputs but no CodeBucketName: `deploy` uses them as they are, and
     // replacing their template would try to create buckets that already exist.
     if let Some(stack) = describe_stack(&clients, &naming.core_stack()).await? {
