@@ -300,34 +300,18 @@ fn drop_labels(dom: &Dom<'_>, mut links: Vec<Link>) -> Vec<Link> {
         .iter_mut()
         .filter(|l| l.kind == LinkKind::Entry && is_document_url(&l.url))
     {
-        let Some(id) = holdings.id(&l.key) else {
-            continue;
-        };
-        let around = dom
-            .ancestors(l.node)
-            .map(|a| holdings.entry[a])
-            .find(|h| *h != Holds::One(id));
-        if let Some(Holds::Two(a, b)) = around {
-            let partner = if a == id { b } else { a };
-            if !doc_ids.contains(&partner) {
-                l.kind = LinkKind::Attachment;
-            }
+        if let Some((_, partner)) = holdings.partner(dom, l)
+            && !doc_ids.contains(&partner)
+        {
+            l.kind = LinkKind::Attachment;
         }
     }
     let mut partners: HashMap<u32, (u32, bool)> = HashMap::new();
     let mut labels: Vec<u32> = Vec::new();
     for l in links.iter().filter(|l| l.kind == LinkKind::Entry) {
-        let Some(id) = holdings.id(&l.key) else {
+        let Some((id, partner)) = holdings.partner(dom, l) else {
             continue;
         };
-        let around = dom
-            .ancestors(l.node)
-            .map(|a| holdings.entry[a])
-            .find(|h| *h != Holds::One(id));
-        let Some(Holds::Two(a, b)) = around else {
-            continue;
-        };
-        let partner = if a == id { b } else { a };
         match partners.get_mut(&id) {
             None => {
                 partners.insert(id, (partner, false));
@@ -422,6 +406,20 @@ impl Holdings {
 
     pub fn id(&self, key: &str) -> Option<u32> {
         self.ids.get(key).copied()
+    }
+
+    /// `(id, partner)` when the smallest element around `link` that holds another entry URL holds
+    /// exactly one other: that URL's id (a label or an attachment next to an entry, typically).
+    fn partner(&self, dom: &Dom<'_>, link: &Link) -> Option<(u32, u32)> {
+        let id = self.id(&link.key)?;
+        let around = dom
+            .ancestors(link.node)
+            .map(|a| self.entry[a])
+            .find(|h| *h != Holds::One(id));
+        match around {
+            Some(Holds::Two(a, b)) => Some((id, if a == id { b } else { a })),
+            _ => None,
+        }
     }
 }
 
