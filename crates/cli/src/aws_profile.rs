@@ -8,6 +8,7 @@
 use anyhow::bail;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_types::error::display::DisplayErrorContext;
 use object_store::aws::AwsCredential;
 use std::sync::Arc;
 use vectora_core::store::{S3Auth, install_s3_auth};
@@ -30,7 +31,7 @@ impl object_store::CredentialProvider for ProfileCredentials {
                 source: format!(
                     "no credentials from AWS profile `{}`: {}",
                     self.profile,
-                    aws_smithy_error_chain(&e)
+                    DisplayErrorContext(&e)
                 )
                 .into(),
             }
@@ -41,18 +42,6 @@ impl object_store::CredentialProvider for ProfileCredentials {
             token: c.session_token().map(str::to_string),
         }))
     }
-}
-
-/// The error and its causes on one line (the SDK's top-level messages are terse).
-fn aws_smithy_error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
 }
 
 /// Makes every S3 location of this process use `profile`, unless credentials are set in the
