@@ -4,6 +4,8 @@
 pub mod config;
 pub mod dedup;
 pub mod fetch;
+pub mod health;
+pub mod history;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

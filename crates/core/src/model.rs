@@ -1,5 +1,6 @@
 //! The domain model: items as the downstream stage reads them, and the per-source / per-run reports.
 
+pub use crate::health::HealthStatus;
 use chrono::{DateTime, NaiveDate, Utc};
 use md5::{Digest as _, Md5};
 use serde::{Deserialize, Serialize};
@@ -186,6 +187,40 @@ pub struct SourceOutcome {
     /// Article pages fetched to date undated entries or read their text.
     #[serde(default)]
     pub articles_fetched: usize,
+    /// The newest publication date among this run's parsed entries (the source's freshness).
+    #[serde(default)]
+    pub newest_entry: Option<NaiveDate>,
+    /// Entries the source's profile (or the strict temporal mode) left out, each with the reason,
+    /// so that a report can show what was not kept and why (at most [`FILTERED_RECORDED`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filtered: Vec<FilteredEntry>,
+    /// The source's health after this run (see [`crate::health`]); `None` for sources not run.
+    #[serde(default)]
+    pub health: Option<HealthStatus>,
+    #[serde(default)]
+    pub consecutive_failures: u32,
+    /// Consecutive runs in which the source answered but listed no entry.
+    #[serde(default)]
+    pub consecutive_empty: u32,
+    #[serde(default)]
+    pub last_success: Option<DateTime<Utc>>,
+    /// The newest publication date the source has ever shown.
+    #[serde(default)]
+    pub newest_item: Option<NaiveDate>,
+}
+
+/// Filtered entries recorded per source and run: enough to review a profile, bounded for the
+/// Lambda's response size.
+pub const FILTERED_RECORDED: usize = 200;
+
+/// An entry left out by the filter, with the filter's reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FilteredEntry {
+    pub title: String,
+    pub url: String,
+    pub published_at: Option<NaiveDate>,
+    /// e.g. `excluded by exclusion_scopes.hr_content: "seeks", "engineer"`.
+    pub reason: String,
 }
 
 impl SourceOutcome {
@@ -203,6 +238,13 @@ impl SourceOutcome {
             bytes: 0,
             warnings: Vec::new(),
             articles_fetched: 0,
+            newest_entry: None,
+            filtered: Vec::new(),
+            health: None,
+            consecutive_failures: 0,
+            consecutive_empty: 0,
+            last_success: None,
+            newest_item: None,
         }
     }
 

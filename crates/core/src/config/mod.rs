@@ -66,6 +66,8 @@ pub struct Client {
     /// `client_profile.active`; absent means false.
     pub active: bool,
     pub default_period_days: Option<u32>,
+    /// `pipeline.stale_after_days`: see [`crate::health::DEFAULT_STALE_AFTER_DAYS`].
+    pub stale_after_days: u32,
     pub bouquets: Vec<String>,
     pub extra_sources: Vec<String>,
     /// The file it was read from, for messages.

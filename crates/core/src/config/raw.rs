@@ -25,6 +25,8 @@ pub struct RawClientProfile {
 #[derive(Debug, Deserialize, Default)]
 pub struct RawPipeline {
     pub default_period_days: Option<u32>,
+    /// Days without anything new before a source's health is `stale` (engine's own key).
+    pub stale_after_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -617,6 +617,11 @@ fn resolve_client(file: &str, raw: &RawClientFile, cfg: &mut Config, diags: &mut
             name: non_empty(&profile.name).unwrap_or(&id).to_string(),
             active: profile.active.unwrap_or(false),
             default_period_days: period,
+            stale_after_days: raw
+                .pipeline
+                .as_ref()
+                .and_then(|p| p.stale_after_days)
+                .unwrap_or(crate::health::DEFAULT_STALE_AFTER_DAYS),
             bouquets,
             extra_sources: extra,
             file: file.to_string(),

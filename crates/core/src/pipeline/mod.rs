@@ -9,6 +9,7 @@ use source::{SourceResult, SourceRunContext};
 use crate::config::{Client, Config, ConfigErrors, DEFAULT_PERIOD_DAYS, SourceDef};
 use crate::dedup::Deduper;
 use crate::fetch::Fetcher;
+use crate::health::HealthState;
 use crate::model::{Item, RunReport, RunStatus, SourceOutcome};
 use crate::plan::{Planned, plan_sources};
 use crate::request::RunRequest;
@@ -298,6 +299,11 @@ impl Engine {
                     .await?;
             }
         }
+
+        // Health last, once everything else is stored (a dry run computes it, stores nothing).
+        HealthState::after_run(&self.store, client_id, &run_outcomes, now, req.dry_run)
+            .await
+            .annotate(&mut run_outcomes, now, client.stale_after_days);
 
         let attempted: Vec<&SourceOutcome> = run_outcomes
             .iter()

@@ -4,7 +4,10 @@
 use super::Engine;
 use crate::config::{SourceDef, SourceKind};
 use crate::fetch::{FetchErrorKind, FetchOptions};
-use crate::model::{Item, SourceContext, SourceOutcome, SourceStatus, TemporalMode};
+use crate::model::{
+    FILTERED_RECORDED, FilteredEntry, Item, SourceContext, SourceOutcome, SourceStatus,
+    TemporalMode,
+};
 use crate::state::{Validators, validators_key};
 use crate::window::Window;
 use chrono::{DateTime, Utc};
@@ -182,6 +185,7 @@ impl Engine {
                 .await;
         }
         outcome.items_parsed = parsed.entries.len();
+        outcome.newest_entry = parsed.entries.iter().filter_map(|e| e.published).max();
         outcome.status = if parsed.malformed {
             SourceStatus::Malformed
         } else if parsed.entries.is_empty() {
@@ -222,6 +226,13 @@ impl Engine {
             };
             if !in_window {
                 filtered_out += 1;
+                if entry.published.is_none() {
+                    record_filtered(
+                        &mut outcome,
+                        &entry,
+                        "undated (temporal_mode strict drops undated items)",
+                    );
+                }
                 continue;
             }
             if let Some(p) = profile {
@@ -229,6 +240,7 @@ impl Engine {
                 if !decision.keep {
                     tracing::debug!(source_key = key, title = %entry.title, reason = %decision.reason, "filtered out");
                     filtered_out += 1;
+                    record_filtered(&mut outcome, &entry, &decision.reason);
                     continue;
                 }
             }
@@ -242,5 +254,17 @@ impl Engine {
             filtered_out,
             validators: new_validators,
         }
+    }
+}
+
+/// Keeps the filter's verdict on a left-out entry for the run report (bounded per source).
+fn record_filtered(outcome: &mut SourceOutcome, entry: &vectora_parse::Entry, reason: &str) {
+    if outcome.filtered.len() < FILTERED_RECORDED {
+        outcome.filtered.push(FilteredEntry {
+            title: entry.title.clone(),
+            url: entry.url.clone(),
+            published_at: entry.published,
+            reason: reason.to_string(),
+        });
     }
 }
