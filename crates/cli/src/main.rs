@@ -2,9 +2,13 @@
 
 mod aws_profile;
 mod bundled;
+mod client_data;
+mod demo;
 mod ingest;
 mod output;
 mod parse_cmd;
+mod report;
+mod sources;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +36,16 @@ enum Command {
     Parse(parse_cmd::ParseArgs),
     /// Check a config folder (or s3://bucket) and report every problem with its file and key.
     Validate(validate::ValidateArgs),
+    /// A client's sources.
+    Sources {
+        #[command(subcommand)]
+        command: sources::SourcesCommand,
+    },
+    /// Write one self-contained HTML page: source health, items and filtered entries of a period.
+    Report(report::ReportArgs),
+    /// Serve the bundled fixture sites on 127.0.0.1, ingest them twice (one site breaking in
+    /// between) and write the report: the whole thing, without a network.
+    Demo(demo::DemoArgs),
     /// Config bucket operations.
     Config {
         #[command(subcommand)]
@@ -77,6 +91,9 @@ fn main() -> ExitCode {
             Command::Ingest(a) => ingest::run(a).await,
             Command::Parse(a) => parse_cmd::run(a).await,
             Command::Validate(a) => validate::run(a).await,
+            Command::Sources { command } => sources::run(command).await,
+            Command::Report(a) => report::run(a).await,
+            Command::Demo(a) => demo::run(a).await,
             Command::Config {
                 command: ConfigCommand::Push(a),
             } => ops(

@@ -255,6 +255,20 @@ impl HealthState {
         result.into_inner().unwrap_or_default()
     }
 
+    /// One row per source of `keys` (a client's configured sources), problems first: a source
+    /// no run has reached yet is `new`.
+    pub fn rows(&self, keys: &[String], now: DateTime<Utc>, stale_days: u32) -> Vec<HealthRow> {
+        let mut rows: Vec<HealthRow> = keys
+            .iter()
+            .map(|k| match self.sources.get(k) {
+                Some(h) => HealthRow::of(k, h, now, stale_days),
+                None => HealthRow::never_run(k),
+            })
+            .collect();
+        rows.sort_by(|a, b| (a.health, &a.source_key).cmp(&(b.health, &b.source_key)));
+        rows
+    }
+
     /// Copies each run source's health into its outcome (the run report and response body).
     pub fn annotate(&self, outcomes: &mut [SourceOutcome], now: DateTime<Utc>, stale_days: u32) {
         for o in outcomes.iter_mut() {
@@ -266,6 +280,77 @@ impl HealthState {
             o.consecutive_empty = h.consecutive_empty;
             o.last_success = h.last_success;
             o.newest_item = h.newest_item;
+        }
+    }
+}
+
+/// The health rows of every source a run of `client` would attempt, problems first.
+pub fn client_rows(
+    config: &crate::Config,
+    client: &crate::config::Client,
+    state: &HealthState,
+    now: DateTime<Utc>,
+) -> Vec<HealthRow> {
+    let keys: Vec<String> = crate::plan::plan_sources(config, client, None)
+        .into_iter()
+        .filter_map(|p| match p {
+            crate::plan::Planned::Run(s) => Some(s.key.clone()),
+            crate::plan::Planned::Skip(_) => None,
+        })
+        .collect();
+    state.rows(&keys, now, client.stale_after_days)
+}
+
+/// A source's health as `sources health --json` and the report show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthRow {
+    pub source_key: String,
+    pub health: HealthStatus,
+    pub consecutive_failures: u32,
+    pub consecutive_empty: u32,
+    pub consecutive_unchanged: u32,
+    pub runs: u32,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_new_item: Option<DateTime<Utc>>,
+    pub newest_item: Option<NaiveDate>,
+    /// The last failure's message, with its status and time beside it.
+    pub last_error: Option<String>,
+    pub last_error_status: Option<SourceStatus>,
+    pub last_error_at: Option<DateTime<Utc>>,
+}
+
+impl HealthRow {
+    fn of(key: &str, h: &SourceHealth, now: DateTime<Utc>, stale_days: u32) -> HealthRow {
+        HealthRow {
+            source_key: key.to_string(),
+            health: h.status(now, stale_days),
+            consecutive_failures: h.consecutive_failures,
+            consecutive_empty: h.consecutive_empty,
+            consecutive_unchanged: h.consecutive_unchanged,
+            runs: h.runs,
+            last_success: h.last_success,
+            last_new_item: h.last_new_item,
+            newest_item: h.newest_item,
+            last_error: h.last_error.as_ref().map(|e| e.message.clone()),
+            last_error_status: h.last_error.as_ref().map(|e| e.status),
+            last_error_at: h.last_error.as_ref().map(|e| e.at),
+        }
+    }
+
+    fn never_run(key: &str) -> HealthRow {
+        HealthRow {
+            source_key: key.to_string(),
+            health: HealthStatus::New,
+            consecutive_failures: 0,
+            consecutive_empty: 0,
+            consecutive_unchanged: 0,
+            runs: 0,
+            last_success: None,
+            last_new_item: None,
+            newest_item: None,
+            last_error: None,
+            last_error_status: None,
+            last_error_at: None,
         }
     }
 }
@@ -352,6 +437,36 @@ mod tests {
         );
         assert!(s.sources.is_empty(), "{:?}", s.sources);
         assert_eq!(s.updated_at, Some(at(0)));
+    }
+
+    #[test]
+    fn rows_list_every_configured_source_problems_first() {
+        let mut s = HealthState::default();
+        let mut failing = outcome(SourceStatus::HttpError, 0, 0);
+        failing.source_key = "b_failing".into();
+        let mut fine = outcome(SourceStatus::Ok, 3, 3);
+        fine.source_key = "a_fine".into();
+        s.observe(&[failing.clone(), fine.clone()], at(0));
+        s.observe(&[failing, fine], at(1));
+        let keys = ["a_fine", "b_failing", "c_never_run", "gone_from_config"]
+            .map(String::from)
+            .to_vec();
+        let rows = s.rows(&keys[..3], at(1), DEFAULT_STALE_AFTER_DAYS);
+        let view: Vec<(&str, HealthStatus)> = rows
+            .iter()
+            .map(|r| (r.source_key.as_str(), r.health))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                ("b_failing", HealthStatus::Failing),
+                ("c_never_run", HealthStatus::New),
+                ("a_fine", HealthStatus::Ok)
+            ]
+        );
+        assert_eq!(rows[0].last_error.as_deref(), Some("HTTP 503"));
+        assert_eq!(rows[0].consecutive_failures, 2);
+        assert_eq!(rows[1].runs, 0);
     }
 
     #[test]
