@@ -189,9 +189,17 @@ fn ingest_json_against_the_local_lai_web() {
             "items_kept",
             "error",
             "duration_ms",
+            "health",
+            "consecutive_failures",
+            "consecutive_empty",
+            "last_success",
+            "newest_item",
         ] {
             assert!(s.get(f).is_some(), "source line without {f}: {s}");
         }
+        // The first run of a fresh data folder: every source is new, none failed yet.
+        assert_eq!(s["health"], "new", "{s}");
+        assert_eq!(s["consecutive_failures"], 0, "{s}");
     }
 }
 

@@ -30,7 +30,8 @@ pub struct ClientMetrics {
     pub items_kept: usize,
     /// The longest failure streak among the client's sources (the "failing N runs" alarm).
     pub max_consecutive_failures: u32,
-    /// 1 per client run: the "no run in the schedule period" alarm counts these.
+    /// 1 per client run that stored its result (not a dry run): the "no run in the schedule
+    /// period" alarm counts these.
     pub client_runs: usize,
 }
 
@@ -53,7 +54,8 @@ impl ClientMetrics {
                 .map(|o| o.consecutive_failures)
                 .max()
                 .unwrap_or(0),
-            client_runs: 1,
+            // A dry run (a test invocation) is not the scheduled run the alarm waits for.
+            client_runs: usize::from(!r.dry_run),
         }
     }
 
@@ -291,6 +293,11 @@ mod tests {
             (4, 0),
             "a dry run keeps, writes nothing"
         );
-        assert_eq!((m.max_consecutive_failures, m.client_runs), (4, 1));
+        assert_eq!((m.max_consecutive_failures, m.client_runs), (4, 0));
+        let stored = RunReport {
+            dry_run: false,
+            ..r
+        };
+        assert_eq!(ClientMetrics::from_report(&stored).client_runs, 1);
     }
 }

@@ -242,6 +242,15 @@ async fn single_client_run_writes_items_and_reports_each_source() {
     assert_eq!(again.body["items_final"], 0);
     assert_eq!(again.body["items_deduplicated"], 3);
     assert_eq!(today_items(&f.data, "alpha").unwrap().len(), 3);
+    // Each source's health across the two runs is in the body.
+    let dead = source_of(&again.body, "feed_dead");
+    assert_eq!(dead["health"], "failing", "{dead}");
+    assert_eq!(dead["consecutive_failures"], 2);
+    assert_eq!(dead["last_success"], Value::Null);
+    let alive = source_of(&again.body, "feed_a");
+    assert_eq!(alive["health"], "ok", "{alive}");
+    assert!(alive["last_success"].is_string() && alive["newest_item"].is_string());
+    assert!(f.data.join("state/alpha/health.json").is_file());
 }
 
 #[tokio::test]

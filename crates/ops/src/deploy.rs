@@ -32,6 +32,13 @@ pub struct DeployArgs {
     /// EventBridge schedule, e.g. "cron(0 6 * * ? *)"; "" removes it; absent keeps the deployed one.
     #[arg(long, value_name = "EXPR")]
     pub schedule: Option<String>,
+    /// E-mail address the alarms notify (through an SNS topic the stack creates, or
+    /// --alarm-topic-arn); "" removes it; absent keeps the deployed one.
+    #[arg(long, value_name = "ADDRESS")]
+    pub alarm_email: Option<String>,
+    /// Existing SNS topic the alarms notify; "" removes it; absent keeps the deployed one.
+    #[arg(long, value_name = "ARN")]
+    pub alarm_topic_arn: Option<String>,
     #[arg(long, default_value = "vectora-inbox")]
     pub project: String,
     /// Override any template parameter (repeatable), e.g. --parameter LambdaMemorySize=1024.
@@ -62,6 +69,17 @@ pub fn parse_override(text: &str) -> anyhow::Result<(String, String)> {
     match text.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
         _ => bail!("--parameter {text:?} is not KEY=VALUE"),
+    }
+}
+
+/// An optional parameter's value: the one given, else the deployed one (`None`: use the previous
+/// value) when the deployed stack has the parameter, else empty (a new stack, or one deployed
+/// from an older template without it).
+fn keep_or_empty(given: &Option<String>, key: &str, deployed_keys: &[String]) -> Option<String> {
+    match given {
+        Some(v) => Some(v.clone()),
+        None if deployed_keys.iter().any(|k| k == key) => None,
+        None => Some(String::new()),
     }
 }
 
@@ -117,18 +135,20 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
     }
 
     // (c) change set.
-    let stack_exists = describe_stack(&clients, &naming.ingest_stack())
+    let deployed = describe_stack(&clients, &naming.ingest_stack())
         .await?
-        .is_some_and(|s| {
+        .filter(|s| {
             s.stack_status()
                 .map(|st| !matches!(st.as_str(), "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE"))
                 .unwrap_or(false)
         });
-    let schedule = match &args.schedule {
-        Some(expr) => Some(expr.clone()),
-        None if stack_exists => None, // keep the deployed schedule
-        None => Some(String::new()),
-    };
+    // Parameters of the deployed stack: only those can keep their previous value.
+    let deployed_keys: Vec<String> = deployed
+        .iter()
+        .flat_map(|s| s.parameters())
+        .filter_map(|p| p.parameter_key().map(str::to_owned))
+        .collect();
+    let keep = |given: &Option<String>, key: &str| keep_or_empty(given, key, &deployed_keys);
     let mut parameters: Vec<(String, Option<String>)> = vec![
         ("ProjectName".into(), Some(naming.project.clone())),
         ("Env".into(), Some(naming.env.to_string())),
@@ -142,7 +162,15 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
             "Architecture".into(),
             Some(package.arch.lambda_name().to_owned()),
         ),
-        ("ScheduleExpression".into(), schedule),
+        (
+            "ScheduleExpression".into(),
+            keep(&args.schedule, "ScheduleExpression"),
+        ),
+        ("AlarmEmail".into(), keep(&args.alarm_email, "AlarmEmail")),
+        (
+            "AlarmTopicArn".into(),
+            keep(&args.alarm_topic_arn, "AlarmTopicArn"),
+        ),
     ];
     for (k, v) in overrides {
         match parameters.iter_mut().find(|(pk, _)| *pk == k) {
@@ -230,5 +258,23 @@ mod tests {
         assert_eq!(parse_override("LogLevel=").unwrap().1, "");
         assert!(parse_override("LambdaMemorySize").is_err());
         assert!(parse_override("=3").is_err());
+    }
+
+    #[test]
+    fn optional_parameters_keep_the_deployed_value_only_where_it_exists() {
+        let deployed = vec!["ScheduleExpression".to_string()];
+        let given = Some("ops@example.com".to_string());
+        assert_eq!(
+            keep_or_empty(&given, "AlarmEmail", &deployed),
+            given,
+            "given wins"
+        );
+        assert_eq!(keep_or_empty(&None, "ScheduleExpression", &deployed), None);
+        // A stack from before the alarms: the parameter is new, no previous value to keep.
+        assert_eq!(
+            keep_or_empty(&None, "AlarmEmail", &deployed),
+            Some(String::new())
+        );
+        assert_eq!(keep_or_empty(&None, "AlarmEmail", &[]), Some(String::new()));
     }
 }
