@@ -93,10 +93,19 @@ fn single_body(report: &RunReport, ctx: &RunContext<'_>) -> Value {
 
 /// A report as JSON. `RunReport` is plain data; should it ever fail to serialise, the body still
 /// says which client it was rather than the function failing.
+///
+/// The entries each source's profile filtered out stay in the stored run report: in the body
+/// they would grow with the number of sources past the Lambda's 6 MB response limit.
 fn report_value(report: &RunReport) -> Value {
-    serde_json::to_value(report).unwrap_or_else(|e| {
+    let mut value = serde_json::to_value(report).unwrap_or_else(|e| {
         json!({ "client_id": report.client_id, "status": "failed", "error": "internal", "message": e.to_string() })
-    })
+    });
+    if let Some(sources) = value.get_mut("sources").and_then(Value::as_array_mut) {
+        for s in sources.iter_mut().filter_map(Value::as_object_mut) {
+            s.remove("filtered");
+        }
+    }
+    value
 }
 
 /// The HTTP status a single-client run would get for this error, and the client's entry.
@@ -307,6 +316,34 @@ mod tests {
         assert_eq!(b["status"], "failed");
         assert_eq!(b["sources"][0]["source_key"], "press_corporate__medincell");
         assert_eq!(b["trigger"], "direct");
+    }
+
+    #[test]
+    fn filtered_entries_stay_out_of_the_body() {
+        let mut r = report("a", RunStatus::Success, 1, 0, 1, 7);
+        r.sources[0].filtered.push(crate::model::FilteredEntry {
+            title: "Hiring".into(),
+            url: "https://a.example/jobs".into(),
+            published_at: None,
+            reason: "excluded by hr".into(),
+        });
+        let req = RunRequest {
+            client_id: Some("a".into()),
+            ..Default::default()
+        };
+        let single = answer(&req, &[ok("a", r.clone())], &ctx()).body;
+        assert!(single["sources"][0].get("filtered").is_none(), "{single}");
+        assert_eq!(
+            single["sources"][0]["source_key"],
+            "press_corporate__medincell"
+        );
+        let multi = answer(&RunRequest::default(), &[ok("a", r.clone())], &ctx()).body;
+        assert!(multi["clients"][0]["sources"][0].get("filtered").is_none());
+        // The stored run report keeps them.
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["sources"][0]["filtered"][0]["reason"],
+            "excluded by hr"
+        );
     }
 
     #[test]
