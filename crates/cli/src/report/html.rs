@@ -206,7 +206,16 @@ fn filtered_by_source(runs: &[RunReport]) -> BTreeMap<&str, Vec<&FilteredEntry>>
     }
     out.into_iter()
         .filter(|(_, m)| !m.is_empty())
-        .map(|(k, m)| (k, m.into_values().collect()))
+        .map(|(k, m)| {
+            let mut entries: Vec<&FilteredEntry> = m.into_values().collect();
+            // Newest first, as the items above.
+            entries.sort_by(|a, b| {
+                b.published_at
+                    .cmp(&a.published_at)
+                    .then(a.title.cmp(&b.title))
+            });
+            (k, entries)
+        })
         .collect()
 }
 
