@@ -332,6 +332,12 @@ def run(a):
     check(m["SourcesOk"] == 4 and m["SourcesFailed"] == 4 and m["ItemsWritten"] == len(exp["kept"])
           and m["ClientId"] == CLIENT and m["Environment"] == "ci", "EMF values", m)
     check(isinstance(m["_aws"]["Timestamp"], int), "EMF timestamp", m)
+    health = {"SourcesFailing", "SourcesEmpty", "SourcesStale", "ItemsKept", "MaxConsecutiveFailures", "ClientRuns"}
+    check(health <= names, "EMF source-health metric names (the alarms of infra/s1-ingest-v2.yaml watch them)", directive)
+    check(m["SourcesFailing"] == m["SourcesFailed"] and m["ItemsKept"] == len(exp["kept"])
+          and m["ClientRuns"] == 1 and m["MaxConsecutiveFailures"] >= 1, "EMF source-health values", m)
+    check(directive["Dimensions"] == [["Environment", "ClientId"], ["Environment"]],
+          "EMF dimensions per client, never per source", directive)
     all_emf = [l for l in lines if "_aws" in l]
     check(any(l.get("ClientId") == "e2e_broken" and l.get("ClientErrors") == 1 for l in all_emf),
           "a client that cannot run is counted in ClientErrors", None)
