@@ -50,6 +50,11 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The test web over a private copy of the fixture sites, and the LAI config pointing at it.
 async fn start_web() -> Web {
+    start_web_with(|_| {}).await
+}
+
+/// The same, with `edit` applied to the config folder before it is loaded.
+async fn start_web_with(edit: impl FnOnce(&Path)) -> Web {
     let sites = tempfile::tempdir().unwrap();
     copy_dir(&fixture_sites_dir(), sites.path());
     let web = TestWeb::start(TestWebConfig {
@@ -60,6 +65,7 @@ async fn start_web() -> Web {
     .await
     .unwrap();
     let config_dir = web.lai_config_dir().unwrap();
+    edit(config_dir.path());
     let config = config::load(&Location::Local(config_dir.path().to_path_buf()))
         .await
         .unwrap();
@@ -300,4 +306,29 @@ async fn a_corrupt_health_file_is_started_anew() {
     );
     let state: HealthState = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(state.sources.len(), 8);
+}
+
+/// `pipeline.stale_after_days` of the client file moves the threshold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stale_threshold_is_the_clients() {
+    let web = start_web_with(|dir| {
+        let file = dir.join("clients").join(format!("{CLIENT}.yaml"));
+        let text = std::fs::read_to_string(&file).unwrap();
+        let edited = text.replacen("pipeline:\n", "pipeline:\n  stale_after_days: 60\n", 1);
+        assert_ne!(edited, text);
+        std::fs::write(&file, edited).unwrap();
+    })
+    .await;
+    assert_eq!(web.config.clients[CLIENT].stale_after_days, 60);
+    let data = tempfile::tempdir().unwrap();
+    let store = DataStore::open(&Location::Local(data.path().to_path_buf()), true).unwrap();
+    web.run(&store, day(0), false).await;
+    let r = web.run(&store, day(40), false).await;
+    for o in &r.sources {
+        assert_eq!(o.health, Some(HealthStatus::Ok), "{o:?}");
+    }
+    let r = web.run(&store, day(61), false).await;
+    for o in &r.sources {
+        assert_eq!(o.health, Some(HealthStatus::Stale), "{o:?}");
+    }
 }

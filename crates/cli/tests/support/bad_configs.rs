@@ -227,6 +227,18 @@ pub fn cases() -> Vec<BadConfig> {
             )
         ),
         case!(
+            "stale days zero",
+            CLIENT_FILE,
+            "pipeline.stale_after_days",
+            ["at least 1"],
+            |f| edit(
+                f,
+                CLIENT_FILE,
+                "default_period_days: 30",
+                "default_period_days: 30\n  stale_after_days: 0"
+            )
+        ),
+        case!(
             "unknown ingestion mode",
             CATALOG,
             "sources[0].ingestion_mode",

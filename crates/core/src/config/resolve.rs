@@ -610,6 +610,13 @@ fn resolve_client(file: &str, raw: &RawClientFile, cfg: &mut Config, diags: &mut
                 .for_client(&id),
         );
     }
+    let stale_after_days = raw.pipeline.as_ref().and_then(|p| p.stale_after_days);
+    if stale_after_days == Some(0) {
+        diags.push(
+            Diagnostic::error(file, "pipeline.stale_after_days", "must be at least 1")
+                .for_client(&id),
+        );
+    }
     cfg.clients.insert(
         id.clone(),
         Client {
@@ -617,11 +624,7 @@ fn resolve_client(file: &str, raw: &RawClientFile, cfg: &mut Config, diags: &mut
             name: non_empty(&profile.name).unwrap_or(&id).to_string(),
             active: profile.active.unwrap_or(false),
             default_period_days: period,
-            stale_after_days: raw
-                .pipeline
-                .as_ref()
-                .and_then(|p| p.stale_after_days)
-                .unwrap_or(crate::health::DEFAULT_STALE_AFTER_DAYS),
+            stale_after_days: stale_after_days.unwrap_or(crate::health::DEFAULT_STALE_AFTER_DAYS),
             bouquets,
             extra_sources: extra,
             file: file.to_string(),
