@@ -253,21 +253,14 @@ fn the_report_reads_the_same_data_from_s3() {
     );
 }
 
-/// Headless Chromium (Debian's `chromium`, installed by scripts/test.sh) renders the page; the
-/// screenshot must be the requested size and mostly drawn, with the failing badge's red in it.
-#[test]
-fn chromium_renders_the_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = demo(dir.path());
-    let page = dir.path().join("report.html");
-    let o = run(cli().args(report_args(
-        &out,
-        &out.join("data").to_string_lossy(),
-        &page,
-    )));
-    assert!(o.status.success());
-    let png = dir.path().join("report.png");
-    let profile = dir.path().join("chromium-profile");
+/// A screenshot of `page` by headless Chromium (Debian's `chromium`, installed by
+/// scripts/test.sh): width, height and RGB pixels.
+fn screenshot(page: &Path, dir: &Path) -> (u32, u32, Vec<[u8; 3]>) {
+    let png = dir.join(format!(
+        "{}.png",
+        page.file_stem().unwrap().to_string_lossy()
+    ));
+    let profile = dir.join("chromium-profile");
     let shot = std::process::Command::new("chromium")
         .args([
             "--headless",
@@ -294,30 +287,60 @@ fn chromium_renders_the_report() {
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let frame = reader.next_frame(&mut buf).unwrap();
-    assert_eq!((frame.width, frame.height), (1280, 2000));
     let channels = frame.color_type.samples();
     assert!(channels >= 3, "{:?}", frame.color_type);
-    let pixels: Vec<&[u8]> = buf[..frame.buffer_size()].chunks(channels).collect();
-    let white = pixels.iter().filter(|p| p[..3] == [255, 255, 255]).count();
-    let dark_header = pixels
-        .iter()
-        .filter(|p| p[..3] == [0x1d, 0x24, 0x33])
-        .count();
-    let reddish = pixels
-        .iter()
-        .filter(|p| p[0] > 180 && p[1] < 100 && p[2] < 100)
-        .count();
+    let pixels = buf[..frame.buffer_size()]
+        .chunks(channels)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (frame.width, frame.height, pixels)
+}
+
+/// The page as Chromium draws it: the requested size, mostly drawn, the failing badge's red in
+/// it; and the "problems only" toggle, checked, hides the rows of the sources that are fine.
+#[test]
+fn chromium_renders_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = demo(dir.path());
+    let page = dir.path().join("report.html");
+    let o = run(cli().args(report_args(
+        &out,
+        &out.join("data").to_string_lossy(),
+        &page,
+    )));
+    assert!(o.status.success());
+    let (width, height, pixels) = screenshot(&page, dir.path());
+    assert_eq!((width, height), (1280, 2000));
+    let count = |px: &[[u8; 3]], f: &dyn Fn(&[u8; 3]) -> bool| px.iter().filter(|p| f(p)).count();
     let total = pixels.len();
+    let white = count(&pixels, &|p| *p == [255, 255, 255]);
     assert!(
         white < total * 9 / 10,
         "mostly blank: {white} of {total} white"
     );
-    assert!(
-        dark_header > 1280 * 100,
-        "the header band is drawn: {dark_header}"
+    let header = count(&pixels, &|p| *p == [0x1d, 0x24, 0x33]);
+    assert!(header > 1280 * 100, "the header band is drawn: {header}");
+    let red = count(&pixels, &|p| p[0] > 180 && p[1] < 100 && p[2] < 100);
+    assert!(red > 100, "the failing badge and bar are red: {red}");
+    // The `ok` badges' pale green background (#e7f6ec), seven rows of it.
+    let ok_badge = |p: &[u8; 3]| *p == [0xe7, 0xf6, 0xec];
+    let ok_before = count(&pixels, &ok_badge);
+    assert!(ok_before > 7 * 100, "ok badges drawn: {ok_before}");
+
+    let html = std::fs::read_to_string(&page).unwrap();
+    let toggled = dir.path().join("problems-only.html");
+    let checked = html.replace(
+        r#"<input id="problems-only" type="checkbox">"#,
+        r#"<input id="problems-only" type="checkbox" checked>"#,
     );
-    assert!(
-        reddish > 100,
-        "the failing badge and bar are red: {reddish}"
+    assert_ne!(checked, html);
+    std::fs::write(&toggled, checked).unwrap();
+    let (_, _, pixels) = screenshot(&toggled, dir.path());
+    assert_eq!(
+        count(&pixels, &ok_badge),
+        0,
+        "problems only: no ok row left"
     );
+    let red = count(&pixels, &|p| p[0] > 180 && p[1] < 100 && p[2] < 100);
+    assert!(red > 100, "the failing row stays: {red}");
 }
