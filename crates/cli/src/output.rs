@@ -72,8 +72,8 @@ pub fn print_table(r: &RunReport) {
         .unwrap_or(10)
         .max(10);
     println!(
-        "{:<key_w$}  {:<14} {:>4} {:>6} {:>5} {:>7}  error",
-        "source", "status", "http", "parsed", "kept", "ms"
+        "{:<key_w$}  {:<14} {:>4} {:>6} {:>5} {:>7}  {:<7}  error",
+        "source", "status", "http", "parsed", "kept", "ms", "health"
     );
     for s in &r.sources {
         let status = serde_json::to_value(s.status)
@@ -81,7 +81,7 @@ pub fn print_table(r: &RunReport) {
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
         println!(
-            "{:<key_w$}  {:<14} {:>4} {:>6} {:>5} {:>7}  {}",
+            "{:<key_w$}  {:<14} {:>4} {:>6} {:>5} {:>7}  {:<7}  {}",
             s.source_key,
             status,
             s.http_status
@@ -90,6 +90,7 @@ pub fn print_table(r: &RunReport) {
             s.items_parsed,
             s.items_kept,
             s.duration_ms,
+            s.health.map_or("-", |h| h.as_str()),
             s.error.as_deref().unwrap_or("")
         );
     }
