@@ -1,13 +1,10 @@
 //! Deduplication within a run: the same entry reached twice (two sources, two links, a
-//! tracking-parameter variant) is kept once. Keys: canonical URL, and the content hash when
-//! the content is substantial enough to identify an item.
+//! tracking-parameter variant) is kept once. Keys: [`Item::identity`] (the canonical URL, with
+//! the version of versioned records) and [`Item::hash_identity`] (the content hash when the
+//! content is substantial enough to identify an item).
 
 use crate::model::Item;
 use std::collections::HashSet;
-use vectora_parse::urls::canonicalize;
-
-/// Content shorter than this (in characters) is too generic to identify an item by its hash.
-const MIN_CONTENT_FOR_HASH: usize = 40;
 
 #[derive(Debug, Default)]
 pub struct Deduper {
@@ -18,14 +15,14 @@ pub struct Deduper {
 impl Deduper {
     /// True when the item is new (and records it); false for a duplicate.
     pub fn insert(&mut self, item: &Item) -> bool {
-        let url = canonicalize(&item.url);
-        let use_hash = item.content.trim().chars().count() >= MIN_CONTENT_FOR_HASH;
-        if self.urls.contains(&url) || (use_hash && self.hashes.contains(&item.content_hash)) {
+        let url = item.identity();
+        let hash = item.hash_identity();
+        if self.urls.contains(&url) || hash.is_some_and(|h| self.hashes.contains(h)) {
             return false;
         }
         self.urls.insert(url);
-        if use_hash {
-            self.hashes.insert(item.content_hash.clone());
+        if let Some(h) = hash {
+            self.hashes.insert(h.to_string());
         }
         true
     }

@@ -1,6 +1,7 @@
 //! The vectora-inbox engine: config → resolved sources → fetch → parse → filter → dedup → store
 //! → report. No CLI, no Lambda, no deployment code: the fronts are thin layers over [`Engine`].
 
+pub mod api;
 pub mod config;
 pub mod dedup;
 pub mod fetch;

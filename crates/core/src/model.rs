@@ -38,7 +38,17 @@ pub struct ItemMetadata {
     pub tags: Vec<String>,
     #[serde(default)]
     pub word_count: usize,
+    /// Provider fields of `api` items (`nct_id`, `pmid`, `doi`, `set_id`...), written beside the
+    /// common ones. A `version` among them makes each version of a record its own item.
+    #[serde(flatten, default)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Content shorter than this (in characters) is too generic to identify an item by its hash.
+const MIN_CONTENT_FOR_HASH: usize = 40;
+
+/// The metadata key whose value tells versions of one record apart (see [`Item::identity`]).
+pub const VERSION_KEY: &str = "version";
 
 /// What a source contributes to an item that its entries don't carry.
 #[derive(Debug, Clone)]
@@ -85,8 +95,39 @@ impl Item {
                 author: entry.author.unwrap_or_default(),
                 tags,
                 word_count,
+                extra: serde_json::Map::new(),
             },
             date_source: entry.date_source,
+        }
+    }
+
+    /// The same item with provider metadata (`api` sources).
+    pub fn with_extra(mut self, extra: serde_json::Map<String, serde_json::Value>) -> Item {
+        self.metadata.extra = extra;
+        self
+    }
+
+    /// The content hash, when it may identify the item: content long enough not to be a generic
+    /// teaser ("Read more"), and not a versioned record (whose versions may share a text).
+    pub fn hash_identity(&self) -> Option<&str> {
+        let versioned = self.metadata.extra.contains_key(VERSION_KEY);
+        (!versioned && self.content.trim().chars().count() >= MIN_CONTENT_FOR_HASH)
+            .then_some(self.content_hash.as_str())
+    }
+
+    /// What identifies the item for deduplication: its canonical URL, and for versioned records
+    /// (a trial's update, a label's version) the version too, so that a new version of a record
+    /// seen before is a new item while the same version twice is a duplicate.
+    pub fn identity(&self) -> String {
+        let url = vectora_parse::urls::canonicalize(&self.url);
+        match self
+            .metadata
+            .extra
+            .get(VERSION_KEY)
+            .and_then(|v| v.as_str())
+        {
+            Some(v) => format!("{url}#version={v}"),
+            None => url,
         }
     }
 }
@@ -207,6 +248,10 @@ pub struct SourceOutcome {
     /// The newest publication date the source has ever shown.
     #[serde(default)]
     pub newest_item: Option<NaiveDate>,
+    /// `api` sources: the provider's requests and throttling answers (boxed: most sources are
+    /// not api sources, and outcomes are moved around a lot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<Box<ApiUsage>>,
 }
 
 /// Filtered entries recorded per source and run: enough to review a profile, bounded for the
@@ -221,6 +266,17 @@ pub struct FilteredEntry {
     pub published_at: Option<NaiveDate>,
     /// e.g. `excluded by exclusion_scopes.hr_content: "seeks", "engineer"`.
     pub reason: String,
+}
+
+/// What an `api` source asked of its provider in a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiUsage {
+    /// `clinicaltrials_gov`, `pubmed`, `openfda_drugsfda`, `openfda_label`.
+    pub provider: String,
+    /// HTTP requests sent, retries included.
+    pub requests: u32,
+    /// 429 answers received (each waited out or, at last, reported).
+    pub throttled: u32,
 }
 
 impl SourceOutcome {
@@ -245,6 +301,7 @@ impl SourceOutcome {
             consecutive_empty: 0,
             last_success: None,
             newest_item: None,
+            api: None,
         }
     }
 

@@ -19,9 +19,6 @@ const INDEX_RETENTION_DAYS: i64 = 400;
 /// At most this many days of items files are read back when repairing the index.
 const MAX_REPAIR_DAYS: i64 = 31;
 
-/// Content shorter than this is too generic to identify an item by its hash (see dedup).
-const MIN_CONTENT_FOR_HASH: usize = 40;
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IngestIndex {
     /// The last day whose items file this index incorporates.
@@ -39,17 +36,16 @@ pub fn index_key(client_id: &str) -> String {
 impl IngestIndex {
     /// True when the item was ingested by an earlier run.
     pub fn contains(&self, item: &Item) -> bool {
-        self.urls
-            .contains_key(&vectora_parse::urls::canonicalize(&item.url))
-            || (hashable(item) && self.hashes.contains_key(&item.content_hash))
+        self.urls.contains_key(&item.identity())
+            || item
+                .hash_identity()
+                .is_some_and(|h| self.hashes.contains_key(h))
     }
 
     pub fn add(&mut self, item: &Item, day: NaiveDate) {
-        self.urls
-            .entry(vectora_parse::urls::canonicalize(&item.url))
-            .or_insert(day);
-        if hashable(item) {
-            self.hashes.entry(item.content_hash.clone()).or_insert(day);
+        self.urls.entry(item.identity()).or_insert(day);
+        if let Some(h) = item.hash_identity() {
+            self.hashes.entry(h.to_string()).or_insert(day);
         }
     }
 
@@ -146,10 +142,6 @@ impl IngestIndex {
             )
             .await
     }
-}
-
-fn hashable(item: &Item) -> bool {
-    item.content.trim().chars().count() >= MIN_CONTENT_FOR_HASH
 }
 
 /// HTTP validators of one source URL, per client (another client's 304 must not hide items

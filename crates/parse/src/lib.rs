@@ -26,6 +26,8 @@ pub enum DateSource {
     Article,
     /// A `/YYYY/MM/DD/` pattern in the entry URL (lowest confidence).
     Url,
+    /// A provider API's own date field (a trial's last update, a paper's entry date, an approval).
+    Api,
 }
 
 /// One entry of a source: a press release, a feed item, an article.

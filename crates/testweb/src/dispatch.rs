@@ -39,6 +39,7 @@ pub(crate) struct Shared {
     pub log: RequestLog,
     pub faults: FaultTable,
     pub url_faults: UrlFaultCounters,
+    pub providers: crate::providers::Providers,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -176,6 +177,9 @@ fn dispatch<'a>(
                 ),
                 Err(_) => static_files::not_found(),
             };
+        }
+        if let Some(answer) = ctx.shared.providers.serve(path, query) {
+            return answer;
         }
         match &ctx.root {
             RootContent::Site(site) => serve_site(ctx, headers, site, path, query, &ctx.base).await,

@@ -21,6 +21,7 @@ mod dispatch;
 pub mod encoding;
 pub mod faults;
 pub mod lai_config;
+pub mod providers;
 pub mod request_log;
 pub mod rlimit;
 mod server;
@@ -36,6 +37,7 @@ pub use lai_config::{
     LaiConfigDir, bundled_config_dir, fixture_sites_dir, lai_config_dir, lai_config_dir_with,
     write_lai_config,
 };
+pub use providers::{Pace, Provider, provider_fixtures_dir};
 pub use request_log::RequestRecord;
 pub use server::{FIXTURE_TODAY, TestWeb, TestWebConfig, fixture_today};
 pub use static_files::content_type_for;

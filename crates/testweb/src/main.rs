@@ -97,6 +97,7 @@ async fn serve(args: Args) -> Result<()> {
         compression: !args.no_compression,
         seed: args.seed,
         today: args.today.unwrap_or_else(fixture_today),
+        ..TestWebConfig::default()
     })
     .await?;
 

@@ -52,6 +52,8 @@ pub struct TestWebConfig {
     pub seed: u64,
     /// "Today" of the synthetic sites: entries are dated within the 30 days up to it.
     pub today: NaiveDate,
+    /// Results one PubMed search serves (ESearch's is 10,000; lower it to test narrowing).
+    pub pubmed_result_cap: usize,
 }
 
 impl Default for TestWebConfig {
@@ -65,6 +67,7 @@ impl Default for TestWebConfig {
             compression: true,
             seed: 0x5EED,
             today: fixture_today(),
+            pubmed_result_cap: 10_000,
         }
     }
 }
@@ -109,6 +112,10 @@ impl TestWeb {
             log: RequestLog::default(),
             faults: FaultTable::default(),
             url_faults: UrlFaultCounters::default(),
+            providers: crate::providers::Providers::load(
+                &crate::providers::provider_fixtures_dir(),
+                config.pubmed_result_cap,
+            )?,
             shutdown: shutdown_rx,
         });
 
@@ -280,6 +287,17 @@ impl TestWeb {
     pub fn clear_faults(&self) {
         self.shared.faults.clear();
         self.shared.url_faults.clear();
+    }
+
+    /// Requests to `provider` answered 429 because they came sooner than its rate limit allows.
+    pub fn rate_limit_violations(&self, provider: crate::providers::Provider) -> usize {
+        self.shared.providers.violations(provider)
+    }
+
+    /// Publishes a new version of a ClinicalTrials.gov study: its last update posted on `date`
+    /// (`YYYY-MM-DD`). False when the study is not served.
+    pub fn update_study(&self, nct_id: &str, date: &str) -> bool {
+        self.shared.providers.update_study(nct_id, date)
     }
 
     /// The fixture sites folder being served.

@@ -2,12 +2,17 @@
 //! types. Every problem is collected as a [`Diagnostic`] naming the file and key, before any work
 //! starts (`vectora-inbox validate` prints them all).
 
+mod api;
 mod diagnostics;
 mod load;
 mod raw;
 mod resolve;
 mod scopes;
 
+pub use api::{
+    ApiDef, ApiProvider, DEFAULT_API_MAX_ITEMS, DEFAULT_NCBI_EMAIL_ENV, DEFAULT_NCBI_TOOL,
+    OPENFDA_MAX_ITEMS,
+};
 pub use diagnostics::{ConfigErrors, Diagnostic, Scope, Severity};
 pub use load::{load, load_dir_blocking, parse_files};
 pub use scopes::ScopeRegistry;
@@ -105,6 +110,9 @@ pub struct SourceDef {
     pub article_fallback: usize,
     /// Fill an empty teaser with the article's main text (costs one request per such entry).
     pub article_content: bool,
+    /// `api` sources: the provider query, or why the `api:` block is unusable (the source then
+    /// fails alone with `config_error`). `None` for other modes.
+    pub api: Option<Result<ApiDef, String>>,
 }
 
 /// Default number of article pages fetched per source and run to date undated entries.

@@ -70,6 +70,23 @@ pub struct RawSource {
     pub article_fallback: Option<usize>,
     /// Use the article's main text as content when the listing gives no teaser.
     pub article_content: Option<bool>,
+    /// The provider query of an `api` source.
+    pub api: Option<RawApi>,
+}
+
+/// `api:` of a catalog source (`ingestion_mode: api`).
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct RawApi {
+    pub provider: Option<String>,
+    pub query: Option<String>,
+    pub max_items: Option<usize>,
+    /// Results asked per request (default: the most the provider serves).
+    pub page_size: Option<usize>,
+    pub api_key_env: Option<String>,
+    /// NCBI's `tool` and `email` parameters (PubMed only).
+    pub tool: Option<String>,
+    pub email: Option<String>,
+    pub email_env: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -199,6 +199,18 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
             }
         }
         let homepage_url = non_empty(&s.homepage_url).and_then(|u| parse_http_url(u).ok());
+        let source_type = non_empty(&s.source_type).unwrap_or("unknown");
+        let api = (kind == SourceKind::Api).then(|| {
+            super::api::resolve_api(
+                file,
+                &format!("sources[{i}]"),
+                key,
+                s.api.as_ref(),
+                source_type,
+                enabled,
+                diags,
+            )
+        });
         cfg.sources.insert(
             key.to_string(),
             SourceDef {
@@ -208,7 +220,7 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
                 enabled,
                 url,
                 homepage_url,
-                source_type: non_empty(&s.source_type).unwrap_or("unknown").to_string(),
+                source_type: source_type.to_string(),
                 language: non_empty(&s.default_language).unwrap_or("en").to_string(),
                 tags: s.tags.clone(),
                 profile: non_empty(&s.ingestion_profile).map(str::to_string),
@@ -222,6 +234,7 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
                     _ => 0,
                 },
                 article_content: s.article_content.unwrap_or(false),
+                api,
             },
         );
     }

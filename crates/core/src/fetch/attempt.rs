@@ -48,7 +48,7 @@ pub(super) async fn run(
         let status = resp.status().as_u16();
         *progress = Progress {
             http_status: Some(status),
-            bytes: 0,
+            ..Progress::default()
         };
 
         if resp.status().is_redirection()
@@ -103,6 +103,7 @@ pub(super) async fn run(
                 content_type: None,
                 body: Bytes::new(),
                 attempts: 0,
+                throttled: 0,
                 etag: etag.or_else(|| opts.etag.clone()),
                 last_modified: last_modified.or_else(|| opts.last_modified.clone()),
             });
@@ -112,7 +113,9 @@ pub(super) async fn run(
                 .then(|| text_header(header::RETRY_AFTER))
                 .flatten()
                 .and_then(|v| super::retry::parse_retry_after(&v));
-            progress.bytes = drain(resp).await;
+            let page = drain(resp).await;
+            progress.bytes = page.len() as u64;
+            progress.error_body = Some(page);
             let via = if hops > 0 {
                 format!(" (at {current}, after {hops} redirect(s))")
             } else {
@@ -143,6 +146,7 @@ pub(super) async fn run(
             content_type,
             body,
             attempts: 0,
+            throttled: 0,
             etag,
             last_modified,
         });
@@ -194,18 +198,20 @@ async fn read_capped(
     Ok(body.freeze())
 }
 
-/// Reads and counts an error page, bounded in size and time; read errors don't matter here.
-async fn drain(resp: reqwest::Response) -> u64 {
-    let mut read = 0u64;
+/// Reads an error page, bounded in size and time; read errors don't matter here. Kept, since API
+/// providers explain a refused query in it.
+async fn drain(resp: reqwest::Response) -> Bytes {
+    let mut page = BytesMut::new();
     let mut stream = resp.bytes_stream();
     let _ = tokio::time::timeout(ERROR_BODY_TIME, async {
         while let Some(Ok(chunk)) = stream.next().await {
-            read += chunk.len() as u64;
-            if read >= ERROR_BODY_LIMIT as u64 {
+            let room = ERROR_BODY_LIMIT.saturating_sub(page.len());
+            page.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if page.len() >= ERROR_BODY_LIMIT {
                 break;
             }
         }
     })
     .await;
-    read
+    page.freeze()
 }

@@ -73,16 +73,21 @@ pub(super) struct Progress {
     pub http_status: Option<u16>,
     /// Body bytes received from the last response (decoded).
     pub bytes: u64,
+    /// The start of an error answer's body (APIs explain their errors there).
+    pub error_body: Option<bytes::Bytes>,
 }
 
 impl Progress {
-    pub fn into_error(self, e: AttemptError, attempts: u32) -> FetchError {
+    /// The error to report; `throttled` counts the 429 answers received before it.
+    pub fn into_error(self, e: AttemptError, attempts: u32, throttled: u32) -> FetchError {
         FetchError {
             kind: e.kind(),
             message: crate::model::truncate_message(&e.message, 300),
             http_status: self.http_status,
             attempts,
             bytes: self.bytes,
+            body: self.error_body,
+            throttled,
         }
     }
 }

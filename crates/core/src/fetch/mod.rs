@@ -94,6 +94,8 @@ pub struct Fetched {
     pub content_type: Option<String>,
     pub body: Bytes,
     pub attempts: u32,
+    /// 429 answers received (and waited out) before this one.
+    pub throttled: u32,
     /// Validators to send next time (on a 304: the server's, or else the ones sent).
     pub etag: Option<String>,
     pub last_modified: Option<String>,
@@ -132,6 +134,11 @@ pub struct FetchError {
     pub attempts: u32,
     /// Body bytes received in the last attempt (for `too_large`: read before aborting).
     pub bytes: u64,
+    /// The start (64 KiB at most) of the last error answer's body: API providers explain there
+    /// why they refused a query.
+    pub body: Option<Bytes>,
+    /// 429 answers received, the last one included.
+    pub throttled: u32,
 }
 
 /// Per-request options that come from the source's config.
@@ -205,14 +212,18 @@ impl Fetcher {
                 "unsupported URL scheme `{}` (http and https only)",
                 url.scheme()
             );
-            return Err(
-                Progress::default().into_error(AttemptError::new(Cause::Connect, message), 0)
-            );
+            return Err(Progress::default().into_error(
+                AttemptError::new(Cause::Connect, message),
+                0,
+                0,
+            ));
         }
         if let Err(b) = self.guard.check_url(url) {
-            return Err(
-                Progress::default().into_error(AttemptError::new(Cause::Blocked, b.to_string()), 0)
-            );
+            return Err(Progress::default().into_error(
+                AttemptError::new(Cause::Blocked, b.to_string()),
+                0,
+                0,
+            ));
         }
         let host = host_key(url);
         let interval = opts.min_interval.unwrap_or(self.settings.min_host_interval);
@@ -223,12 +234,13 @@ impl Fetcher {
         };
         let mut source_deadline: Option<Instant> = None;
         let mut attempts = 0u32;
+        let mut throttled = 0u32;
         let mut last = Progress::default();
         loop {
             let limit = earliest(opts.deadline, source_deadline);
             let turn = match self.turn(&host, interval, limit).await {
                 Ok(t) => t,
-                Err(e) => return Err(last.into_error(e, attempts)),
+                Err(e) => return Err(last.into_error(e, attempts, throttled)),
             };
             let source_end = *source_deadline
                 .get_or_insert_with(|| Instant::now() + self.settings.source_deadline);
@@ -243,6 +255,7 @@ impl Fetcher {
             let failure = match result {
                 Ok(Ok(mut fetched)) => {
                     fetched.attempts = attempts;
+                    fetched.throttled = throttled;
                     return Ok(fetched);
                 }
                 Ok(Err(e)) => e,
@@ -263,13 +276,15 @@ impl Fetcher {
                     return Err(progress.into_error(
                         AttemptError::new(Cause::Timeout, format!("{which} was reached{during}")),
                         attempts,
+                        throttled,
                     ));
                 }
             };
             last = progress;
+            throttled += u32::from(last.http_status == Some(429));
             match self.plan_retry(&host, failure, &last, attempts, deadline) {
                 Ok(delay) => tokio::time::sleep(delay).await,
-                Err(e) => return Err(last.into_error(e, attempts)),
+                Err(e) => return Err(last.into_error(e, attempts, throttled)),
             }
         }
     }

@@ -11,9 +11,11 @@ use crate::model::{
 use crate::state::{Validators, validators_key};
 use crate::window::Window;
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 use std::time::Duration;
 use tokio::time::Instant;
 use vectora_filter::IngestionMode;
+use vectora_parse::Entry;
 
 pub(super) struct SourceRunContext<'a> {
     pub(super) client_id: &'a str,
@@ -84,10 +86,7 @@ impl Engine {
             );
         };
         if source.kind == SourceKind::Api {
-            return fail(
-                SourceStatus::ConfigError,
-                "ingestion_mode `api` is not supported yet".into(),
-            );
+            return self.run_api(source, ctx).await;
         }
         let previous: Option<Validators> = if ctx.use_state {
             match self
@@ -157,16 +156,8 @@ impl Engine {
         let source_owned = source.clone();
         let today = ctx.now.date_naive();
         let parsed = tokio::task::spawn_blocking(move || {
-            if let Some(name) = &source_owned.profile
-                && let Some(profile) = config.profiles.get(name)
-                && let Err(errors) = profile.prepare()
-            {
-                let first = errors.first().map(ToString::to_string).unwrap_or_default();
-                return Err((
-                    SourceStatus::ConfigError,
-                    format!("ingestion profile `{name}` cannot be used: {first}"),
-                ));
-            }
+            prepare_profile(&config, &source_owned)
+                .map_err(|message| (SourceStatus::ConfigError, message))?;
             crate::parse::parse_document(&config, &source_owned, &fetched, today)
                 .map_err(|e| (SourceStatus::ParseError, e.to_string()))
         })
@@ -193,6 +184,112 @@ impl Engine {
         } else {
             SourceStatus::Ok
         };
+        let entries = parsed
+            .entries
+            .into_iter()
+            .map(|e| (e, Map::new()))
+            .collect();
+        let (items, filtered_out) = self.keep_in_scope(source, entries, ctx, &mut outcome);
+        outcome.items_kept = items.len();
+        SourceResult {
+            source_key: key.to_string(),
+            outcome,
+            items,
+            filtered_out,
+            validators: new_validators,
+        }
+    }
+
+    /// An `api` source: the provider's queries for the window, then the same window, profile and
+    /// item rules as any source.
+    async fn run_api(&self, source: &SourceDef, ctx: &SourceRunContext<'_>) -> SourceResult {
+        let key = source.key.as_str();
+        let def = match &source.api {
+            Some(Ok(def)) => def,
+            Some(Err(why)) => {
+                return SourceResult::failed(
+                    SourceOutcome::new(key, SourceStatus::ConfigError).with_error(why.clone()),
+                );
+            }
+            None => {
+                return SourceResult::failed(
+                    SourceOutcome::new(key, SourceStatus::ConfigError)
+                        .with_error("no `api:` block for ingestion_mode `api`"),
+                );
+            }
+        };
+        let mut outcome = SourceOutcome::new(key, SourceStatus::Ok);
+        outcome.url = source.url.as_ref().map(crate::model::redact_url);
+        let config = self.config.clone();
+        let source_owned = source.clone();
+        let prepared = tokio::task::spawn_blocking(move || prepare_profile(&config, &source_owned))
+            .await
+            .unwrap_or_else(|e| Err(format!("profile preparation failed: {e}")));
+        if let Err(message) = prepared {
+            outcome.status = SourceStatus::ConfigError;
+            return SourceResult::failed(outcome.with_error(message));
+        }
+        let run = crate::api::ApiRun {
+            fetcher: &self.fetcher,
+            source,
+            def,
+            window: ctx.window,
+            deadline: ctx.deadline,
+        };
+        let collected = match crate::api::collect(run).await {
+            Ok(c) => c,
+            Err(f) => {
+                outcome.status = f.status;
+                outcome.http_status = f.http_status;
+                outcome.attempts = f.usage.requests;
+                outcome.bytes = f.bytes;
+                outcome.api = Some(Box::new(f.usage));
+                return SourceResult::failed(outcome.with_error(f.message));
+            }
+        };
+        outcome.http_status = collected.http_status;
+        outcome.attempts = collected.usage.requests;
+        outcome.bytes = collected.bytes;
+        outcome.api = Some(Box::new(collected.usage));
+        outcome.warnings.extend(collected.warnings);
+        outcome.items_parsed = collected.records.len();
+        outcome.newest_entry = collected
+            .records
+            .iter()
+            .filter_map(|r| r.entry.published)
+            .max();
+        outcome.status = if collected.records.is_empty() {
+            SourceStatus::Empty
+        } else {
+            SourceStatus::Ok
+        };
+        let entries = collected
+            .records
+            .into_iter()
+            .map(|r| (r.entry, r.metadata))
+            .collect();
+        let (items, filtered_out) = self.keep_in_scope(source, entries, ctx, &mut outcome);
+        outcome.items_kept = items.len();
+        SourceResult {
+            source_key: key.to_string(),
+            outcome,
+            items,
+            filtered_out,
+            validators: None,
+        }
+    }
+
+    /// Entries to items: those with a link and a title, in the window (undated ones as the
+    /// temporal mode says), kept by the source's profile. Returns the items and how many were
+    /// left out.
+    fn keep_in_scope(
+        &self,
+        source: &SourceDef,
+        entries: Vec<(Entry, Map<String, Value>)>,
+        ctx: &SourceRunContext<'_>,
+        outcome: &mut SourceOutcome,
+    ) -> (Vec<Item>, usize) {
+        let key = source.key.as_str();
         let profile = source
             .profile
             .as_ref()
@@ -205,17 +302,16 @@ impl Engine {
         };
         let mut items = Vec::new();
         let mut filtered_out = 0;
-        let unusable = parsed
-            .entries
+        let unusable = entries
             .iter()
-            .filter(|e| e.url.trim().is_empty() || e.title.trim().is_empty())
+            .filter(|(e, _)| e.url.trim().is_empty() || e.title.trim().is_empty())
             .count();
         if unusable > 0 {
             outcome.warnings.push(format!(
                 "{unusable} entr(y/ies) without a link or a title were left out"
             ));
         }
-        for entry in parsed.entries {
+        for (entry, extra) in entries {
             if entry.url.trim().is_empty() || entry.title.trim().is_empty() {
                 filtered_out += 1;
                 continue;
@@ -228,7 +324,7 @@ impl Engine {
                 filtered_out += 1;
                 if entry.published.is_none() {
                     record_filtered(
-                        &mut outcome,
+                        outcome,
                         &entry,
                         "undated (temporal_mode strict drops undated items)",
                     );
@@ -240,20 +336,13 @@ impl Engine {
                 if !decision.keep {
                     tracing::debug!(source_key = key, title = %entry.title, reason = %decision.reason, "filtered out");
                     filtered_out += 1;
-                    record_filtered(&mut outcome, &entry, &decision.reason);
+                    record_filtered(outcome, &entry, &decision.reason);
                     continue;
                 }
             }
-            items.push(Item::from_entry(entry, &sctx, ctx.now));
+            items.push(Item::from_entry(entry, &sctx, ctx.now).with_extra(extra));
         }
-        outcome.items_kept = items.len();
-        SourceResult {
-            source_key: key.to_string(),
-            outcome,
-            items,
-            filtered_out,
-            validators: new_validators,
-        }
+        (items, filtered_out)
     }
 }
 
@@ -267,4 +356,19 @@ fn record_filtered(outcome: &mut SourceOutcome, entry: &vectora_parse::Entry, re
             reason: reason.to_string(),
         });
     }
+}
+
+/// Builds the source's profile matchers on first use; a profile that cannot be built fails the
+/// source with the reason.
+fn prepare_profile(config: &crate::config::Config, source: &SourceDef) -> Result<(), String> {
+    if let Some(name) = &source.profile
+        && let Some(profile) = config.profiles.get(name)
+        && let Err(errors) = profile.prepare()
+    {
+        let first = errors.first().map(ToString::to_string).unwrap_or_default();
+        return Err(format!(
+            "ingestion profile `{name}` cannot be used: {first}"
+        ));
+    }
+    Ok(())
 }

@@ -16,7 +16,8 @@ use std::collections::HashSet;
 pub struct MergeOutcome {
     /// Items newly added to the file.
     pub added: usize,
-    /// Items of this run already in the file (same item_id or URL): kept as they were.
+    /// Items of this run already in the file (same item_id, or same URL and version): kept as
+    /// they were.
     pub already_present: usize,
     /// Items in the file after the merge.
     pub total: usize,
@@ -120,14 +121,11 @@ impl DataStore {
 /// Existing items first, in their order; then the new ones not already present.
 fn merge(mut existing: Vec<Item>, new: &[Item]) -> (Vec<Item>, MergeOutcome) {
     let mut ids: HashSet<String> = existing.iter().map(|i| i.item_id.clone()).collect();
-    let mut urls: HashSet<String> = existing
-        .iter()
-        .map(|i| vectora_parse::urls::canonicalize(&i.url))
-        .collect();
+    let mut urls: HashSet<String> = existing.iter().map(Item::identity).collect();
     let mut added = 0;
     let mut already = 0;
     for item in new {
-        let canon = vectora_parse::urls::canonicalize(&item.url);
+        let canon = item.identity();
         if ids.contains(&item.item_id) || urls.contains(&canon) {
             already += 1;
             continue;

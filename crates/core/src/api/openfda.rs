@@ -1,0 +1,542 @@
+//! openFDA: `/drug/drugsfda.json` (approvals) and `/drug/label.json` (label versions). The
+//! query AND the window in openFDA syntax (`submissions.submission_status_date:[A TO B]` with
+//! `submissions.submission_status:"AP"`, or `effective_time:[A TO B]`), paged with `limit` and
+//! `skip`. A `404 NOT_FOUND` "No matches found" answer is an empty result.
+
+use super::{CallError, Record, Session, strings};
+use crate::config::{ApiDef, ApiProvider};
+use crate::model::VERSION_KEY;
+use crate::window::Window;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use url::Url;
+use vectora_parse::{DateSource, Entry};
+
+/// Largest `limit` openFDA serves.
+pub const MAX_LIMIT: usize = 1000;
+/// Largest `skip` openFDA accepts (past it, only the `search_after` cursor pages further).
+pub const MAX_SKIP: usize = 25_000;
+
+/// One answer of openFDA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub records: Vec<Record>,
+    /// Results the search matched (`meta.results.total`).
+    pub total: usize,
+    /// Results in this answer (applications or labels, before they become records).
+    pub returned: usize,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawAnswer {
+    meta: Meta,
+    results: Vec<Value>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Meta {
+    results: MetaResults,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MetaResults {
+    total: usize,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OpenFda {
+    brand_name: Vec<String>,
+    generic_name: Vec<String>,
+    manufacturer_name: Vec<String>,
+    route: Vec<String>,
+    spl_set_id: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Application {
+    application_number: String,
+    sponsor_name: String,
+    openfda: OpenFda,
+    products: Vec<Product>,
+    submissions: Vec<Submission>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Product {
+    brand_name: String,
+    dosage_form: String,
+    route: String,
+    active_ingredients: Vec<Ingredient>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Ingredient {
+    name: String,
+    strength: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Submission {
+    submission_type: String,
+    submission_number: String,
+    submission_status: String,
+    submission_status_date: String,
+    submission_class_code: String,
+    submission_class_code_description: String,
+    review_priority: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Label {
+    set_id: String,
+    id: String,
+    version: String,
+    effective_time: String,
+    openfda: OpenFda,
+    indications_and_usage: Vec<String>,
+    description: Vec<String>,
+    spl_product_data_elements: Vec<String>,
+}
+
+/// `YYYYMMDD`.
+fn compact(d: NaiveDate) -> String {
+    d.format("%Y%m%d").to_string()
+}
+
+/// The `search` of a run: the query AND the window (AND approvals, for drugsfda).
+pub fn search_term(provider: ApiProvider, query: &str, window: Window) -> String {
+    let range = format!("[{} TO {}]", compact(window.from), compact(window.to));
+    match provider {
+        ApiProvider::OpenfdaLabel => format!("({query}) AND effective_time:{range}"),
+        _ => format!(
+            "({query}) AND submissions.submission_status_date:{range} AND submissions.submission_status:\"AP\""
+        ),
+    }
+}
+
+/// One page's URL.
+pub fn page_url(base: &Url, search: &str, limit: usize, skip: usize, api_key: Option<&str>) -> Url {
+    let mut url = base.clone();
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("search", search)
+            .append_pair("limit", &limit.to_string());
+        if skip > 0 {
+            q.append_pair("skip", &skip.to_string());
+        }
+        if let Some(k) = api_key {
+            q.append_pair("api_key", k);
+        }
+    }
+    url
+}
+
+/// Pages through the window's approvals or label versions.
+pub(super) async fn collect(
+    session: &mut Session<'_>,
+    base: &Url,
+    def: &ApiDef,
+    api_key: Option<&str>,
+    window: Window,
+) -> Result<(Vec<Record>, Vec<String>), CallError> {
+    let search = search_term(def.provider, &def.query, window);
+    let limit = def
+        .page_size
+        .unwrap_or(MAX_LIMIT)
+        .min(def.max_items)
+        .min(MAX_LIMIT);
+    let mut records = Vec::new();
+    let mut warnings = Vec::new();
+    let mut skip = 0;
+    loop {
+        let url = page_url(base, &search, limit, skip, api_key);
+        let body = match session.get(&url).await {
+            Ok(b) => b,
+            Err(e) if is_no_match(&e) => break,
+            Err(e) => return Err(e),
+        };
+        let page = parse_any(&body, Some((def.provider, window))).map_err(CallError::Parse)?;
+        records.extend(page.records);
+        skip += page.returned;
+        if page.returned == 0 || skip >= page.total || records.len() >= def.max_items {
+            break;
+        }
+        if skip > MAX_SKIP {
+            warnings.push(format!(
+                "{} results match: openFDA pages with skip up to {MAX_SKIP} only",
+                page.total
+            ));
+            break;
+        }
+    }
+    records.truncate(def.max_items);
+    Ok((records, warnings))
+}
+
+/// openFDA answers a search without results with `404 NOT_FOUND` "No matches found!".
+fn is_no_match(e: &CallError) -> bool {
+    let CallError::Fetch {
+        http_status: Some(404),
+        body: Some(body),
+        ..
+    } = e
+    else {
+        return false;
+    };
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.pointer("/error/code")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .is_some_and(|code| code == "NOT_FOUND")
+}
+
+/// Parses an answer of either endpoint (told apart by its results unless `within` says). With
+/// `within`, only approvals (`AP`) dated in the window become records.
+pub fn parse_any(body: &[u8], within: Option<(ApiProvider, Window)>) -> Result<Page, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("not an openFDA JSON answer: {e}"))?;
+    if value.get("results").is_none() && value.get("meta").is_none() {
+        return Err("not an openFDA answer: no `meta` and no `results`".into());
+    }
+    let raw: RawAnswer =
+        serde_json::from_value(value).map_err(|e| format!("unexpected openFDA answer: {e}"))?;
+    let returned = raw.results.len();
+    let mut records = Vec::new();
+    for result in raw.results {
+        let provider = match within {
+            Some((p, _)) => p,
+            None if result.get("submissions").is_some()
+                || result.get("application_number").is_some() =>
+            {
+                ApiProvider::OpenfdaDrugsfda
+            }
+            None => ApiProvider::OpenfdaLabel,
+        };
+        match provider {
+            ApiProvider::OpenfdaLabel => {
+                let label: Label = serde_json::from_value(result)
+                    .map_err(|e| format!("unexpected openFDA label: {e}"))?;
+                records.extend(label_record(label));
+            }
+            _ => {
+                let app: Application = serde_json::from_value(result)
+                    .map_err(|e| format!("unexpected openFDA drugsfda result: {e}"))?;
+                records.extend(approval_records(&app, within.map(|(_, w)| w)));
+            }
+        }
+    }
+    Ok(Page {
+        records,
+        total: raw.meta.results.total,
+        returned,
+    })
+}
+
+fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y%m%d").ok()
+}
+
+fn first(v: &[String]) -> &str {
+    v.first().map(String::as_str).unwrap_or_default()
+}
+
+fn names(brand: &str, generic: &str) -> String {
+    match (brand.trim(), generic.trim()) {
+        ("", "") => String::new(),
+        (b, "") => b.to_string(),
+        ("", g) => g.to_string(),
+        (b, g) if b.eq_ignore_ascii_case(g) => b.to_string(),
+        (b, g) => format!("{b} ({g})"),
+    }
+}
+
+/// One record per approval of the application (in the window, when given).
+fn approval_records(app: &Application, window: Option<Window>) -> Vec<Record> {
+    let product = app.products.first();
+    let brand = product
+        .map(|p| p.brand_name.as_str())
+        .filter(|b| !b.is_empty())
+        .unwrap_or(first(&app.openfda.brand_name));
+    let ingredients: Vec<String> = app
+        .products
+        .iter()
+        .flat_map(|p| &p.active_ingredients)
+        .map(|i| i.name.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .fold(Vec::new(), |mut acc, n| {
+            if !acc.contains(&n) {
+                acc.push(n);
+            }
+            acc
+        });
+    let generic = match first(&app.openfda.generic_name) {
+        "" => ingredients.join(", "),
+        g => g.to_string(),
+    };
+    let route = product
+        .map(|p| p.route.as_str())
+        .filter(|r| !r.is_empty())
+        .unwrap_or(first(&app.openfda.route))
+        .to_string();
+    let dosage_form = product.map(|p| p.dosage_form.clone()).unwrap_or_default();
+    let digits: String = app
+        .application_number
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let url = format!(
+        "https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo={digits}"
+    );
+    let products: Vec<String> = app
+        .products
+        .iter()
+        .map(|p| {
+            let strengths: Vec<String> = p
+                .active_ingredients
+                .iter()
+                .map(|i| {
+                    format!("{} {}", i.name.trim(), i.strength.trim())
+                        .trim()
+                        .to_string()
+                })
+                .collect();
+            format!(
+                "{} {} ({}; {})",
+                p.brand_name,
+                strengths.join(", "),
+                p.dosage_form,
+                p.route
+            )
+            .trim()
+            .to_string()
+        })
+        .collect();
+    app.submissions
+        .iter()
+        .filter(|s| s.submission_status.trim() == "AP")
+        .filter_map(|s| {
+            let date = day(&s.submission_status_date);
+            if let Some(w) = window
+                && !date.is_some_and(|d| w.contains(d))
+            {
+                return None;
+            }
+            let kind = format!(
+                "{} {}",
+                s.submission_type.trim(),
+                s.submission_number.trim()
+            );
+            let class = match s.submission_class_code_description.trim() {
+                "" => s.submission_class_code.trim(),
+                d => d,
+            };
+            let named = names(brand, &generic);
+            let title = match class {
+                "" => format!("FDA approval: {named}, {} ({kind})", app.application_number),
+                c => format!(
+                    "FDA approval: {named}, {} ({kind}, {c})",
+                    app.application_number
+                ),
+            };
+            let mut content = format!(
+                "FDA approved {kind} of application {} ({}) on {}.",
+                app.application_number,
+                app.sponsor_name.trim(),
+                date.map(|d| d.to_string())
+                    .unwrap_or_else(|| s.submission_status_date.clone())
+            );
+            if !class.is_empty() {
+                content.push_str(&format!(" Submission class: {class}."));
+            }
+            if !s.review_priority.trim().is_empty() {
+                content.push_str(&format!(" Review priority: {}.", s.review_priority.trim()));
+            }
+            if !products.is_empty() {
+                content.push_str(&format!(" Products: {}.", products.join("; ")));
+            }
+            let mut metadata = Map::new();
+            metadata.insert(
+                "application_number".into(),
+                Value::String(app.application_number.clone()),
+            );
+            metadata.insert(
+                "submission_type".into(),
+                Value::String(s.submission_type.clone()),
+            );
+            metadata.insert(
+                "submission_number".into(),
+                Value::String(s.submission_number.clone()),
+            );
+            metadata.insert("submission_class".into(), Value::String(class.to_string()));
+            metadata.insert(
+                "approval_date".into(),
+                Value::String(s.submission_status_date.clone()),
+            );
+            metadata.insert("brand_name".into(), Value::String(brand.to_string()));
+            metadata.insert("generic_name".into(), Value::String(generic.clone()));
+            metadata.insert("route".into(), Value::String(route.clone()));
+            metadata.insert("dosage_form".into(), Value::String(dosage_form.clone()));
+            metadata.insert("sponsor".into(), Value::String(app.sponsor_name.clone()));
+            metadata.insert(VERSION_KEY.into(), Value::String(kind.replace(' ', "-")));
+            Some(Record {
+                entry: Entry {
+                    title: vectora_parse::text::bound_title(
+                        vectora_parse::text::collapse_whitespace(&title),
+                    ),
+                    url: url.clone(),
+                    published: date,
+                    date_source: date.map(|_| DateSource::Api),
+                    content: vectora_parse::text::collapse_whitespace(&content),
+                    author: Some(app.sponsor_name.clone()).filter(|s| !s.trim().is_empty()),
+                    tags: Vec::new(),
+                },
+                metadata,
+            })
+        })
+        .collect()
+}
+
+/// One record per label version.
+fn label_record(label: Label) -> Option<Record> {
+    let set_id = match label.set_id.trim() {
+        "" => first(&label.openfda.spl_set_id).trim().to_string(),
+        s => s.to_string(),
+    };
+    if set_id.is_empty() {
+        return None;
+    }
+    let brand = first(&label.openfda.brand_name);
+    let generic = first(&label.openfda.generic_name);
+    let named = match names(brand, generic) {
+        n if n.is_empty() => {
+            vectora_parse::text::clean_inline(first(&label.spl_product_data_elements))
+        }
+        n => n,
+    };
+    let version = label.version.trim().to_string();
+    let title = match version.as_str() {
+        "" => format!("Label: {named}"),
+        v => format!("Label: {named}, version {v}"),
+    };
+    let published = day(&label.effective_time);
+    let text = [&label.indications_and_usage, &label.description]
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .map(|t| t.join(" "))
+        .unwrap_or_default();
+    let manufacturer = first(&label.openfda.manufacturer_name).to_string();
+    let mut content = vectora_parse::text::collapse_whitespace(&text);
+    let route = label.openfda.route.join(", ");
+    let facts: Vec<String> = [
+        ("Route", route.clone()),
+        ("Manufacturer", manufacturer.clone()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| format!("{k}: {v}."))
+    .collect();
+    if !facts.is_empty() {
+        if !content.is_empty() {
+            content.push_str("\n\n");
+        }
+        content.push_str(&facts.join(" "));
+    }
+    let mut metadata = Map::new();
+    metadata.insert("set_id".into(), Value::String(set_id.clone()));
+    metadata.insert("spl_id".into(), Value::String(label.id.clone()));
+    metadata.insert("brand_name".into(), strings(&label.openfda.brand_name));
+    metadata.insert("generic_name".into(), strings(&label.openfda.generic_name));
+    metadata.insert("route".into(), strings(&label.openfda.route));
+    metadata.insert("manufacturer".into(), Value::String(manufacturer.clone()));
+    metadata.insert(
+        "effective_time".into(),
+        Value::String(label.effective_time.clone()),
+    );
+    if !version.is_empty() {
+        metadata.insert(VERSION_KEY.into(), Value::String(version));
+    }
+    Some(Record {
+        entry: Entry {
+            title: vectora_parse::text::bound_title(vectora_parse::text::collapse_whitespace(
+                &title,
+            )),
+            url: format!("https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid={set_id}"),
+            published,
+            date_source: published.map(|_| DateSource::Api),
+            content,
+            author: Some(manufacturer).filter(|m| !m.is_empty()),
+            tags: Vec::new(),
+        },
+        metadata,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window() -> Window {
+        Window {
+            from: NaiveDate::from_ymd_opt(2025, 11, 15).unwrap(),
+            to: NaiveDate::from_ymd_opt(2025, 12, 15).unwrap(),
+        }
+    }
+
+    #[test]
+    fn searches_carry_the_window_in_openfda_syntax() {
+        assert_eq!(
+            search_term(
+                ApiProvider::OpenfdaLabel,
+                "openfda.route:\"INTRAMUSCULAR\"",
+                window()
+            ),
+            "(openfda.route:\"INTRAMUSCULAR\") AND effective_time:[20251115 TO 20251215]"
+        );
+        assert_eq!(
+            search_term(ApiProvider::OpenfdaDrugsfda, "risperidone", window()),
+            "(risperidone) AND submissions.submission_status_date:[20251115 TO 20251215] AND submissions.submission_status:\"AP\""
+        );
+        let base = Url::parse("https://api.fda.gov/drug/label.json").unwrap();
+        let url = page_url(&base, "a AND b:[1 TO 2]", 100, 200, Some("k3y"));
+        // Spaces are sent as `+`, as openFDA's own examples write them.
+        assert_eq!(
+            url.query(),
+            Some("search=a+AND+b%3A%5B1+TO+2%5D&limit=100&skip=200&api_key=k3y")
+        );
+    }
+
+    #[test]
+    fn only_a_not_found_answer_is_an_empty_result() {
+        let not_found = CallError::Fetch {
+            kind: crate::fetch::FetchErrorKind::Http,
+            http_status: Some(404),
+            message: String::new(),
+            body: Some(
+                br#"{"error":{"code":"NOT_FOUND","message":"No matches found!"}}"#
+                    .as_slice()
+                    .into(),
+            ),
+        };
+        assert!(is_no_match(&not_found));
+        let other_404 = CallError::Fetch {
+            kind: crate::fetch::FetchErrorKind::Http,
+            http_status: Some(404),
+            message: String::new(),
+            body: Some(b"<html>Not Found</html>".as_slice().into()),
+        };
+        assert!(!is_no_match(&other_404));
+    }
+}

@@ -1,0 +1,356 @@
+//! `api` sources end to end through the engine, over real HTTP to the test web's imitation of
+//! each provider (real saved records, the providers' paging, errors and enforced rate limits).
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use vectora_core::config::{self, CATALOG_FILE, PROFILES_FILE};
+use vectora_core::fetch::{FetchSettings, Fetcher};
+use vectora_core::store::{DataStore, Location};
+use vectora_core::{Engine, EngineOptions, NoProgress, RunReport, RunRequest, SourceStatus};
+use vectora_testweb::{Fault, FaultRule, Provider, RetryAfterForm, TestWeb, TestWebConfig};
+
+const CLIENT: &str = "primary_watch";
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// A config with one client reading the given catalog entries (YAML list items).
+fn config_with(sources: &[String]) -> Arc<config::Config> {
+    let keys: Vec<String> = sources
+        .iter()
+        .filter_map(|s| {
+            s.lines()
+                .find_map(|l| l.trim().strip_prefix("- source_key: "))
+        })
+        .map(|k| format!("  - {k}\n"))
+        .collect();
+    let mut files = BTreeMap::new();
+    files.insert(
+        CATALOG_FILE.to_string(),
+        format!("sources:\n{}bouquets: []\n", sources.concat()),
+    );
+    files.insert(
+        PROFILES_FILE.to_string(),
+        "profiles:\n  default_broad:\n    signal_requirements:\n      mode: ingest_all\n"
+            .to_string(),
+    );
+    files.insert(
+        format!("clients/{CLIENT}.yaml"),
+        format!(
+            "client_profile:\n  client_id: {CLIENT}\n  active: true\nsource_config:\n  sources_extra_enabled:\n{}",
+            keys.concat()
+        ),
+    );
+    let cfg = config::parse_files(&files);
+    assert!(
+        cfg.diagnostics.iter().all(|d| !d.is_problem()),
+        "{:#?}",
+        cfg.diagnostics
+    );
+    Arc::new(cfg)
+}
+
+fn source(key: &str, api_url: &str, api: &str) -> String {
+    format!(
+        "- source_key: {key}\n  ingestion_mode: api\n  api_url: {api_url}\n  enabled: true\n  source_type: api_test\n  ingestion_profile: default_broad\n  api:\n{api}"
+    )
+}
+
+fn engine(cfg: Arc<config::Config>, data: &std::path::Path) -> Engine {
+    let fetcher = Fetcher::new(FetchSettings {
+        allow_private_networks: true,
+        retry_base_delay: std::time::Duration::from_millis(200),
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    let store = DataStore::open(&Location::Local(data.to_path_buf()), true).unwrap();
+    Engine::new(
+        cfg,
+        fetcher,
+        store,
+        EngineOptions {
+            now: Some(Utc.with_ymd_and_hms(2025, 12, 15, 10, 0, 0).unwrap()),
+            ..EngineOptions::default()
+        },
+    )
+}
+
+fn window(from: NaiveDate, to: NaiveDate) -> RunRequest {
+    RunRequest {
+        client_id: Some(CLIENT.into()),
+        from_date: Some(from),
+        to_date: Some(to),
+        ..RunRequest::default()
+    }
+}
+
+async fn run(engine: &Engine, req: &RunRequest) -> RunReport {
+    let mut results = engine.run(req, None, &NoProgress).await.unwrap();
+    results.remove(0).result.unwrap()
+}
+
+async fn web() -> TestWeb {
+    TestWeb::start(TestWebConfig::default()).await.unwrap()
+}
+
+fn stored_items(data: &std::path::Path) -> Vec<serde_json::Value> {
+    let path = data.join(vectora_core::store::items_key(CLIENT, date(2025, 12, 15)));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn ctgov(web: &TestWeb, extra: &str) -> String {
+    source(
+        "trials_ctgov",
+        &web.url("/api/v2/studies"),
+        &format!(
+            "    provider: clinicaltrials_gov\n    query: '\"long-acting injectable\" OR depot'\n{extra}"
+        ),
+    )
+}
+
+#[tokio::test]
+async fn clinicaltrials_pages_through_the_window_at_the_providers_pace() {
+    let web = web().await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine(
+        config_with(&[ctgov(&web, "    page_size: 3\n")]),
+        data.path(),
+    );
+    let report = run(&engine, &window(date(2020, 1, 1), date(2025, 2, 14))).await;
+    let o = &report.sources[0];
+    assert_eq!(o.status, SourceStatus::Ok, "{o:?}");
+    // 8 of the 11 saved studies were last updated in the window: pages of 3, 3 and 2.
+    assert_eq!(o.items_parsed, 8);
+    assert_eq!(report.items_final, 8);
+    let usage = o.api.as_ref().unwrap();
+    assert_eq!(
+        (usage.provider.as_str(), usage.requests, usage.throttled),
+        ("clinicaltrials_gov", 3, 0)
+    );
+    assert_eq!(web.rate_limit_violations(Provider::ClinicalTrials), 0);
+    let log = web.requests_for("/api/v2/studies");
+    assert_eq!(log.len(), 3);
+    let params = |i: usize| -> Vec<(String, String)> {
+        url::form_urlencoded::parse(log[i].query.as_deref().unwrap_or("").as_bytes())
+            .into_owned()
+            .filter(|(k, _)| k != "pageToken")
+            .collect()
+    };
+    assert_eq!(params(1), params(0));
+    assert_eq!(params(2), params(0));
+    assert!(log[1].query.as_deref().unwrap().contains("pageToken="));
+    let term = params(0)
+        .into_iter()
+        .find(|(k, _)| k == "query.term")
+        .unwrap()
+        .1;
+    assert_eq!(
+        term,
+        "(\"long-acting injectable\" OR depot) AND AREA[LastUpdatePostDate]RANGE[2020-01-01,2025-02-14]"
+    );
+    // ≈1 request per second: the pages came at least 990 ms apart.
+    for pair in log.windows(2) {
+        let gap = pair[1].since_start - pair[0].since_start;
+        assert!(gap >= std::time::Duration::from_millis(990), "{gap:?}");
+    }
+    let items = stored_items(data.path());
+    let first = &items[0];
+    assert_eq!(first["url"], "https://clinicaltrials.gov/study/NCT06323538");
+    assert_eq!(first["published_at"], "2025-02-14");
+    assert_eq!(first["date_source"], "api");
+    assert_eq!(first["metadata"]["nct_id"], "NCT06323538");
+    assert_eq!(first["metadata"]["last_update_posted"], "2025-02-14");
+}
+
+#[tokio::test]
+async fn a_new_version_of_a_study_is_a_new_item_and_the_same_version_a_duplicate() {
+    let web = web().await;
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine(config_with(&[ctgov(&web, "")]), data.path());
+    let req = window(date(2025, 2, 1), date(2025, 12, 15));
+    let first = run(&engine, &req).await;
+    assert_eq!(first.items_final, 1, "{:?}", first.sources[0]);
+    let again = run(&engine, &req).await;
+    assert_eq!((again.items_final, again.items_deduplicated), (0, 1));
+    assert!(web.update_study("NCT06323538", "2025-12-01"));
+    let updated = run(&engine, &req).await;
+    assert_eq!(updated.items_final, 1, "{:?}", updated.sources[0]);
+    let items = stored_items(data.path());
+    let versions: Vec<&str> = items
+        .iter()
+        .map(|i| i["metadata"]["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["2025-02-14", "2025-12-01"]);
+}
+
+#[tokio::test]
+async fn a_refused_query_fails_its_source_alone_with_the_providers_message() {
+    let web = web().await;
+    let data = tempfile::tempdir().unwrap();
+    let broken = source(
+        "trials_broken",
+        &web.url("/api/v2/studies"),
+        "    provider: clinicaltrials_gov\n    query: '\"unclosed'\n",
+    );
+    let labels = source(
+        "fda_labels",
+        &web.url("/drug/label.json"),
+        "    provider: openfda_label\n    query: 'openfda.route:\"INTRAMUSCULAR\"'\n",
+    );
+    let engine = engine(config_with(&[broken, labels]), data.path());
+    let report = run(&engine, &window(date(2025, 11, 15), date(2025, 12, 15))).await;
+    let broken = &report.sources[0];
+    assert_eq!(broken.status, SourceStatus::HttpError);
+    assert_eq!(broken.http_status, Some(400));
+    let message = broken.error.as_deref().unwrap();
+    assert!(
+        message.starts_with("HTTP 400 Bad Request: query.term: unbalanced"),
+        "{message}"
+    );
+    // openFDA's 404 "No matches found!" is an empty result, not a failure.
+    let labels = &report.sources[1];
+    assert_eq!(labels.status, SourceStatus::Empty, "{labels:?}");
+    assert_eq!(labels.error, None);
+    assert_eq!(labels.http_status, Some(404));
+    assert_eq!(report.sources_failed, 1);
+}
+
+#[tokio::test]
+async fn throttling_and_server_errors_are_waited_out_and_counted() {
+    let web = web().await;
+    let data = tempfile::tempdir().unwrap();
+    let fda = source(
+        "fda_approvals",
+        &web.url("/drug/drugsfda.json"),
+        "    provider: openfda_drugsfda\n    query: 'openfda.product_type:\"HUMAN PRESCRIPTION DRUG\"'\n    page_size: 1\n",
+    );
+    web.set_fault(
+        "/drug/drugsfda.json",
+        FaultRule::new(Fault::RetryAfter {
+            seconds: 1,
+            form: RetryAfterForm::Seconds,
+        })
+        .times(1),
+    );
+    let engine = engine(config_with(&[fda]), data.path());
+    let req = window(date(2017, 1, 1), date(2022, 12, 31));
+    let report = run(&engine, &req).await;
+    let o = &report.sources[0];
+    assert_eq!(o.status, SourceStatus::Ok, "{o:?}");
+    // Three applications, one per page; every AP submission in the window is an item.
+    assert_eq!(o.items_parsed, 11);
+    let usage = o.api.as_ref().unwrap();
+    assert_eq!((usage.requests, usage.throttled), (4, 1));
+    let log = web.requests_for("/drug/drugsfda.json");
+    let gap = log[1].since_start - log[0].since_start;
+    assert!(
+        gap >= std::time::Duration::from_secs(1),
+        "Retry-After not honoured: {gap:?}"
+    );
+    // 429 without Retry-After, then a 500: backoff, then the answer.
+    web.clear_request_log();
+    web.set_fault(
+        "/drug/drugsfda.json",
+        FaultRule::new(Fault::Status(429)).times(1),
+    );
+    let data2 = tempfile::tempdir().unwrap();
+    let engine2 = self::engine(Arc::new(engine.config().clone()), data2.path());
+    let report = run(&engine2, &req).await;
+    let usage = report.sources[0].api.clone().unwrap();
+    assert_eq!(
+        (usage.requests, usage.throttled),
+        (4, 1),
+        "{:?}",
+        report.sources[0]
+    );
+    web.set_fault(
+        "/drug/drugsfda.json",
+        FaultRule::new(Fault::Status(500)).times(1),
+    );
+    let data3 = tempfile::tempdir().unwrap();
+    let engine3 = self::engine(Arc::new(engine.config().clone()), data3.path());
+    let report = run(&engine3, &req).await;
+    let o = &report.sources[0];
+    assert_eq!(
+        (
+            o.status,
+            o.api.as_ref().unwrap().requests,
+            o.api.as_ref().unwrap().throttled
+        ),
+        (SourceStatus::Ok, 4, 0)
+    );
+    assert_eq!(web.rate_limit_violations(Provider::OpenFda), 0);
+}
+
+#[tokio::test]
+async fn a_client_faster_than_the_provider_allows_is_refused() {
+    let web = web().await;
+    let client = reqwest::Client::new();
+    let url = web.url("/entrez/eutils/esearch.fcgi?db=pubmed&term=x&retmode=json");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(client.get(&url).send().await.unwrap().status().as_u16());
+    }
+    // NCBI without a key: 3 per second; the 4th and 5th come too soon.
+    assert_eq!(statuses, [200, 200, 200, 429, 429]);
+    assert_eq!(
+        web.rate_limit_violations(Provider::Ncbi { with_key: false }),
+        2
+    );
+}
+
+#[tokio::test]
+async fn pubmed_searches_the_entry_dates_then_fetches_through_the_history() {
+    let web = web().await;
+    let data = tempfile::tempdir().unwrap();
+    let pubmed = source(
+        "science_pubmed",
+        &format!("{}/entrez/eutils/", web.base_url()),
+        "    provider: pubmed\n    query: 'telomere OR lactate'\n    email: watch@example.org\n    tool: vectora-test\n    page_size: 1\n",
+    );
+    let engine = engine(config_with(&[pubmed]), data.path());
+    let report = run(&engine, &window(date(2016, 1, 1), date(2018, 12, 31))).await;
+    let o = &report.sources[0];
+    assert_eq!(o.status, SourceStatus::Ok, "{o:?}");
+    // The saved articles that entered PubMed in 2016-2018 (pubmed4 to pubmed7).
+    assert_eq!(o.items_parsed, 4);
+    let usage = o.api.as_ref().unwrap();
+    assert_eq!((usage.requests, usage.throttled), (5, 0));
+    assert_eq!(
+        web.rate_limit_violations(Provider::Ncbi { with_key: false }),
+        0
+    );
+    for r in web.request_log() {
+        let q = r.query.clone().unwrap_or_default();
+        assert!(
+            q.contains("tool=vectora-test") && q.contains("email=watch%40example.org"),
+            "{q}"
+        );
+    }
+    let search = &web.requests_for("/entrez/eutils/esearch.fcgi")[0];
+    let q = search.query.as_deref().unwrap();
+    assert!(
+        q.contains("datetype=edat&mindate=2016%2F01%2F01&maxdate=2018%2F12%2F31"),
+        "{q}"
+    );
+    assert!(
+        q.contains("usehistory=y") && q.contains("retmode=json"),
+        "{q}"
+    );
+    let fetches = web.requests_for("/entrez/eutils/efetch.fcgi");
+    assert_eq!(fetches.len(), 4);
+    assert!(
+        fetches[3]
+            .query
+            .as_deref()
+            .unwrap()
+            .contains("WebEnv=MCID_")
+            && fetches[3].query.as_deref().unwrap().contains("retstart=3")
+    );
+    let items = stored_items(data.path());
+    assert_eq!(items[0]["metadata"]["pmid"], "30108519");
+    assert_eq!(items[0]["published_at"], "2018-08-16");
+}
