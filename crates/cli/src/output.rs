@@ -94,6 +94,14 @@ pub fn print_table(r: &RunReport) {
             s.error.as_deref().unwrap_or("")
         );
     }
+    for s in &r.sources {
+        if let Some(api) = &s.api {
+            println!(
+                "{}: {} requests to {}, {} answered 429",
+                s.source_key, api.requests, api.provider, api.throttled
+            );
+        }
+    }
     println!(
         "items: {} parsed, {} filtered out, {} duplicates, {} written{}",
         r.items_ingested,

@@ -354,3 +354,75 @@ async fn pubmed_searches_the_entry_dates_then_fetches_through_the_history() {
     assert_eq!(items[0]["metadata"]["pmid"], "30108519");
     assert_eq!(items[0]["published_at"], "2018-08-16");
 }
+
+#[tokio::test]
+async fn pubmed_halves_a_window_with_more_results_than_one_search_serves() {
+    // ESearch's 10,000-result cap, lowered to 2 on both sides to run on 4 saved articles.
+    let web = TestWeb::start(TestWebConfig {
+        pubmed_result_cap: 2,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    let fetcher = Fetcher::new(FetchSettings {
+        allow_private_networks: true,
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    let def = config::ApiDef {
+        provider: config::ApiProvider::Pubmed,
+        query: "telomere OR lactate".into(),
+        max_items: 10,
+        page_size: None,
+        api_key_env: None,
+        tool: "vectora-test".into(),
+        email: Some("watch@example.org".into()),
+        email_env: "NCBI_EMAIL".into(),
+    };
+    let interval = vectora_core::api::provider_interval(def.provider, false);
+    let mut session = vectora_core::api::Session::new(&fetcher, def.provider, interval, None);
+    let base = url::Url::parse(&format!("{}/entrez/eutils/", web.base_url())).unwrap();
+    let window = vectora_core::window::Window {
+        from: date(2016, 1, 1),
+        to: date(2018, 12, 31),
+    };
+    let (records, warnings) =
+        vectora_core::api::pubmed::collect_capped(&mut session, &base, &def, None, window, 2)
+            .await
+            .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let pmids: Vec<&str> = records
+        .iter()
+        .map(|r| r.metadata["pmid"].as_str().unwrap())
+        .collect();
+    // Newest part of the window first.
+    assert_eq!(pmids, ["30108519", "29963580", "28775130", "27797938"]);
+    let ranges: Vec<(String, String)> = web
+        .requests_for("/entrez/eutils/esearch.fcgi")
+        .iter()
+        .map(|r| {
+            let q: std::collections::HashMap<String, String> =
+                url::form_urlencoded::parse(r.query.as_deref().unwrap_or("").as_bytes())
+                    .into_owned()
+                    .collect();
+            (q["mindate"].clone(), q["maxdate"].clone())
+        })
+        .collect();
+    let expected = [
+        ("2016/01/01", "2018/12/31"),
+        ("2017/07/02", "2018/12/31"),
+        ("2018/04/02", "2018/12/31"),
+        ("2017/07/02", "2018/04/01"),
+        ("2016/01/01", "2017/07/01"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(ranges, expected);
+    assert_eq!(session.usage.requests, 8);
+    assert_eq!(
+        web.rate_limit_violations(Provider::Ncbi { with_key: false }),
+        0
+    );
+}

@@ -44,8 +44,32 @@ async fn the_reference_config_bucket_loads_clean() {
         let cfg = config::load(&Location::Local(root.clone())).await.unwrap();
         let problems: Vec<_> = cfg.diagnostics.iter().filter(|d| d.is_problem()).collect();
         assert!(problems.is_empty(), "{}: {problems:#?}", root.display());
-        assert_eq!(cfg.sources.len(), 8);
-        assert_eq!(cfg.bouquets.len(), 2);
+        // The bundled config adds the four primary-source examples and their bouquet, which
+        // the LAI client does not enable (its output stays the reference's).
+        let bundled_root = root == bundled();
+        let (sources, bouquets) = if bundled_root { (12, 3) } else { (8, 2) };
+        assert_eq!(cfg.sources.len(), sources);
+        assert_eq!(cfg.bouquets.len(), bouquets);
+        if bundled_root {
+            for (key, provider) in [
+                ("trials_ctgov_lai", config::ApiProvider::ClinicaltrialsGov),
+                ("science_pubmed_lai", config::ApiProvider::Pubmed),
+                (
+                    "reg_fda_approvals_lai",
+                    config::ApiProvider::OpenfdaDrugsfda,
+                ),
+                ("reg_fda_labels_lai", config::ApiProvider::OpenfdaLabel),
+            ] {
+                let s = &cfg.sources[key];
+                assert_eq!(s.kind, SourceKind::Api, "{key}");
+                let def = s.api.as_ref().unwrap().as_ref().unwrap();
+                assert_eq!(def.provider, provider, "{key}");
+            }
+            assert_eq!(
+                cfg.sources["science_pubmed_lai"].profile.as_deref(),
+                Some("pubmed_technology_focused")
+            );
+        }
         let client = &cfg.clients["lai_weekly_v3"];
         assert!(client.active);
         assert_eq!(client.default_period_days, Some(30));

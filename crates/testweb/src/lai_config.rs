@@ -26,6 +26,17 @@ pub const SITE_HOSTS: &[(&str, &str)] = &[
     ("www.endpts.com", "endpoints"),
 ];
 
+/// The primary-source API hosts, served by the test web at the root of any listener (see
+/// [`crate::providers`]): their URLs are rewritten to `site_base(PROVIDERS_SITE)`.
+pub const PROVIDER_HOSTS: &[&str] = &[
+    "clinicaltrials.gov",
+    "eutils.ncbi.nlm.nih.gov",
+    "api.fda.gov",
+];
+
+/// The pseudo-site name under which [`rewrite_urls`] asks for the providers' base URL.
+pub const PROVIDERS_SITE: &str = "@providers";
+
 /// The fixture sites standing in for the eight LAI sources, with their source keys.
 pub const LAI_SITES: &[(&str, &str)] = &[
     ("press_corporate__medincell", "medincell"),
@@ -66,6 +77,7 @@ pub fn rewrite_urls(text: &str, site_base: &dyn Fn(&str) -> String) -> (String, 
         let host = caps[1].to_ascii_lowercase();
         match SITE_HOSTS.iter().find(|(known, _)| *known == host) {
             Some((_, site)) => site_base(site),
+            None if PROVIDER_HOSTS.contains(&host.as_str()) => site_base(PROVIDERS_SITE),
             None => {
                 unknown.push(host);
                 caps[0].to_string()
@@ -163,7 +175,10 @@ impl LaiConfigDir {
 /// The bundled config with every source pointing at `base_url/sites/<site>/...` of a running test web.
 pub fn lai_config_dir(base_url: &str) -> Result<LaiConfigDir> {
     let base = base_url.trim_end_matches('/').to_string();
-    lai_config_dir_with(&move |site: &str| format!("{base}/sites/{site}"))
+    lai_config_dir_with(&move |site: &str| match site {
+        PROVIDERS_SITE => base.clone(),
+        _ => format!("{base}/sites/{site}"),
+    })
 }
 
 /// Like [`lai_config_dir`] with an arbitrary site-to-base-URL mapping (e.g. one port per site).

@@ -236,8 +236,12 @@ impl TestWeb {
     }
 
     /// Base URL of a fixture site: its own listener when started with `site_ports`, else
-    /// `base_url()/sites/<site>`. Fixture pages substitute `{{site}}` with this value.
+    /// `base_url()/sites/<site>`. Fixture pages substitute `{{site}}` with this value. The
+    /// providers' pseudo-site ([`crate::lai_config::PROVIDERS_SITE`]) is the root.
     pub fn site_base_url(&self, site: &str) -> String {
+        if site == crate::lai_config::PROVIDERS_SITE {
+            return self.base_url().to_string();
+        }
         self.site_urls
             .iter()
             .find(|(name, _)| name == site)
