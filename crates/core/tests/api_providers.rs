@@ -426,3 +426,59 @@ async fn pubmed_halves_a_window_with_more_results_than_one_search_serves() {
         0
     );
 }
+
+#[tokio::test]
+async fn with_an_ncbi_key_pubmed_sends_it_and_goes_at_ten_requests_a_second() {
+    let web = web().await;
+    let fetcher = Fetcher::new(FetchSettings {
+        allow_private_networks: true,
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    let def = config::ApiDef {
+        provider: config::ApiProvider::Pubmed,
+        query: "telomere OR lactate".into(),
+        max_items: 10,
+        page_size: Some(1),
+        api_key_env: None,
+        tool: "vectora-test".into(),
+        email: Some("watch@example.org".into()),
+        email_env: "NCBI_EMAIL".into(),
+    };
+    let interval = vectora_core::api::provider_interval(def.provider, true);
+    let mut session = vectora_core::api::Session::new(&fetcher, def.provider, interval, None);
+    let base = url::Url::parse(&format!("{}/entrez/eutils/", web.base_url())).unwrap();
+    let window = vectora_core::window::Window {
+        from: date(2016, 1, 1),
+        to: date(2018, 12, 31),
+    };
+    let (records, _) = vectora_core::api::pubmed::collect_capped(
+        &mut session,
+        &base,
+        &def,
+        Some("k3y"),
+        window,
+        vectora_core::api::pubmed::RESULT_CAP,
+    )
+    .await
+    .unwrap();
+    assert_eq!(records.len(), 4);
+    let log = web.request_log();
+    assert_eq!(log.len(), 5);
+    assert!(
+        log.iter()
+            .all(|r| r.query.as_deref().unwrap_or("").contains("api_key=k3y"))
+    );
+    // Faster than the keyless 3/s (5 requests within a second are allowed with a key)...
+    let keyed = Provider::Ncbi { with_key: true };
+    assert_eq!(web.rate_limit_violations(keyed), 0);
+    // ...and the same pace without the key is over NCBI's keyless limit.
+    let mut keyless = vectora_testweb::Pace::of(Provider::Ncbi { with_key: false });
+    let refused = log
+        .iter()
+        .filter(|r| {
+            !keyless.admit(std::time::Instant::now() - (log[4].since_start - r.since_start))
+        })
+        .count();
+    assert!(refused > 0, "a keyed run goes faster than 3/s");
+}
