@@ -207,6 +207,20 @@ fn study_from(value: Value) -> Result<Study, String> {
     serde_json::from_value(value).map_err(|e| format!("unexpected ClinicalTrials.gov study: {e}"))
 }
 
+/// The brief summary, then the study's facts (`Label: value.`) in one paragraph.
+fn content(summary: &str, facts: &[(&str, String)]) -> String {
+    let facts: Vec<String> = facts
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(label, v)| format!("{label}: {v}."))
+        .collect();
+    [tidy(summary), facts.join(" ")]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 /// A full `YYYY-MM-DD` date; partial ones (`yyyy`, `yyyy-MM`) are kept as text only, never
 /// completed into an invented day.
 pub fn full_date(text: &str) -> Option<NaiveDate> {
@@ -246,23 +260,16 @@ fn record(study: Study) -> Option<Record> {
             kind => format!("{kind}: {}", i.name.trim()),
         })
         .collect();
-    let mut facts = Vec::new();
-    let mut fact = |label: &str, value: String| {
-        if !value.is_empty() {
-            facts.push(format!("{label}: {value}."));
-        }
-    };
-    fact("Status", status.overall_status.clone());
-    fact("Phases", phases.join(", "));
-    fact("Lead sponsor", sponsor.clone());
-    fact("Conditions", conditions.join("; "));
-    fact("Interventions", interventions.join("; "));
-    let summary = tidy(&p.description_module.brief_summary);
-    let content = [summary, facts.join(" ")]
-        .into_iter()
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let content = content(
+        &p.description_module.brief_summary,
+        &[
+            ("Status", status.overall_status.clone()),
+            ("Phases", phases.join(", ")),
+            ("Lead sponsor", sponsor.clone()),
+            ("Conditions", conditions.join("; ")),
+            ("Interventions", interventions.join("; ")),
+        ],
+    );
     let published = full_date(&last_update);
     let mut metadata = Map::new();
     metadata.insert("nct_id".into(), Value::String(nct_id.clone()));

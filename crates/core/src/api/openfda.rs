@@ -263,150 +263,159 @@ fn names(brand: &str, generic: &str) -> String {
     }
 }
 
+/// What every approval record of one application shares.
+struct ApplicationFacts {
+    brand: String,
+    generic: String,
+    route: String,
+    dosage_form: String,
+    url: String,
+    /// `BRAND INGREDIENT STRENGTH (FORM; ROUTE)` per product.
+    products: Vec<String>,
+}
+
+impl ApplicationFacts {
+    fn of(app: &Application) -> ApplicationFacts {
+        let product = app.products.first();
+        let brand = product
+            .map(|p| p.brand_name.as_str())
+            .filter(|b| !b.is_empty())
+            .unwrap_or(first(&app.openfda.brand_name))
+            .to_string();
+        let mut ingredients: Vec<String> = Vec::new();
+        for name in app.products.iter().flat_map(|p| &p.active_ingredients) {
+            let name = name.name.trim().to_string();
+            if !name.is_empty() && !ingredients.contains(&name) {
+                ingredients.push(name);
+            }
+        }
+        let generic = match first(&app.openfda.generic_name) {
+            "" => ingredients.join(", "),
+            g => g.to_string(),
+        };
+        let route = product
+            .map(|p| p.route.as_str())
+            .filter(|r| !r.is_empty())
+            .unwrap_or(first(&app.openfda.route))
+            .to_string();
+        let digits: String = app
+            .application_number
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let products = app
+            .products
+            .iter()
+            .map(|p| {
+                let strengths: Vec<String> = p
+                    .active_ingredients
+                    .iter()
+                    .map(|i| {
+                        format!("{} {}", i.name.trim(), i.strength.trim())
+                            .trim()
+                            .to_string()
+                    })
+                    .collect();
+                format!(
+                    "{} {} ({}; {})",
+                    p.brand_name,
+                    strengths.join(", "),
+                    p.dosage_form,
+                    p.route
+                )
+                .trim()
+                .to_string()
+            })
+            .collect();
+        ApplicationFacts {
+            brand,
+            generic,
+            route,
+            dosage_form: product.map(|p| p.dosage_form.clone()).unwrap_or_default(),
+            url: format!(
+                "https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo={digits}"
+            ),
+            products,
+        }
+    }
+}
+
 /// One record per approval of the application (in the window, when given).
 fn approval_records(app: &Application, window: Option<Window>) -> Vec<Record> {
-    let product = app.products.first();
-    let brand = product
-        .map(|p| p.brand_name.as_str())
-        .filter(|b| !b.is_empty())
-        .unwrap_or(first(&app.openfda.brand_name));
-    let ingredients: Vec<String> = app
-        .products
-        .iter()
-        .flat_map(|p| &p.active_ingredients)
-        .map(|i| i.name.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .fold(Vec::new(), |mut acc, n| {
-            if !acc.contains(&n) {
-                acc.push(n);
-            }
-            acc
-        });
-    let generic = match first(&app.openfda.generic_name) {
-        "" => ingredients.join(", "),
-        g => g.to_string(),
-    };
-    let route = product
-        .map(|p| p.route.as_str())
-        .filter(|r| !r.is_empty())
-        .unwrap_or(first(&app.openfda.route))
-        .to_string();
-    let dosage_form = product.map(|p| p.dosage_form.clone()).unwrap_or_default();
-    let digits: String = app
-        .application_number
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    let url = format!(
-        "https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo={digits}"
-    );
-    let products: Vec<String> = app
-        .products
-        .iter()
-        .map(|p| {
-            let strengths: Vec<String> = p
-                .active_ingredients
-                .iter()
-                .map(|i| {
-                    format!("{} {}", i.name.trim(), i.strength.trim())
-                        .trim()
-                        .to_string()
-                })
-                .collect();
-            format!(
-                "{} {} ({}; {})",
-                p.brand_name,
-                strengths.join(", "),
-                p.dosage_form,
-                p.route
-            )
-            .trim()
-            .to_string()
-        })
-        .collect();
+    let facts = ApplicationFacts::of(app);
     app.submissions
         .iter()
         .filter(|s| s.submission_status.trim() == "AP")
-        .filter_map(|s| {
+        .filter(|s| {
             let date = day(&s.submission_status_date);
-            if let Some(w) = window
-                && !date.is_some_and(|d| w.contains(d))
-            {
-                return None;
-            }
-            let kind = format!(
-                "{} {}",
-                s.submission_type.trim(),
-                s.submission_number.trim()
-            );
-            let class = match s.submission_class_code_description.trim() {
-                "" => s.submission_class_code.trim(),
-                d => d,
-            };
-            let named = names(brand, &generic);
-            let title = match class {
-                "" => format!("FDA approval: {named}, {} ({kind})", app.application_number),
-                c => format!(
-                    "FDA approval: {named}, {} ({kind}, {c})",
-                    app.application_number
-                ),
-            };
-            let mut content = format!(
-                "FDA approved {kind} of application {} ({}) on {}.",
-                app.application_number,
-                app.sponsor_name.trim(),
-                date.map(|d| d.to_string())
-                    .unwrap_or_else(|| s.submission_status_date.clone())
-            );
-            if !class.is_empty() {
-                content.push_str(&format!(" Submission class: {class}."));
-            }
-            if !s.review_priority.trim().is_empty() {
-                content.push_str(&format!(" Review priority: {}.", s.review_priority.trim()));
-            }
-            if !products.is_empty() {
-                content.push_str(&format!(" Products: {}.", products.join("; ")));
-            }
-            let mut metadata = Map::new();
-            metadata.insert(
-                "application_number".into(),
-                Value::String(app.application_number.clone()),
-            );
-            metadata.insert(
-                "submission_type".into(),
-                Value::String(s.submission_type.clone()),
-            );
-            metadata.insert(
-                "submission_number".into(),
-                Value::String(s.submission_number.clone()),
-            );
-            metadata.insert("submission_class".into(), Value::String(class.to_string()));
-            metadata.insert(
-                "approval_date".into(),
-                Value::String(s.submission_status_date.clone()),
-            );
-            metadata.insert("brand_name".into(), Value::String(brand.to_string()));
-            metadata.insert("generic_name".into(), Value::String(generic.clone()));
-            metadata.insert("route".into(), Value::String(route.clone()));
-            metadata.insert("dosage_form".into(), Value::String(dosage_form.clone()));
-            metadata.insert("sponsor".into(), Value::String(app.sponsor_name.clone()));
-            metadata.insert(VERSION_KEY.into(), Value::String(kind.replace(' ', "-")));
-            Some(Record {
-                entry: Entry {
-                    title: vectora_parse::text::bound_title(
-                        vectora_parse::text::collapse_whitespace(&title),
-                    ),
-                    url: url.clone(),
-                    published: date,
-                    date_source: date.map(|_| DateSource::Api),
-                    content: vectora_parse::text::collapse_whitespace(&content),
-                    author: Some(app.sponsor_name.clone()).filter(|s| !s.trim().is_empty()),
-                    tags: Vec::new(),
-                },
-                metadata,
-            })
+            window.is_none_or(|w| date.is_some_and(|d| w.contains(d)))
         })
+        .map(|s| approval_record(app, &facts, s))
         .collect()
+}
+
+fn approval_record(app: &Application, facts: &ApplicationFacts, s: &Submission) -> Record {
+    let date = day(&s.submission_status_date);
+    let kind = format!(
+        "{} {}",
+        s.submission_type.trim(),
+        s.submission_number.trim()
+    );
+    let class = match s.submission_class_code_description.trim() {
+        "" => s.submission_class_code.trim(),
+        d => d,
+    };
+    let named = names(&facts.brand, &facts.generic);
+    let title = match class {
+        "" => format!("FDA approval: {named}, {} ({kind})", app.application_number),
+        c => format!(
+            "FDA approval: {named}, {} ({kind}, {c})",
+            app.application_number
+        ),
+    };
+    let mut content = format!(
+        "FDA approved {kind} of application {} ({}) on {}.",
+        app.application_number,
+        app.sponsor_name.trim(),
+        date.map(|d| d.to_string())
+            .unwrap_or_else(|| s.submission_status_date.clone())
+    );
+    if !class.is_empty() {
+        content.push_str(&format!(" Submission class: {class}."));
+    }
+    if !s.review_priority.trim().is_empty() {
+        content.push_str(&format!(" Review priority: {}.", s.review_priority.trim()));
+    }
+    if !facts.products.is_empty() {
+        content.push_str(&format!(" Products: {}.", facts.products.join("; ")));
+    }
+    let text = |v: &str| Value::String(v.to_string());
+    let mut metadata = Map::new();
+    metadata.insert("application_number".into(), text(&app.application_number));
+    metadata.insert("submission_type".into(), text(&s.submission_type));
+    metadata.insert("submission_number".into(), text(&s.submission_number));
+    metadata.insert("submission_class".into(), text(class));
+    metadata.insert("approval_date".into(), text(&s.submission_status_date));
+    metadata.insert("brand_name".into(), text(&facts.brand));
+    metadata.insert("generic_name".into(), text(&facts.generic));
+    metadata.insert("route".into(), text(&facts.route));
+    metadata.insert("dosage_form".into(), text(&facts.dosage_form));
+    metadata.insert("sponsor".into(), text(&app.sponsor_name));
+    metadata.insert(VERSION_KEY.into(), Value::String(kind.replace(' ', "-")));
+    Record {
+        entry: Entry {
+            title: vectora_parse::text::bound_title(vectora_parse::text::collapse_whitespace(
+                &title,
+            )),
+            url: facts.url.clone(),
+            published: date,
+            date_source: date.map(|_| DateSource::Api),
+            content: vectora_parse::text::collapse_whitespace(&content),
+            author: Some(app.sponsor_name.clone()).filter(|s| !s.trim().is_empty()),
+            tags: Vec::new(),
+        },
+        metadata,
+    }
 }
 
 /// One record per label version.

@@ -367,23 +367,13 @@ pub fn parse_articles(body: &[u8]) -> Result<Vec<Record>, String> {
                 }
             }
             Event::CData(t) => {
-                let s = String::from_utf8_lossy(&t).into_owned();
                 if let Some(a) = article.as_mut() {
-                    text_in(a, &path, &attrs, &s);
+                    text_in(a, &path, &attrs, &String::from_utf8_lossy(&t));
                 }
             }
             Event::GeneralRef(r) => {
-                let resolved = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    _ => {
-                        let name = r.decode().unwrap_or_default();
-                        quick_xml::escape::resolve_predefined_entity(&name)
-                            .map(str::to_string)
-                            .unwrap_or_default()
-                    }
-                };
                 if let Some(a) = article.as_mut() {
-                    text_in(a, &path, &attrs, &resolved);
+                    text_in(a, &path, &attrs, &resolve_reference(&r));
                 }
             }
             Event::Eof => break,
@@ -394,6 +384,20 @@ pub fn parse_articles(body: &[u8]) -> Result<Vec<Record>, String> {
         return Err("not an efetch PubMed answer: no PubmedArticleSet".into());
     }
     Ok(records)
+}
+
+/// `&amp;`, `&#233;`, `&#x2014;`: the character; an unknown entity is dropped (PubMed's XML
+/// uses the predefined ones only, and nothing is ever fetched for an entity).
+fn resolve_reference(r: &quick_xml::events::BytesRef<'_>) -> String {
+    match r.resolve_char_ref() {
+        Ok(Some(c)) => c.to_string(),
+        _ => {
+            let name = r.decode().unwrap_or_default();
+            quick_xml::escape::resolve_predefined_entity(&name)
+                .map(str::to_string)
+                .unwrap_or_default()
+        }
+    }
 }
 
 /// The one attribute each element of interest is told apart by.
