@@ -36,7 +36,8 @@ enum Command {
     Parse(parse_cmd::ParseArgs),
     /// Check a config folder (or s3://bucket) and report every problem with its file and key.
     Validate(validate::ValidateArgs),
-    /// A client's sources.
+    /// A client's sources: health across runs; onboarding (discover a site's feeds and
+    /// newsroom, check a catalog).
     Sources {
         #[command(subcommand)]
         command: sources::SourcesCommand,

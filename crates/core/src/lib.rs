@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod health;
 pub mod history;
 pub mod model;
+pub mod onboard;
 pub mod parse;
 pub mod pipeline;
 pub mod plan;
@@ -20,6 +21,6 @@ pub mod window;
 
 pub use config::Config;
 pub use model::{Item, RunReport, RunStatus, SourceOutcome, SourceStatus, TemporalMode};
-pub use pipeline::{ClientResult, Engine, EngineOptions, NoProgress, RunError, RunObserver};
+pub use pipeline::{ClientResult, Engine, EngineOptions, NoProgress, Probe, RunError, RunObserver};
 pub use request::RunRequest;
 pub use vectora_filter::IngestionMode;

@@ -2,7 +2,10 @@
 //! plan → fetch → parse → filter → dedup → store → report, and nothing else.
 
 mod articles;
+mod probe;
 mod source;
+
+pub use probe::Probe;
 
 use source::{SourceResult, SourceRunContext};
 

@@ -82,6 +82,17 @@ impl DataStore {
         })
     }
 
+    /// A store in memory that starts empty and is dropped with the process: for work that
+    /// reads sources without keeping anything (`sources check`).
+    pub fn memory() -> DataStore {
+        DataStore {
+            location: Location::Local(PathBuf::from("(memory)")),
+            store: Arc::new(object_store::memory::InMemory::new()),
+            root: Path::default(),
+            local_root: None,
+        }
+    }
+
     pub fn location(&self) -> &Location {
         &self.location
     }

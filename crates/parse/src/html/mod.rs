@@ -6,7 +6,8 @@
 //! - `links`: the links of a page and the entry blocks they mark out;
 //! - `fields`: title, dates and teaser of one block;
 //! - `listing`: configured (per-source selectors) and generic (repeated structure) extraction;
-//! - `article`: a single article page (date fallback, main text).
+//! - `article`: a single article page (date fallback, main text);
+//! - `site_links`: announced feeds and chrome links of a page (source discovery).
 
 mod article;
 mod classes;
@@ -14,8 +15,10 @@ mod dom;
 mod fields;
 mod links;
 mod listing;
+mod site_links;
 
 pub use article::{article_main_text, parse_article, parse_article_with};
+pub use site_links::{AnnouncedFeed, PageLink, SiteLinks, site_links};
 
 use crate::dates::{self, ParseContext};
 use crate::{ParseError, Parsed};

@@ -1,0 +1,310 @@
+//! Source onboarding against the local test web: discovery from every onboarding fixture
+//! site's homepage (`crates/testweb/sites/onboard-*`, each on its own port so that robots.txt
+//! sits at its root), and `check` over a catalog with one source of each verdict.
+
+use chrono::{TimeZone, Utc};
+use std::sync::Arc;
+use vectora_core::config::{self, Config};
+use vectora_core::fetch::{FetchSettings, Fetcher};
+use vectora_core::onboard::{
+    CandidateKind, CheckTarget, DEFAULT_MAX_REQUESTS, DiscoverError, DiscoverOptions, Discovery,
+    Verdict, candidate_targets, catalog_targets,
+};
+use vectora_core::store::DataStore;
+use vectora_core::{Engine, EngineOptions};
+use vectora_testweb::{TestWeb, TestWebConfig, fixture_today};
+
+async fn web() -> TestWeb {
+    TestWeb::start(TestWebConfig {
+        site_ports: true,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn engine(config: Config) -> Engine {
+    let fetcher = Fetcher::new(FetchSettings {
+        allow_private_networks: true,
+        min_host_interval: std::time::Duration::from_millis(5),
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    Engine::new(
+        Arc::new(config),
+        fetcher,
+        DataStore::memory(),
+        EngineOptions::default(),
+    )
+}
+
+fn options() -> DiscoverOptions {
+    DiscoverOptions {
+        max_requests: DEFAULT_MAX_REQUESTS,
+        today: fixture_today(),
+        deadline: None,
+    }
+}
+
+async fn discover(web: &TestWeb, site: &str) -> Discovery {
+    let start = url::Url::parse(&web.site_url(site, "/")).unwrap();
+    let found = engine(Config::default())
+        .discover(&start, &options())
+        .await
+        .unwrap_or_else(|e| panic!("{site}: {e}"));
+    assert!(
+        found.requests <= DEFAULT_MAX_REQUESTS,
+        "{site}: {} requests",
+        found.requests
+    );
+    found
+}
+
+fn best(found: &Discovery) -> (&str, CandidateKind, usize, usize) {
+    let c = &found.candidates[0];
+    (c.url.as_str(), c.kind, c.stats.entries, c.stats.dated)
+}
+
+#[tokio::test]
+async fn a_newsroom_linked_only_from_the_footer_is_found_and_proposed() {
+    let web = web().await;
+    let found = discover(&web, "onboard-footer").await;
+    let listing = web.site_url("onboard-footer", "/company/media-centre/");
+    assert_eq!(best(&found), (listing.as_str(), CandidateKind::Html, 5, 5));
+    assert_eq!(found.candidates[0].verdict, Verdict::Ok);
+    assert_eq!(
+        found.candidates[0].stats.newest,
+        Some("2025-12-09".parse().unwrap())
+    );
+    let entry = found.catalog_entry.as_ref().unwrap();
+    assert_eq!(entry.ingestion_mode, "html");
+    assert_eq!(entry.html_url.as_deref(), Some(listing.as_str()));
+    assert_eq!(entry.rss_url, None);
+    assert_eq!(entry.source_type, "press_corporate");
+    assert!(
+        entry
+            .source_key
+            .starts_with("press_corporate__site_127_0_0_1_")
+    );
+    assert_eq!(entry.homepage_url, web.site_url("onboard-footer", "/"));
+    // Every well-known feed path was tried (none exists), robots.txt first.
+    let log = web.request_log();
+    assert!(log[0].path.ends_with("/robots.txt"), "{:?}", log[0].path);
+    assert_eq!(web.requests_for("/feed").len(), 1);
+}
+
+#[tokio::test]
+async fn a_feed_beats_the_html_newsroom_that_lists_the_same_releases() {
+    let web = web().await;
+    let found = discover(&web, "onboard-both").await;
+    let feed = web.site_url("onboard-both", "/news/feed/");
+    let listing = web.site_url("onboard-both", "/news/");
+    // The feed lists 5 of the page's 7 releases: fewer entries, same releases, feed first.
+    assert_eq!(best(&found), (feed.as_str(), CandidateKind::Rss, 5, 5));
+    let html = found.candidates.iter().find(|c| c.url == listing).unwrap();
+    assert_eq!((html.stats.entries, html.stats.dated), (7, 7));
+    let entry = found.catalog_entry.as_ref().unwrap();
+    assert_eq!(
+        (entry.ingestion_mode.as_str(), entry.rss_url.as_deref()),
+        ("rss", Some(feed.as_str()))
+    );
+    // A feed was announced, so no well-known path was probed.
+    assert!(web.requests_for("/feed").is_empty());
+}
+
+#[tokio::test]
+async fn a_site_without_news_proposes_nothing() {
+    let web = web().await;
+    let found = discover(&web, "onboard-nonews").await;
+    assert!(found.candidates.is_empty(), "{:?}", found.candidates);
+    assert!(found.catalog_entry.is_none());
+}
+
+#[tokio::test]
+async fn a_javascript_newsroom_shell_is_reported_empty_with_the_reason() {
+    let web = web().await;
+    let found = discover(&web, "onboard-jsshell").await;
+    let shell = web.site_url("onboard-jsshell", "/newsroom/");
+    let c = found.candidates.iter().find(|c| c.url == shell).unwrap();
+    assert_eq!((c.verdict, c.stats.entries), (Verdict::Empty, 0));
+    assert!(
+        c.note.as_deref().unwrap_or("").contains("JavaScript"),
+        "{:?}",
+        c.note
+    );
+    assert!(found.catalog_entry.is_none());
+}
+
+#[tokio::test]
+async fn a_feed_at_a_well_known_path_is_found_by_its_content() {
+    let web = web().await;
+    let found = discover(&web, "onboard-wellknown").await;
+    let atom = web.site_url("onboard-wellknown", "/atom.xml");
+    assert_eq!(best(&found), (atom.as_str(), CandidateKind::Atom, 3, 3));
+    // Probing stops at the first feed found.
+    assert!(web.requests_for("/feed.json").is_empty());
+    assert_eq!(
+        found.catalog_entry.unwrap().rss_url.as_deref(),
+        Some(atom.as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_feed_behind_a_plain_link_is_found_and_robots_txt_is_obeyed() {
+    let web = web().await;
+    let found = discover(&web, "onboard-feedlink").await;
+    let feed = web.site_url("onboard-feedlink", "/subscribe/latest");
+    assert_eq!(best(&found), (feed.as_str(), CandidateKind::Rss, 4, 4));
+    // /internal/ is disallowed: the archive page is listed, never requested.
+    let archive = web.site_url("onboard-feedlink", "/internal/news/");
+    let c = found.candidates.iter().find(|c| c.url == archive).unwrap();
+    assert_eq!(c.verdict, Verdict::Disallowed);
+    assert!(web.requests_for("/internal/news/").is_empty());
+}
+
+#[tokio::test]
+async fn a_disallowed_start_page_is_not_read() {
+    let web = web().await;
+    let start = url::Url::parse(&web.site_url("onboard-feedlink", "/internal/news/")).unwrap();
+    let err = engine(Config::default())
+        .discover(&start, &options())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DiscoverError::Disallowed(_)), "{err}");
+    assert!(web.requests_for("/internal/news/").is_empty());
+}
+
+/// A candidate file with one source of each verdict, plus a homepage-only entry.
+fn candidate_file(web: &TestWeb) -> String {
+    let check = |p: &str| web.site_url("onboard-check", p);
+    format!(
+        r#"sources:
+- source_key: ok_listing
+  ingestion_mode: html
+  html_url: '{ok}'
+- source_key: empty_shell
+  ingestion_mode: html
+  html_url: '{shell}'
+- source_key: undated_feed
+  ingestion_mode: rss
+  rss_url: '{undated}'
+- source_key: broken_feed
+  ingestion_mode: rss
+  rss_url: '{broken}'
+- source_key: broken_selector
+  ingestion_mode: html
+  html_url: '{selector}'
+- source_key: gone
+  ingestion_mode: html
+  html_url: '{gone}'
+- source_key: refused
+  ingestion_mode: rss
+  rss_url: 'http://127.0.0.1:{closed}/feed'
+- source_key: homepage_only
+  homepage_url: '{home}'
+- source_key: no_url
+  ingestion_mode: html
+  html_url: 'ftp://example.com/'
+"#,
+        ok = web.site_url("onboard-footer", "/company/media-centre/"),
+        shell = web.site_url("onboard-jsshell", "/newsroom/"),
+        undated = check("/undated/"),
+        broken = check("/broken.xml"),
+        selector = check("/selector/"),
+        gone = check("/no-such-page/"),
+        closed = closed_port(),
+        home = web.site_url("onboard-both", "/"),
+    )
+}
+
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// A base config whose extractors give `broken_selector` a container that no longer exists.
+fn base_config() -> Config {
+    let extractors = "extractors:\n  broken_selector:\n    selectors:\n      container: '.press-list'\n      item: '.press-item'\n";
+    let catalog = "sources:\n- source_key: broken_selector\n  ingestion_mode: html\n  html_url: 'https://example.com/'\n";
+    config::parse_files(&std::collections::BTreeMap::from([
+        (config::EXTRACTORS_FILE.to_string(), extractors.to_string()),
+        (config::CATALOG_FILE.to_string(), catalog.to_string()),
+    ]))
+}
+
+#[tokio::test]
+async fn check_gives_each_failure_kind_its_verdict() {
+    let web = web().await;
+    let (config, targets) =
+        candidate_targets(&candidate_file(&web), "candidates.yaml", &base_config()).unwrap();
+    assert!(matches!(&targets[7], CheckTarget::Discover { .. }));
+    assert!(matches!(&targets[8], CheckTarget::Invalid { .. }));
+    let now = Utc.from_utc_datetime(&fixture_today().and_hms_opt(10, 0, 0).unwrap());
+    let checks = engine(config)
+        .check_sources(targets, 8, &options(), now)
+        .await;
+    let got: Vec<(&str, Verdict, usize, usize)> = checks
+        .iter()
+        .map(|c| (c.source_key.as_str(), c.verdict, c.entries, c.dated))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("ok_listing", Verdict::Ok, 5, 5),
+            ("empty_shell", Verdict::Empty, 0, 0),
+            ("undated_feed", Verdict::Undated, 4, 0),
+            ("broken_feed", Verdict::Broken, 0, 0),
+            ("broken_selector", Verdict::Broken, 0, 0),
+            ("gone", Verdict::Unreachable, 0, 0),
+            ("refused", Verdict::Unreachable, 0, 0),
+            ("homepage_only", Verdict::Ok, 5, 5),
+            ("no_url", Verdict::Broken, 0, 0),
+        ]
+    );
+    let message = |k: &str| {
+        checks
+            .iter()
+            .find(|c| c.source_key == k)
+            .and_then(|c| c.message.clone())
+            .unwrap_or_default()
+    };
+    assert!(message("gone").contains("404"), "{}", message("gone"));
+    assert!(
+        message("broken_selector").contains(".press-list"),
+        "{}",
+        message("broken_selector")
+    );
+    assert!(
+        message("homepage_only").contains("/news/feed/"),
+        "{}",
+        message("homepage_only")
+    );
+    assert!(
+        message("no_url").contains("candidates.yaml: sources[8].html_url"),
+        "{}",
+        message("no_url")
+    );
+    assert_eq!(checks[0].newest, Some("2025-12-09".parse().unwrap()));
+}
+
+#[tokio::test]
+async fn check_over_a_config_catalog_reads_every_source_or_the_ones_named() {
+    let web = web().await;
+    let dir = web.lai_config_dir().unwrap();
+    let cfg = config::load(&vectora_core::store::Location::Local(
+        dir.path().to_path_buf(),
+    ))
+    .await
+    .unwrap();
+    let all = catalog_targets(&cfg, None).unwrap();
+    assert_eq!(all.len(), cfg.sources.len());
+    let wanted = vec!["press_sector__fiercebiotech".to_string()];
+    let one = catalog_targets(&cfg, Some(&wanted)).unwrap();
+    let err = catalog_targets(&cfg, Some(&["nope".to_string()])).unwrap_err();
+    assert!(err.contains("`nope`"), "{err}");
+    let now = Utc::now();
+    let checks = engine(cfg).check_sources(one, 4, &options(), now).await;
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0].verdict, Verdict::Ok, "{:?}", checks[0]);
+    assert!(checks[0].entries >= 5 && checks[0].dated == checks[0].entries);
+}
