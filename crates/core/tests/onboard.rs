@@ -308,3 +308,35 @@ async fn check_over_a_config_catalog_reads_every_source_or_the_ones_named() {
     assert_eq!(checks[0].verdict, Verdict::Ok, "{:?}", checks[0]);
     assert!(checks[0].entries >= 5 && checks[0].dated == checks[0].entries);
 }
+
+#[tokio::test]
+async fn check_queries_an_api_source_for_its_last_days_and_judges_an_unusable_block() {
+    let web = TestWeb::start(TestWebConfig::default()).await.unwrap();
+    let file = format!(
+        "sources:\n- source_key: trials\n  ingestion_mode: api\n  api_url: '{url}'\n  api:\n    provider: clinicaltrials_gov\n    query: 'depot'\n- source_key: no_provider\n  ingestion_mode: api\n  api_url: '{url}'\n  api:\n    query: 'depot'\n",
+        url = web.url("/api/v2/studies")
+    );
+    let (config, targets) =
+        candidate_targets(&file, "candidates.yaml", &Config::default()).unwrap();
+    // The saved studies were last updated up to 2025-02-14: a check on the 15th sees them.
+    let now = Utc.with_ymd_and_hms(2025, 2, 15, 10, 0, 0).unwrap();
+    let checks = engine(config)
+        .check_sources(targets, 4, &options(), now)
+        .await;
+    let trials = &checks[0];
+    assert_eq!(trials.verdict, Verdict::Ok, "{trials:?}");
+    assert!(
+        trials.entries > 0 && trials.dated == trials.entries,
+        "{trials:?}"
+    );
+    assert_eq!(trials.newest, Some("2025-02-14".parse().unwrap()));
+    let term = web.requests_for("/api/v2/studies")[0]
+        .query
+        .clone()
+        .unwrap_or_default();
+    assert!(
+        term.contains("2025-01-17"),
+        "queried the last 30 days: {term}"
+    );
+    assert_eq!(checks[1].verdict, Verdict::Broken, "{:?}", checks[1]);
+}
