@@ -340,3 +340,81 @@ async fn check_queries_an_api_source_for_its_last_days_and_judges_an_unusable_bl
     );
     assert_eq!(checks[1].verdict, Verdict::Broken, "{:?}", checks[1]);
 }
+
+/// A config with one extractor for a sister site whose releases table reads `yy/mm/dd` dates.
+fn sister_config(extra_catalog: &str, extra_extractors: &str) -> Config {
+    let catalog = format!(
+        "sources:\n- source_key: press_corporate__sister\n  ingestion_mode: html\n  html_url: 'https://sister.example.com/releases/'\n{extra_catalog}"
+    );
+    let extractors = format!(
+        "extractors:\n  press_corporate__sister:\n    selectors:\n      container: 'table.releases'\n      item: 'tr.release'\n      title: 'td.title a'\n      url: 'td.title a'\n      date: 'td.date'\n    date_format: '%y/%m/%d'\n{extra_extractors}"
+    );
+    config::parse_files(&std::collections::BTreeMap::from([
+        (config::CATALOG_FILE.to_string(), catalog),
+        (config::EXTRACTORS_FILE.to_string(), extractors),
+    ]))
+}
+
+#[tokio::test]
+async fn configured_selectors_that_beat_the_generic_extractor_are_proposed_and_validate() {
+    let web = web().await;
+    let start = url::Url::parse(&web.site_url("onboard-selectors", "/")).unwrap();
+    let found = engine(sister_config("", ""))
+        .discover(&start, &options())
+        .await
+        .unwrap();
+    let listing = web.site_url("onboard-selectors", "/investors/releases/");
+    // The generic extractor misreads `25/10/30`-style dates (4 of 5, wrongly); the sister
+    // site's selectors and date format read all 5.
+    assert_eq!(best(&found), (listing.as_str(), CandidateKind::Html, 5, 5));
+    let c = &found.candidates[0];
+    assert_eq!(
+        c.selectors.as_ref().unwrap().from,
+        "press_corporate__sister"
+    );
+    assert_eq!(c.stats.newest, Some("2025-12-09".parse().unwrap()));
+    let entry = found.catalog_entry.as_ref().unwrap();
+    let extractor = found.extractor_entry.clone().unwrap();
+    assert!(
+        extractor.starts_with(&format!("  {}:\n", entry.source_key)),
+        "{extractor}"
+    );
+    assert!(
+        extractor.contains("      container: 'table.releases'\n"),
+        "{extractor}"
+    );
+    assert!(
+        extractor.contains("    date_format: '%y/%m/%d'\n"),
+        "{extractor}"
+    );
+
+    // Both entries pasted as proposed: the config is valid and the source reads all 5 dated.
+    let pasted = sister_config(&entry.to_yaml(&[]), &extractor);
+    let problems: Vec<_> = pasted
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_problem())
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let source = pasted.sources[&entry.source_key].clone();
+    assert!(pasted.extractors.contains_key(&entry.source_key));
+    let now = Utc.from_utc_datetime(&fixture_today().and_hms_opt(10, 0, 0).unwrap());
+    let check = engine(pasted).check_source(&source, now).await;
+    assert_eq!(
+        (check.verdict, check.entries, check.dated),
+        (Verdict::Ok, 5, 5)
+    );
+}
+
+#[tokio::test]
+async fn no_extractor_is_proposed_when_the_generic_extractor_does_as_well() {
+    let web = web().await;
+    let start = url::Url::parse(&web.site_url("onboard-footer", "/")).unwrap();
+    let found = engine(sister_config("", ""))
+        .discover(&start, &options())
+        .await
+        .unwrap();
+    assert!(found.catalog_entry.is_some());
+    assert!(found.extractor_entry.is_none());
+    assert!(found.candidates.iter().all(|c| c.selectors.is_none()));
+}

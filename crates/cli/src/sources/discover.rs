@@ -46,10 +46,13 @@ pub async fn run(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.json {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "candidates": found.candidates,
             "catalog_entry": found.catalog_entry,
         });
+        if let Some(entry) = &found.extractor_entry {
+            body["html_extractors_entry"] = entry.clone().into();
+        }
         println!("{}", serde_json::to_string_pretty(&body)?);
     } else {
         print_discovery(&found, &profiles);
@@ -99,6 +102,13 @@ fn print_discovery(found: &Discovery, profiles: &[String]) {
                 "catalog entry (paste under `sources:` in canonical/sources/source_catalog.yaml):"
             );
             print!("{}", entry.to_yaml(profiles));
+            if let Some(extractor) = &found.extractor_entry {
+                println!();
+                println!(
+                    "html_extractors.yaml entry (paste under `extractors:` in canonical/sources/html_extractors.yaml):"
+                );
+                print!("{extractor}");
+            }
         }
         None => println!("no feed or newsroom listing with entries was found"),
     }

@@ -7,6 +7,7 @@
 //! from its chrome (and the feeds those announce), then well-known feed paths while no feed has
 //! been found.
 
+use super::extractor::{BetterSelectors, better_selectors};
 use super::links::{looks_like_feed_link, news_score, same_site};
 use super::proposal::{CatalogEntry, propose};
 use super::rank::rank;
@@ -104,6 +105,52 @@ pub struct Candidate {
     /// Entry URLs and titles, to see whether two candidates list the same releases.
     #[serde(skip)]
     pub(crate) releases: Vec<String>,
+    /// Configured selectors that read this page better than the generic extractor.
+    #[serde(skip)]
+    pub selectors: Option<BetterSelectors>,
+}
+
+impl Candidate {
+    /// A candidate from what the parser found (entries without a link or a title left out,
+    /// as ingestion leaves them out).
+    fn read(
+        kind: CandidateKind,
+        url: String,
+        parsed: &vectora_parse::Parsed,
+        found_by: FoundBy,
+        script_shell: bool,
+    ) -> Candidate {
+        let usable: Vec<_> = parsed
+            .entries
+            .iter()
+            .filter(|e| !e.url.trim().is_empty() && !e.title.trim().is_empty())
+            .collect();
+        let stats = EntryStats::of_entries(&parsed.entries);
+        let releases = usable
+            .iter()
+            .flat_map(|e| {
+                [
+                    e.url.trim_end_matches('/').to_string(),
+                    e.title.to_lowercase(),
+                ]
+            })
+            .collect();
+        let note = if stats.entries == 0 && script_shell {
+            Some("the page is a JavaScript shell: its content is rendered in the browser".into())
+        } else {
+            parsed.warnings.first().cloned()
+        };
+        Candidate {
+            kind,
+            url,
+            stats,
+            verdict: stats.verdict(),
+            note,
+            found_by,
+            releases,
+            selectors: None,
+        }
+    }
 }
 
 /// The result of one discovery.
@@ -113,6 +160,13 @@ pub struct Discovery {
     pub candidates: Vec<Candidate>,
     /// A catalog entry for the best candidate with entries; `None` when nothing lists any.
     pub catalog_entry: Option<CatalogEntry>,
+    /// The `html_extractors.yaml` entry for it, when configured selectors read its page better
+    /// than the generic extractor.
+    #[serde(
+        rename = "html_extractors_entry",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub extractor_entry: Option<String>,
     /// URLs not read, with why (robots.txt, request budget).
     #[serde(skip)]
     pub not_read: Vec<(String, String)>,
@@ -188,9 +242,15 @@ impl Engine {
         let mut candidates = ex.candidates;
         rank(&mut candidates);
         let catalog_entry = propose(start, ex.homepage.as_ref(), &candidates);
+        let extractor_entry = catalog_entry.as_ref().and_then(|e| {
+            let url = e.html_url.as_ref()?;
+            let chosen = candidates.iter().find(|c| &c.url == url)?;
+            Some(chosen.selectors.as_ref()?.to_yaml(&e.source_key))
+        });
         Ok(Discovery {
             candidates,
             catalog_entry,
+            extractor_entry,
             not_read: ex.not_read,
             requests: ex.spent,
         })
@@ -354,45 +414,29 @@ impl Explorer<'_> {
         let config = self.engine.shared_config();
         let (fetched, today) = (fetched.clone(), self.opts.today);
         let parsed = tokio::task::spawn_blocking(move || {
-            crate::parse::parse_document(&config, &source, &fetched, today)
+            let parsed = crate::parse::parse_document(&config, &source, &fetched, today)?;
+            let generic = EntryStats::of_entries(&parsed.entries);
+            let better = (source.kind == SourceKind::Html)
+                .then(|| better_selectors(&config, &source, &fetched, today, &generic))
+                .flatten();
+            Ok::<_, vectora_parse::ParseError>((parsed, better))
         })
         .await
         .map_err(|e| e.to_string())
         .and_then(|r| r.map_err(|e| e.to_string()));
         let candidate = match parsed {
-            Ok(p) => {
-                let usable: Vec<_> = p
-                    .entries
-                    .iter()
-                    .filter(|e| !e.url.trim().is_empty() && !e.title.trim().is_empty())
-                    .collect();
-                let dates: Vec<_> = usable.iter().map(|e| e.published).collect();
-                let stats = EntryStats::of(&dates);
-                let releases = usable
-                    .iter()
-                    .flat_map(|e| {
-                        [
-                            e.url.trim_end_matches('/').to_string(),
-                            e.title.to_lowercase(),
-                        ]
-                    })
-                    .collect();
-                let mut note = p.warnings.first().cloned();
-                if stats.entries == 0 && script_shell {
-                    note = Some(
-                        "the page is a JavaScript shell: its content is rendered in the browser"
-                            .into(),
-                    );
+            Ok((p, better)) => {
+                let mut c = Candidate::read(kind, url.to_string(), &p, found_by, script_shell);
+                if let Some(b) = better {
+                    c.note = Some(format!(
+                        "read with the configured selectors of {} (the generic extractor finds {} entries, {} dated)",
+                        b.from, c.stats.entries, c.stats.dated
+                    ));
+                    c.stats = b.stats;
+                    c.verdict = b.stats.verdict();
+                    c.selectors = Some(b);
                 }
-                Candidate {
-                    kind,
-                    url: url.to_string(),
-                    stats,
-                    verdict: stats.verdict(),
-                    note,
-                    found_by,
-                    releases,
-                }
+                c
             }
             Err(message) => Candidate {
                 kind,
@@ -402,6 +446,7 @@ impl Explorer<'_> {
                 note: Some(message),
                 found_by,
                 releases: Vec::new(),
+                selectors: None,
             },
         };
         self.candidates.push(candidate);
@@ -474,5 +519,6 @@ fn unread(p: &Pending, verdict: Verdict, why: &str) -> Candidate {
         note: Some(why.to_string()),
         found_by: p.found_by.clone(),
         releases: Vec::new(),
+        selectors: None,
     }
 }

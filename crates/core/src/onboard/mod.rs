@@ -6,13 +6,15 @@
 //! ([`Engine::probe_source`](crate::Engine::probe_source)).
 //!
 //! Module map: `robots` (robots.txt), `links` (which links lead to news), `discover` (the
-//! exploration), `rank` (best first), `proposal` (the catalog entry), `candidates` (what to
+//! exploration), `rank` (best first), `proposal` (the catalog entry), `extractor` (configured
+//! selectors that beat the generic extractor), `candidates` (what to
 //! check), `check` (concurrent reads and verdicts), `verdict` (ok / empty / undated / broken /
 //! unreachable).
 
 mod candidates;
 mod check;
 mod discover;
+mod extractor;
 mod links;
 mod proposal;
 mod rank;
@@ -25,6 +27,7 @@ pub use discover::{
     Candidate, CandidateKind, DEFAULT_MAX_REQUESTS, DiscoverError, DiscoverOptions, Discovery,
     FoundBy,
 };
+pub use extractor::BetterSelectors;
 pub use proposal::CatalogEntry;
 pub use robots::ROBOTS_AGENT;
 pub use verdict::{EntryStats, Verdict};

@@ -148,7 +148,7 @@ impl CatalogEntry {
 }
 
 /// A single-quoted YAML scalar.
-fn quoted(s: &str) -> String {
+pub(super) fn quoted(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 

@@ -55,6 +55,17 @@ impl EntryStats {
         }
     }
 
+    /// Stats of parsed entries, leaving out those without a link or a title (ingestion leaves
+    /// them out too).
+    pub fn of_entries(entries: &[vectora_parse::Entry]) -> EntryStats {
+        let dates: Vec<_> = entries
+            .iter()
+            .filter(|e| !e.url.trim().is_empty() && !e.title.trim().is_empty())
+            .map(|e| e.published)
+            .collect();
+        EntryStats::of(&dates)
+    }
+
     /// Share of dated entries, 0 to 1 (0 without entries).
     pub fn dated_share(&self) -> f64 {
         if self.entries == 0 {
