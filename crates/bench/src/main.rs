@@ -60,9 +60,6 @@ enum Cmd {
         /// Seed of the synthetic sites.
         #[arg(long, default_value_t = 0x5EED)]
         seed: u64,
-        /// Config folder whose scopes and ingestion profiles are copied (default: the repository's).
-        #[arg(long, value_name = "DIR")]
-        config: Option<PathBuf>,
         #[command(flatten)]
         output: Output,
     },
@@ -164,7 +161,6 @@ fn run(cli: Cli) -> Result<()> {
             concurrency,
             min_host_interval_ms,
             seed,
-            config,
             output,
         } => {
             let load = load_line();
@@ -176,7 +172,6 @@ fn run(cli: Cli) -> Result<()> {
                 concurrency,
                 min_host_interval_ms,
                 seed,
-                config_source: config.unwrap_or_else(|| repo_root().join("config")),
             };
             let results = scale::run_scale(&options)?;
             let markdown = format!(

@@ -38,8 +38,6 @@ pub struct ScaleOptions {
     pub min_host_interval_ms: u64,
     /// Seed of the synthetic sites.
     pub seed: u64,
-    /// Config folder whose scopes and ingestion profiles the generated config copies.
-    pub config_source: PathBuf,
 }
 
 /// One run of the CLI over N sites.
@@ -153,7 +151,7 @@ fn run_one_size(options: &ScaleOptions, sites: usize) -> Result<ScaleResult> {
     })
     .with_context(|| format!("starting a simulated web of {sites} sites"))?;
     let config_dir = tempfile::tempdir()?;
-    write_bench_config(&options.config_source, config_dir.path(), web.base_urls())?;
+    write_bench_config(config_dir.path(), web.base_urls())?;
     let served = expected_items(options.seed, today, sites, from, to);
 
     let mut samples = Vec::with_capacity(options.runs);

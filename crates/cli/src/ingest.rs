@@ -100,7 +100,7 @@ pub async fn load_config(explicit: Option<&str>) -> anyhow::Result<(Config, Stri
             Ok((config::load(&location).await?, "config".into()))
         }
         None => Ok((
-            config::parse_files(&crate::bundled::files()),
+            config::parse_files(&config::bundled::files()),
             "bundled config".into(),
         )),
     }
@@ -187,21 +187,17 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         eprintln!("no active client in {origin}");
         return Ok(ExitCode::from(1));
     }
-    let mut all_ok = true;
+    // Exit 1 only when nothing ran: one client's (or source's) failure is its own.
+    let mut anything_ran = false;
     for r in &results {
         match &r.result {
             Ok(report) => {
-                if report.status == RunStatus::Failed {
-                    all_ok = false;
-                }
+                anything_ran |= report.status != RunStatus::Failed;
                 if !args.json {
                     print_table(report);
                 }
             }
-            Err(e) => {
-                all_ok = false;
-                eprintln!("error: client {}: {e}", r.client_id);
-            }
+            Err(e) => eprintln!("error: client {}: {e}", r.client_id),
         }
     }
     if args.json {
@@ -214,7 +210,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         let answer = vectora_core::response::answer(&request, &results, &ctx);
         println!("{}", serde_json::to_string_pretty(&answer.body)?);
     }
-    Ok(if all_ok {
+    Ok(if anything_ran {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

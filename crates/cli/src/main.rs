@@ -1,7 +1,6 @@
 //! `vectora-inbox`: the command-line front of the engine.
 
 mod aws_profile;
-mod bundled;
 mod client_data;
 mod demo;
 mod ingest;

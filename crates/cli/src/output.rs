@@ -64,6 +64,9 @@ pub fn print_table(r: &RunReport) {
         "client {}  window {}..{}  status {:?}  {:.1}s",
         r.client_id, r.window_from, r.window_to, r.status, r.execution_time_seconds
     );
+    for w in &r.warnings {
+        println!("  {w}");
+    }
     let key_w = r
         .sources
         .iter()

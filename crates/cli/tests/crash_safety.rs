@@ -304,36 +304,54 @@ fn kill_9_during_s3_runs_never_corrupts_loses_or_duplicates() {
     );
 }
 
+/// Each broken config: `validate` fails naming the file; `ingest` refuses a run the mistake
+/// belongs to (non-zero, the file named, nothing written), or runs it with exactly the sources
+/// concerned reported as `config_error` (the file named) and the others fetched.
 #[test]
-fn broken_configs_exit_non_zero_and_write_nothing() {
+fn broken_configs_refuse_the_run_or_fail_their_sources_alone() {
     let mut failures = Vec::new();
     let table = bad_configs::cases();
     for case in &table {
         let mut files = bad_configs::bundled();
         (case.mutate)(&mut files);
+        bad_configs::point_sources_at_closed_loopback(&mut files);
         let tmp = tempfile::tempdir().unwrap();
         let config = tmp.path().join("config");
         bad_configs::write(&files, &config);
         let data = tmp.path().join("data");
         let out = run(ingest(&config, data.to_str().unwrap())
             .args(["--request-timeout", "1"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped()));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if out.status.success() || out.status.code().is_none() {
-            failures.push(format!("{}: ingest exited with {}", case.name, out.status));
-        }
-        if !stderr.contains(case.file) {
-            failures.push(format!(
-                "{}: ingest's error does not name {}: {stderr}",
-                case.name, case.file
-            ));
-        }
-        if data.exists() {
-            failures.push(format!(
-                "{}: ingest wrote {:?}",
-                case.name,
-                files_under(&data)
-            ));
+        match case.effect {
+            bad_configs::Effect::Refused => {
+                if out.status.success() || out.status.code().is_none() {
+                    failures.push(format!("{}: ingest exited with {}", case.name, out.status));
+                }
+                if !stderr.contains(case.file) {
+                    failures.push(format!(
+                        "{}: ingest's error does not name {}: {stderr}",
+                        case.name, case.file
+                    ));
+                }
+                if data.exists() {
+                    failures.push(format!(
+                        "{}: ingest wrote {:?}",
+                        case.name,
+                        files_under(&data)
+                    ));
+                }
+            }
+            bad_configs::Effect::FailsSources(expected) => {
+                failures.extend(check_config_errors(case, expected, &out.stdout));
+                if files_under(&data)
+                    .iter()
+                    .any(|p| p.starts_with(data.join("ingested")))
+                {
+                    failures.push(format!("{}: ingest wrote items", case.name));
+                }
+            }
         }
         let validate = run(cli().args(["validate", "--config"]).arg(&config));
         if validate.status.success() {
@@ -347,6 +365,54 @@ fn broken_configs_exit_non_zero_and_write_nothing() {
         table.len(),
         failures.join("\n")
     );
+}
+
+/// The `--json` body lists exactly `expected` as `config_error`, each naming the case's file,
+/// and every other source of the client as fetched (here: unreachable).
+fn check_config_errors(
+    case: &bad_configs::BadConfig,
+    expected: &[&str],
+    stdout: &[u8],
+) -> Vec<String> {
+    let body: serde_json::Value = match serde_json::from_slice(stdout) {
+        Ok(v) => v,
+        Err(e) => return vec![format!("{}: --json output is not JSON: {e}", case.name)],
+    };
+    let sources = body["sources"].as_array().cloned().unwrap_or_default();
+    let mut failures = Vec::new();
+    let mut config_errors: Vec<&str> = Vec::new();
+    for s in &sources {
+        let key = s["source_key"].as_str().unwrap_or("");
+        match s["status"].as_str() {
+            Some("config_error") => {
+                config_errors.push(key);
+                let error = s["error"].as_str().unwrap_or("");
+                if !error.contains(case.file) {
+                    failures.push(format!(
+                        "{}: {key}: error does not name {}: {error}",
+                        case.name, case.file
+                    ));
+                }
+            }
+            Some("fetch_error") | Some("timeout") => {}
+            // Gone from the catalog (an entry without a usable key) or its bouquet: reported.
+            Some("unknown_source") => {}
+            other if bad_configs::ALL_SOURCES.contains(&key) && !expected.contains(&key) => {
+                failures.push(format!("{}: {key}: unexpected status {other:?}", case.name));
+            }
+            _ => {}
+        }
+    }
+    config_errors.sort();
+    let mut expected = expected.to_vec();
+    expected.sort();
+    if config_errors != expected {
+        failures.push(format!(
+            "{}: config_error for {config_errors:?}, expected {expected:?}",
+            case.name
+        ));
+    }
+    failures
 }
 
 /// A config whose sources are hostile to the logs: a pre-signed URL (signature and credential in

@@ -406,6 +406,10 @@ pub struct RunReport {
     pub temporal_mode: TemporalMode,
     pub status: RunStatus,
     pub sources: Vec<SourceOutcome>,
+    /// Config warnings that concern this run: bundled files standing in for missing ones,
+    /// unknown bouquets... (each `warning: file: key: message`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// `temporal_mode` of the event: what to do with items whose date is unknown.

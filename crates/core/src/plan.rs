@@ -1,6 +1,7 @@
 //! Source resolution: (sources of the client's bouquets ∪ its extra sources) ∩ the requested
 //! sources; a source runs only if it is in the catalog, enabled, and its mode is not `none`.
-//! Everything else is reported, not fatal.
+//! Everything else is reported, not fatal: a source whose config has errors (its catalog entry,
+//! its extractor, its profile) is reported as `config_error` with them, and the others run.
 
 use crate::config::{Client, Config, SourceDef, SourceKind};
 use crate::model::{SourceOutcome, SourceStatus};
@@ -48,11 +49,8 @@ pub fn plan_sources<'a>(
         keys.retain(|k| req.contains(k));
     }
     for key in keys {
+        let errors = config.source_errors(&key);
         let planned = match config.sources.get(&key) {
-            None => Planned::Skip(
-                SourceOutcome::new(&key, SourceStatus::UnknownSource)
-                    .with_error(format!("source `{key}` is not in the source catalog")),
-            ),
             Some(s) if !s.enabled => Planned::Skip(
                 SourceOutcome::new(&key, SourceStatus::Disabled)
                     .with_error("disabled in the source catalog"),
@@ -60,6 +58,19 @@ pub fn plan_sources<'a>(
             Some(s) if s.kind == SourceKind::None => Planned::Skip(
                 SourceOutcome::new(&key, SourceStatus::Disabled)
                     .with_error("ingestion_mode is `none`"),
+            ),
+            _ if !errors.is_empty() => Planned::Skip(
+                SourceOutcome::new(&key, SourceStatus::ConfigError).with_error(
+                    errors
+                        .iter()
+                        .map(|d| d.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ),
+            None => Planned::Skip(
+                SourceOutcome::new(&key, SourceStatus::UnknownSource)
+                    .with_error(format!("source `{key}` is not in the source catalog")),
             ),
             Some(s) => Planned::Run(s),
         };

@@ -279,6 +279,7 @@ mod tests {
                 "press_corporate__medincell",
                 SourceStatus::Ok,
             )],
+            warnings: vec![],
         }
     }
 

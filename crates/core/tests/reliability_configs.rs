@@ -1,18 +1,20 @@
 //! Broken configs and malformed requests: each must yield one named, actionable error (file and
-//! key for a config, field for a request) and the engine must write nothing. The config table is
+//! key for a config, field for a request). A request, an unusable catalog or a broken client
+//! file is refused and nothing is written; a mistake that belongs to sources or a profile fails
+//! exactly those sources and the run goes on. The config table is
 //! shared with the CLI's tests (`crates/cli/tests/support/bad_configs.rs`), which check that
 //! `vectora-inbox ingest` exits non-zero on each and leaves the data folder untouched.
 
 #[path = "../../cli/tests/support/bad_configs.rs"]
 mod bad_configs;
 
-use bad_configs::{BadConfig, CLIENT, bundled, cases};
+use bad_configs::{ALL_SOURCES, BadConfig, CLIENT, Effect, bundled, cases};
 use std::path::Path;
 use std::sync::Arc;
 use vectora_core::config::{self, Diagnostic};
 use vectora_core::fetch::{FetchSettings, Fetcher};
 use vectora_core::store::{DataStore, Location};
-use vectora_core::{Engine, EngineOptions, NoProgress, RunError, RunRequest};
+use vectora_core::{Engine, EngineOptions, NoProgress, RunError, RunRequest, SourceStatus};
 
 fn errors(cfg: &config::Config) -> Vec<&Diagnostic> {
     cfg.diagnostics.iter().filter(|d| d.is_error()).collect()
@@ -85,20 +87,12 @@ fn every_broken_config_yields_one_named_error() {
         table.len()
     );
     let mut failures = Vec::new();
-    for case in table.iter().filter(|c| c.known_bug.is_none()) {
+    for case in &table {
         let mut files = bundled();
         (case.mutate)(&mut files);
         let cfg = config::parse_files(&files);
-        if let Some(f) = check(case, &cfg) {
-            failures.push(f);
-        }
-        // Whatever the error, the client it concerns must not run.
-        if cfg.blocking_errors(Some(CLIENT)).is_empty() {
-            failures.push(format!(
-                "{}: the error does not block client {CLIENT}",
-                case.name
-            ));
-        }
+        failures.extend(check(case, &cfg));
+        failures.extend(check_effect(case, &cfg));
     }
     assert!(
         failures.is_empty(),
@@ -109,20 +103,38 @@ fn every_broken_config_yields_one_named_error() {
     );
 }
 
-/// The cases with a known defect (see `known_bug` in the table): a cascade of errors instead of
-/// one.
-#[test]
-fn known_bugs_one_error_at_the_right_key() {
-    let failures: Vec<String> = cases()
-        .iter()
-        .filter(|c| c.known_bug.is_some())
-        .filter_map(|case| {
-            let mut files = bundled();
-            (case.mutate)(&mut files);
-            check(case, &config::parse_files(&files))
-        })
-        .collect();
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+/// What is wrong with what the case's error stops: the client's run, or exactly its sources.
+fn check_effect(case: &BadConfig, cfg: &config::Config) -> Option<String> {
+    let blocking = cfg.blocking_errors(Some(CLIENT));
+    match case.effect {
+        Effect::Refused if blocking.is_empty() => Some(format!(
+            "{}: the error does not refuse client {CLIENT}",
+            case.name
+        )),
+        Effect::Refused => None,
+        Effect::FailsSources(_) if !blocking.is_empty() => Some(format!(
+            "{}: the error refuses the whole client, not only its sources: {blocking:?}",
+            case.name
+        )),
+        Effect::FailsSources(expected) => {
+            let failing: Vec<&str> = ALL_SOURCES
+                .iter()
+                .copied()
+                .filter(|k| !cfg.source_errors(k).is_empty())
+                .collect();
+            let unnamed: Vec<&str> = failing
+                .iter()
+                .copied()
+                .filter(|k| !cfg.source_errors(k).iter().any(|d| d.file == case.file))
+                .collect();
+            (failing != expected || !unnamed.is_empty()).then(|| {
+                format!(
+                    "{}: sources stopped {failing:?}, expected {expected:?}; errors not naming {}: {unnamed:?}",
+                    case.name, case.file
+                )
+            })
+        }
+    }
 }
 
 /// Lists every file under `dir` (empty when it does not exist).
@@ -146,10 +158,19 @@ fn files_under(dir: &Path) -> Vec<String> {
 }
 
 fn engine(cfg: config::Config, data: &Path) -> Engine {
-    // Private networks refused and no DNS outside: a run that got as far as fetching would fail
-    // its sources, but must not even start.
+    // Every source's host resolves to 127.0.0.1, where nothing listens on the https port: a
+    // source that is run fails to connect at once, without any lookup outside the machine.
+    let resolve = cfg
+        .sources
+        .values()
+        .filter_map(|s| s.url.as_ref()?.host_str().map(str::to_string))
+        .map(|host| (host, std::net::IpAddr::from([127, 0, 0, 1])))
+        .collect();
     let fetcher = Fetcher::new(FetchSettings {
         request_timeout: std::time::Duration::from_secs(1),
+        allow_private_networks: true,
+        max_attempts: 1,
+        resolve,
         ..FetchSettings::default()
     })
     .unwrap();
@@ -157,9 +178,10 @@ fn engine(cfg: config::Config, data: &Path) -> Engine {
     Engine::new(Arc::new(cfg), fetcher, store, EngineOptions::default())
 }
 
-/// Runs the engine on every broken config; returns the failures: a run that was not refused
-/// with the config error naming the file, or that wrote anything.
-async fn engine_refusals() -> Vec<String> {
+/// Runs the engine on every broken config; returns the failures: a refused case that ran, or
+/// was refused without naming the file, or wrote anything; a case that fails sources where
+/// other sources were not run, or the failing ones are not exactly those of the case.
+async fn engine_effects() -> Vec<String> {
     let mut failures = Vec::new();
     for case in cases() {
         let mut files = bundled();
@@ -170,8 +192,10 @@ async fn engine_refusals() -> Vec<String> {
             client_id: Some(CLIENT.into()),
             ..RunRequest::default()
         };
-        match e.run(&req, None, &NoProgress).await {
-            Err(RunError::Config(errs)) => {
+        let result = e.run(&req, None, &NoProgress).await;
+        let written = files_under(data.path());
+        match (case.effect, result) {
+            (Effect::Refused, Err(RunError::Config(errs))) => {
                 let text = errs.to_string();
                 if !text.contains(case.file) {
                     failures.push(format!(
@@ -179,26 +203,90 @@ async fn engine_refusals() -> Vec<String> {
                         case.name, case.file
                     ));
                 }
+                if !written.is_empty() {
+                    failures.push(format!("{}: wrote {written:?}", case.name));
+                }
             }
-            Err(other) => failures.push(format!(
+            (Effect::FailsSources(expected), Ok(results)) => {
+                let report = match results.into_iter().next().map(|r| r.result) {
+                    Some(Ok(report)) => report,
+                    other => {
+                        failures.push(format!("{}: no report: {other:?}", case.name));
+                        continue;
+                    }
+                };
+                failures.extend(check_outcomes(case.name, case.file, expected, &report));
+                // Nothing reachable: no items, only the run report.
+                if written.iter().any(|p| p.contains("ingested")) {
+                    failures.push(format!("{}: wrote items {written:?}", case.name));
+                }
+            }
+            (_, Err(other)) => failures.push(format!(
                 "{}: refused for the wrong reason: {other}",
                 case.name
             )),
-            Ok(r) => failures.push(format!("{}: ran ({} result(s))", case.name, r.len())),
-        }
-        let written = files_under(data.path());
-        if !written.is_empty() {
-            failures.push(format!("{}: wrote {written:?}", case.name));
+            (_, Ok(r)) => failures.push(format!("{}: ran ({} result(s))", case.name, r.len())),
         }
     }
     failures
 }
 
+/// The report's `config_error` sources are exactly `expected`, each naming `file`; every other
+/// source of the client was run (fetched: here it fails to connect, which is not a config error).
+fn check_outcomes(
+    name: &str,
+    file: &str,
+    expected: &[&str],
+    report: &vectora_core::RunReport,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    let config_errors: Vec<&str> = report
+        .sources
+        .iter()
+        .filter(|o| o.status == SourceStatus::ConfigError)
+        .map(|o| o.source_key.as_str())
+        .collect();
+    let mut sorted_expected = expected.to_vec();
+    sorted_expected.sort();
+    let mut sorted = config_errors.clone();
+    sorted.sort();
+    if sorted != sorted_expected {
+        failures.push(format!(
+            "{name}: config_error for {config_errors:?}, expected {expected:?}"
+        ));
+    }
+    for o in &report.sources {
+        let error = o.error.as_deref().unwrap_or("");
+        if o.status == SourceStatus::ConfigError && !error.contains(file) {
+            failures.push(format!(
+                "{name}: {}'s error does not name {file}: {error}",
+                o.source_key
+            ));
+        }
+    }
+    let ran = report
+        .sources
+        .iter()
+        .filter(|o| ALL_SOURCES.contains(&o.source_key.as_str()))
+        .filter(|o| o.status != SourceStatus::ConfigError && o.status.was_attempted())
+        .count();
+    let stopped_or_gone = ALL_SOURCES.len() - ran;
+    if ran == 0 && expected.len() < ALL_SOURCES.len() {
+        failures.push(format!("{name}: no other source ran: {:?}", report.sources));
+    }
+    if stopped_or_gone < expected.len() {
+        failures.push(format!("{name}: sources ran that should not have"));
+    }
+    failures
+}
+
 /// Each broken config is refused with the config error itself (naming the file), not with a
-/// consequence of it such as "unknown client" when the client's own file is the broken one.
+/// consequence of it such as "unknown client" when the client's own file is the broken one —
+/// or, when the mistake belongs to sources or a profile, fails exactly those sources and runs
+/// the others.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_engine_refuses_every_broken_config_and_writes_nothing() {
-    let failures = engine_refusals().await;
+async fn each_broken_config_stops_exactly_what_it_belongs_to() {
+    let failures = engine_effects().await;
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

@@ -235,6 +235,7 @@ mod tests {
             temporal_mode: Default::default(),
             status: vectora_core::RunStatus::Partial,
             sources: vec![],
+            warnings: vec![],
         };
         let m = ClientMetrics::from_report(&r);
         assert_eq!((m.sources_ok, m.sources_failed, m.items_written), (3, 2, 0));

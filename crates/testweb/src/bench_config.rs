@@ -2,7 +2,7 @@
 //!
 //! Synthetic site *i* is listener *i* of a test web started with `listeners: N` (or `--ports N`). Even
 //! sites are read as HTML listings, odd sites as RSS feeds, so both fetch-and-parse paths are measured.
-//! Every source uses the `default_broad` profile (ingest everything), so the number of items a run must
+//! Every source uses the bundled `default_broad` profile (ingest everything), so the number of items a run must
 //! produce is known in advance: [`expected_items`].
 
 use std::fmt::Write as _;
@@ -30,27 +30,14 @@ pub fn bench_source_key(index: usize) -> String {
     }
 }
 
-/// Writes `dest/clients/bench_synthetic.yaml` and `dest/canonical/...` (scopes and profiles copied from
-/// `source_config`, a new source catalog over `base_urls`, no HTML extractors).
-pub fn write_bench_config(source_config: &Path, dest: &Path, base_urls: &[String]) -> Result<()> {
-    for sub in [
-        "canonical/scopes",
-        "canonical/ingestion",
-        "canonical/sources",
-        "clients",
-    ] {
+/// Writes `dest/clients/bench_synthetic.yaml` and `dest/canonical/sources/source_catalog.yaml` (one
+/// source per base URL), nothing else: the old system's bucket layout, so that every benchmark
+/// also runs the engine's bundled profiles, term lists and extraction defaults standing in for
+/// the missing canonical files.
+pub fn write_bench_config(dest: &Path, base_urls: &[String]) -> Result<()> {
+    for sub in ["canonical/sources", "clients"] {
         std::fs::create_dir_all(dest.join(sub))
             .with_context(|| format!("creating {}", dest.join(sub).display()))?;
-    }
-    for sub in ["canonical/scopes", "canonical/ingestion"] {
-        for entry in std::fs::read_dir(source_config.join(sub))
-            .with_context(|| format!("reading {}", source_config.join(sub).display()))?
-        {
-            let entry = entry?;
-            if entry.path().is_file() {
-                std::fs::copy(entry.path(), dest.join(sub).join(entry.file_name()))?;
-            }
-        }
     }
 
     let mut catalog = String::from("sources:\n");
@@ -84,10 +71,6 @@ pub fn write_bench_config(source_config: &Path, dest: &Path, base_urls: &[String
         "bouquets:\n- bouquet_id: bench_synthetic\n  description: every synthetic site of the benchmark test web\n  source_keys:\n{keys}"
     );
     std::fs::write(dest.join("canonical/sources/source_catalog.yaml"), catalog)?;
-    std::fs::write(
-        dest.join("canonical/sources/html_extractors.yaml"),
-        "extractors: {}\nglobal_settings:\n  default_max_items: 50\n",
-    )?;
     std::fs::write(
         dest.join(format!("clients/{BENCH_CLIENT_ID}.yaml")),
         format!(

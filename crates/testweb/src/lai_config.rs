@@ -154,6 +154,31 @@ fn copy_tree(
     Ok(())
 }
 
+/// The files of a config bucket in the old system's layout: its clients and the source catalog,
+/// nothing else (its profiles, term lists and extractors were code).
+pub const OLD_LAYOUT: &[&str] = &["clients/", "canonical/sources/source_catalog.yaml"];
+
+/// Removes from the config folder `dir` every file an old-layout bucket does not have (see
+/// [`OLD_LAYOUT`]), and the folders left empty.
+pub fn keep_old_layout(dir: &Path) -> Result<()> {
+    for sub in [
+        "canonical/ingestion",
+        "canonical/scopes",
+        "canonical/sources/html_extractors.yaml",
+    ] {
+        let path = dir.join(sub);
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else if path.exists() {
+            std::fs::remove_file(&path)
+        } else {
+            Ok(())
+        };
+        removed.with_context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(())
+}
+
 /// A temporary copy of the LAI config, deleted when dropped.
 #[derive(Debug)]
 pub struct LaiConfigDir {
@@ -164,6 +189,12 @@ impl LaiConfigDir {
     /// The config folder, laid out like the config bucket (`clients/`, `canonical/`).
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// The same folder in the old system's layout (clients and catalog only).
+    pub fn into_old_layout(self) -> Result<LaiConfigDir> {
+        keep_old_layout(self.dir.path())?;
+        Ok(self)
     }
 
     /// Keeps the folder on disk after the value is dropped (for debugging a failed test).

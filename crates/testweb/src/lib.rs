@@ -34,8 +34,8 @@ pub use conditional::etag_of;
 pub use encoding::ContentCoding;
 pub use faults::{Fault, FaultRule, RetryAfterForm};
 pub use lai_config::{
-    LaiConfigDir, bundled_config_dir, fixture_sites_dir, lai_config_dir, lai_config_dir_with,
-    write_lai_config,
+    LaiConfigDir, OLD_LAYOUT, bundled_config_dir, fixture_sites_dir, keep_old_layout,
+    lai_config_dir, lai_config_dir_with, write_lai_config,
 };
 pub use providers::{Pace, Provider, provider_fixtures_dir};
 pub use request_log::RequestRecord;

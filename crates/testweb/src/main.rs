@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::Parser;
 use vectora_testweb::lai_config::{
-    LAI_SITES, bundled_config_dir, fixture_sites_dir, write_lai_config,
+    LAI_SITES, bundled_config_dir, fixture_sites_dir, keep_old_layout, write_lai_config,
 };
 use vectora_testweb::rlimit::raise_fd_limit;
 use vectora_testweb::{TestWeb, TestWebConfig, fixture_today, write_bench_config};
@@ -53,6 +53,10 @@ struct Args {
     /// `bench_synthetic`.
     #[arg(long, value_name = "DIR")]
     print_bench_config_dir: Option<PathBuf>,
+    /// Write the --print-config-dir copy in the old system's bucket layout: clients and the source
+    /// catalog only (the engine stands its bundled profiles, scopes and extractors in).
+    #[arg(long)]
+    old_layout: bool,
     /// Config folder to copy for --print-config-dir (default: the repository's `config/`).
     #[arg(long, value_name = "DIR")]
     config: Option<PathBuf>,
@@ -105,11 +109,13 @@ async fn serve(args: Args) -> Result<()> {
         let source = args.config.clone().unwrap_or_else(bundled_config_dir);
         write_lai_config(&source, dest, &|site: &str| web.site_base_url(site))
             .with_context(|| format!("writing the config into {}", dest.display()))?;
+        if args.old_layout {
+            keep_old_layout(dest)?;
+        }
     }
 
     if let Some(dest) = &args.print_bench_config_dir {
-        let source = args.config.clone().unwrap_or_else(bundled_config_dir);
-        write_bench_config(&source, dest, web.base_urls())
+        write_bench_config(dest, web.base_urls())
             .with_context(|| format!("writing the benchmark config into {}", dest.display()))?;
     }
 

@@ -1,8 +1,10 @@
 //! A table of broken configs: the bundled LAI config with exactly one mistake each, as people
 //! make them when they hand-edit the YAML (missing files, wrong types, unknown references, bad
 //! patterns and selectors, empty catalog, duplicate keys, path-like ids that would become
-//! storage keys). Each case names the one error it must produce: the file, the key, and words
-//! of the message.
+//! storage keys). Each case names the one error it must produce (the file, the key, and words
+//! of the message) and what it does to a run: validation is strict, a run is forgiving — only
+//! an unusable catalog or the client's own file refuses the run; a mistake that belongs to a
+//! source or a profile fails exactly the sources concerned (`config_error`), the others run.
 //!
 //! Shared by `crates/core/tests/reliability_configs.rs` (the diagnostics, and the engine
 //! refusing to run) and `crates/cli/tests/crash_safety.rs` (`vectora-inbox ingest` exits
@@ -33,10 +35,44 @@ pub struct BadConfig {
     pub key: &'static str,
     /// Words the message must contain (case-insensitive), so that it says what to fix.
     pub message: &'static [&'static str],
-    /// A known defect that makes this case produce more than its one error (each case with one
-    /// is checked by an ignored test until the owner fixes it).
-    pub known_bug: Option<&'static str>,
+    /// What the mistake does to a run of the client.
+    pub effect: Effect,
 }
+
+/// What a broken config does to a run of [`CLIENT`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// The run is refused with the error: nothing runs, nothing is written.
+    Refused,
+    /// The run goes on: exactly these sources fail as `config_error` with the error, the others
+    /// are fetched (none: the mistake stops nothing).
+    FailsSources(&'static [&'static str]),
+}
+
+/// The bundled client's newsroom (html) sources, all with `corporate_pure_player_broad`.
+pub const HTML_SOURCES: &[&str] = &[
+    "press_corporate__medincell",
+    "press_corporate__camurus",
+    "press_corporate__delsitech",
+    "press_corporate__nanexa",
+    "press_corporate__peptron",
+];
+/// Its trade-press feeds (rss), all with `press_technology_focused`.
+pub const RSS_SOURCES: &[&str] = &[
+    "press_sector__fiercebiotech",
+    "press_sector__fiercepharma",
+    "press_sector__endpoints_news",
+];
+pub const ALL_SOURCES: &[&str] = &[
+    "press_corporate__medincell",
+    "press_corporate__camurus",
+    "press_corporate__delsitech",
+    "press_corporate__nanexa",
+    "press_corporate__peptron",
+    "press_sector__fiercebiotech",
+    "press_sector__fiercepharma",
+    "press_sector__endpoints_news",
+];
 
 /// The repository's config folder.
 pub fn bundled_dir() -> PathBuf {
@@ -80,6 +116,37 @@ pub fn write(files: &Files, dir: &Path) {
     }
 }
 
+/// Points every `https://host` of the catalog at its own loopback address (127.0.0.2, .3, ...)
+/// on port 1, where nothing listens: a run that fetches fails each source at once, in parallel,
+/// without any lookup outside the machine.
+pub fn point_sources_at_closed_loopback(files: &mut Files) {
+    let Some(catalog) = files.get_mut(CATALOG) else {
+        return;
+    };
+    let mut hosts: Vec<String> = Vec::new();
+    let mut out = String::with_capacity(catalog.len());
+    let mut rest = catalog.as_str();
+    while let Some(at) = rest.find("https://") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "https://".len()..];
+        let end = after
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"')
+            .unwrap_or(after.len());
+        let host = &after[..end];
+        let n = match hosts.iter().position(|h| h == host) {
+            Some(i) => i,
+            None => {
+                hosts.push(host.to_string());
+                hosts.len() - 1
+            }
+        };
+        out.push_str(&format!("http://127.0.0.{}:1", n + 2));
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    *catalog = out;
+}
+
 /// Replaces the first occurrence of `from` in `file`. Panics when `from` is absent, so that a
 /// change to the bundled config cannot silently turn a case into a no-op.
 pub fn edit(files: &mut Files, file: &str, from: &str, to: &str) {
@@ -112,18 +179,13 @@ fn append(files: &mut Files, file: &str, text: &str) {
 
 macro_rules! case {
     ($name:literal, $file:expr, $key:literal, [$($word:literal),*], $mutate:expr) => {
-        BadConfig { name: $name, mutate: $mutate, file: $file, key: $key, message: &[$($word),*], known_bug: None }
+        BadConfig { name: $name, mutate: $mutate, file: $file, key: $key, message: &[$($word),*], effect: Effect::Refused }
     };
 }
 
-/// A scope file that parses but is not a mapping (a YAML list) is reported, then every
-/// reference to one of its lists is reported again as unknown (the cascade is suppressed for
-/// files that fail to parse, not for this one).
-const CASCADE: &str =
-    "a scope file that is a list cascades into one unknown-scope error per reference";
-
-fn with_bug(mut c: BadConfig, bug: &'static str) -> BadConfig {
-    c.known_bug = Some(bug);
+/// The case's mistake fails these sources alone.
+fn fails(mut c: BadConfig, sources: &'static [&'static str]) -> BadConfig {
+    c.effect = Effect::FailsSources(sources);
     c
 }
 
@@ -169,13 +231,19 @@ pub fn cases() -> Vec<BadConfig> {
                 "client_profile:\n\t- [\n",
             )
         }),
-        case!("profiles file is not YAML", PROFILES, "", ["yaml"], |f| {
-            edit(f, PROFILES, "profiles:\n", "profiles: {\n")
-        }),
-        case!("scope file is not YAML", EXCLUSIONS, "", ["yaml"], |f| {
-            edit(f, EXCLUSIONS, "hr_content:\n", "hr_content: [\n")
-        }),
-        with_bug(
+        fails(
+            case!("profiles file is not YAML", PROFILES, "", ["yaml"], |f| {
+                edit(f, PROFILES, "profiles:\n", "profiles: {\n")
+            }),
+            ALL_SOURCES,
+        ),
+        fails(
+            case!("scope file is not YAML", EXCLUSIONS, "", ["yaml"], |f| {
+                edit(f, EXCLUSIONS, "hr_content:\n", "hr_content: [\n")
+            }),
+            HTML_SOURCES,
+        ),
+        fails(
             case!(
                 "scope file is a list",
                 TECHNOLOGY,
@@ -183,7 +251,7 @@ pub fn cases() -> Vec<BadConfig> {
                 ["mapping"],
                 |f| set(f, TECHNOLOGY, "- a\n- b\n")
             ),
-            CASCADE,
+            RSS_SOURCES,
         ),
         // --- wrong types ---
         case!(
@@ -201,12 +269,15 @@ pub fn cases() -> Vec<BadConfig> {
         case!("active is not a boolean", CLIENT_FILE, "", ["yaml"], |f| {
             edit(f, CLIENT_FILE, "active: true", "active: [yes]")
         }),
-        case!("max_items is a word", EXTRACTORS, "", ["yaml"], |f| edit(
-            f,
-            EXTRACTORS,
-            "max_items: 20",
-            "max_items: twenty"
-        )),
+        fails(
+            case!("max_items is a word", EXTRACTORS, "", ["yaml"], |f| edit(
+                f,
+                EXTRACTORS,
+                "max_items: 20",
+                "max_items: twenty"
+            )),
+            HTML_SOURCES,
+        ),
         case!("source_keys is a mapping", CATALOG, "", ["yaml"], |f| edit(
             f,
             CATALOG,
@@ -238,48 +309,60 @@ pub fn cases() -> Vec<BadConfig> {
                 "default_period_days: 30\n  stale_after_days: 0"
             )
         ),
-        case!(
-            "unknown ingestion mode",
-            CATALOG,
-            "sources[0].ingestion_mode",
-            ["scrape", "rss, html, api, none"],
-            |f| edit(f, CATALOG, "ingestion_mode: html", "ingestion_mode: scrape")
-        ),
-        case!(
-            "URL that does not parse",
-            CATALOG,
-            "sources[0].html_url",
-            ["invalid url"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "unknown ingestion mode",
                 CATALOG,
-                "html_url: https://www.medincell.com/news/",
-                "html_url: 'not a url'"
-            )
+                "sources[0].ingestion_mode",
+                ["scrape", "rss, html, api, none"],
+                |f| edit(f, CATALOG, "ingestion_mode: html", "ingestion_mode: scrape")
+            ),
+            &["press_corporate__medincell"],
         ),
-        case!(
-            "URL that is not http",
-            CATALOG,
-            "sources[0].html_url",
-            ["not http"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "URL that does not parse",
                 CATALOG,
-                "html_url: https://www.medincell.com/news/",
-                "html_url: file:///etc/passwd"
-            )
+                "sources[0].html_url",
+                ["invalid url"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "html_url: https://www.medincell.com/news/",
+                    "html_url: 'not a url'"
+                )
+            ),
+            &["press_corporate__medincell"],
         ),
-        case!(
-            "missing source_key",
-            CATALOG,
-            "sources[0].source_key",
-            ["missing source_key"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "URL that is not http",
                 CATALOG,
-                "- source_key: press_corporate__medincell\n  company_id",
-                "- company_id"
-            )
+                "sources[0].html_url",
+                ["not http"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "html_url: https://www.medincell.com/news/",
+                    "html_url: file:///etc/passwd"
+                )
+            ),
+            &["press_corporate__medincell"],
+        ),
+        fails(
+            case!(
+                "missing source_key",
+                CATALOG,
+                "sources[0].source_key",
+                ["missing source_key"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "- source_key: press_corporate__medincell\n  company_id",
+                    "- company_id"
+                )
+            ),
+            &[],
         ),
         // --- path-like ids (they become storage keys) ---
         case!(
@@ -318,226 +401,283 @@ pub fn cases() -> Vec<BadConfig> {
                 "client_id: lai_weekly_v4"
             )
         ),
-        case!(
-            "source_key ../x",
-            CATALOG,
-            "sources[0].source_key",
-            ["invalid source_key", "storage"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "source_key ../x",
                 CATALOG,
-                "source_key: press_corporate__medincell",
-                "source_key: ../x"
-            )
+                "sources[0].source_key",
+                ["invalid source_key", "storage"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "source_key: press_corporate__medincell",
+                    "source_key: ../x"
+                )
+            ),
+            &[],
         ),
-        case!(
-            "source_key with a NUL",
-            CATALOG,
-            "sources[0].source_key",
-            ["invalid source_key"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "source_key with a NUL",
                 CATALOG,
-                "source_key: press_corporate__medincell",
-                "source_key: \"a\\0b\""
-            )
+                "sources[0].source_key",
+                ["invalid source_key"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "source_key: press_corporate__medincell",
+                    "source_key: \"a\\0b\""
+                )
+            ),
+            &[],
         ),
         // --- duplicate keys ---
-        case!(
-            "duplicate source_key",
-            CATALOG,
-            "sources[1].source_key",
-            ["duplicate source_key"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "duplicate source_key",
                 CATALOG,
-                "source_key: press_corporate__camurus",
-                "source_key: press_corporate__medincell"
-            )
+                "sources[1].source_key",
+                ["duplicate source_key"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "source_key: press_corporate__camurus",
+                    "source_key: press_corporate__medincell"
+                )
+            ),
+            &["press_corporate__medincell"],
         ),
-        case!(
-            "duplicate bouquet_id",
-            CATALOG,
-            "bouquets[1].bouquet_id",
-            ["duplicate bouquet_id"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "duplicate bouquet_id",
                 CATALOG,
-                "bouquet_id: lai_press_mvp",
-                "bouquet_id: lai_corporate_mvp"
-            )
+                "bouquets[1].bouquet_id",
+                ["duplicate bouquet_id"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "bouquet_id: lai_press_mvp",
+                    "bouquet_id: lai_corporate_mvp"
+                )
+            ),
+            &[],
         ),
         case!("duplicate YAML key", CLIENT_FILE, "", ["yaml"], |f| append(
             f,
             CLIENT_FILE,
             "client_profile:\n  client_id: other\n"
         )),
-        case!(
-            "duplicate signal group",
-            PROFILES,
-            "profiles.press_technology_focused.signal_requirements.required_signal_groups[1].group_id",
-            ["duplicate group_id"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "duplicate signal group",
                 PROFILES,
-                "- group_id: technology_signals\n",
-                "- group_id: entity_signals\n"
-            )
+                "profiles.press_technology_focused.signal_requirements.required_signal_groups[1].group_id",
+                ["duplicate group_id"],
+                |f| edit(
+                    f,
+                    PROFILES,
+                    "- group_id: technology_signals\n",
+                    "- group_id: entity_signals\n"
+                )
+            ),
+            RSS_SOURCES,
         ),
         // --- unknown references ---
-        case!(
-            "unknown ingestion profile",
-            CATALOG,
-            "press_corporate__medincell.ingestion_profile",
-            ["unknown ingestion profile", "no_such_profile"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "unknown ingestion profile",
                 CATALOG,
-                "ingestion_profile: corporate_pure_player_broad",
-                "ingestion_profile: no_such_profile"
-            )
+                "press_corporate__medincell.ingestion_profile",
+                ["unknown ingestion profile", "no_such_profile"],
+                |f| edit(
+                    f,
+                    CATALOG,
+                    "ingestion_profile: corporate_pure_player_broad",
+                    "ingestion_profile: no_such_profile"
+                )
+            ),
+            &["press_corporate__medincell"],
         ),
-        case!(
-            "unknown scope list",
-            PROFILES,
-            "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
-            ["unknown scope", "no_such_list"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "unknown scope list",
                 PROFILES,
-                "- exclusion_scopes.hr_content",
-                "- exclusion_scopes.no_such_list"
-            )
+                "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
+                ["unknown scope", "no_such_list"],
+                |f| edit(
+                    f,
+                    PROFILES,
+                    "- exclusion_scopes.hr_content",
+                    "- exclusion_scopes.no_such_list"
+                )
+            ),
+            HTML_SOURCES,
         ),
-        case!(
-            "unknown scope file",
-            PROFILES,
-            "profiles.corporate_hybrid_technology_focused.signal_requirements.required_signal_groups[2].scopes[0]",
-            ["unknown scope", "no_such_scope"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "unknown scope file",
                 PROFILES,
-                "- lai_trademarks_global\n",
-                "- no_such_scope\n"
-            )
+                "profiles.corporate_hybrid_technology_focused.signal_requirements.required_signal_groups[2].scopes[0]",
+                ["unknown scope", "no_such_scope"],
+                |f| edit(
+                    f,
+                    PROFILES,
+                    "- lai_trademarks_global\n",
+                    "- no_such_scope\n"
+                )
+            ),
+            &[],
         ),
-        case!(
-            "combination logic names an unknown group",
-            PROFILES,
-            "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic",
-            ["no_such_group"],
-            |f| edit(f, PROFILES, "OR trademark_signals\n", "OR no_such_group\n")
-        ),
-        case!(
-            "combination logic does not parse",
-            PROFILES,
-            "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic",
-            ["missing ')'"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "combination logic names an unknown group",
                 PROFILES,
-                "OR trademark_signals\n",
-                "OR (trademark_signals\n"
-            )
+                "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic",
+                ["no_such_group"],
+                |f| edit(f, PROFILES, "OR trademark_signals\n", "OR no_such_group\n")
+            ),
+            &[],
         ),
-        case!(
-            "unknown profile mode",
-            PROFILES,
-            "profiles.corporate_pure_player_broad.signal_requirements.mode",
-            ["exclude_everything"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "combination logic does not parse",
                 PROFILES,
-                "mode: exclude_only",
-                "mode: exclude_everything"
-            )
+                "profiles.corporate_hybrid_technology_focused.signal_requirements.combination_logic",
+                ["missing ')'"],
+                |f| edit(
+                    f,
+                    PROFILES,
+                    "OR trademark_signals\n",
+                    "OR (trademark_signals\n"
+                )
+            ),
+            &[],
         ),
-        case!(
-            "profile without signal_requirements",
-            PROFILES,
-            "profiles.corporate_pure_player_broad.signal_requirements",
-            ["missing signal_requirements"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "unknown profile mode",
                 PROFILES,
-                "    signal_requirements:\n      mode: exclude_only",
-                "    signal_requirement:\n      mode: exclude_only"
-            )
+                "profiles.corporate_pure_player_broad.signal_requirements.mode",
+                ["exclude_everything"],
+                |f| edit(
+                    f,
+                    PROFILES,
+                    "mode: exclude_only",
+                    "mode: exclude_everything"
+                )
+            ),
+            HTML_SOURCES,
+        ),
+        fails(
+            case!(
+                "profile without signal_requirements",
+                PROFILES,
+                "profiles.corporate_pure_player_broad.signal_requirements",
+                ["missing signal_requirements"],
+                |f| edit(
+                    f,
+                    PROFILES,
+                    "    signal_requirements:\n      mode: exclude_only",
+                    "    signal_requirement:\n      mode: exclude_only"
+                )
+            ),
+            HTML_SOURCES,
         ),
         // --- bad patterns, selectors and formats ---
-        case!(
-            "bad term pattern",
-            PROFILES,
-            "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
-            ["hr_content"],
-            |f| edit(f, EXCLUSIONS, "- job opening\n", "- seeks.*(engineer\n")
+        fails(
+            case!(
+                "bad term pattern",
+                PROFILES,
+                "profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
+                ["hr_content"],
+                |f| edit(f, EXCLUSIONS, "- job opening\n", "- seeks.*(engineer\n")
+            ),
+            HTML_SOURCES,
         ),
-        case!(
-            "bad CSS selector",
-            EXTRACTORS,
-            "extractors.press_corporate__camurus.selectors.container",
-            ["invalid selector"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "bad CSS selector",
                 EXTRACTORS,
-                "container: div.press-releases, div.news-list, main\n",
-                "container: 'div[[press, main'\n"
-            )
+                "extractors.press_corporate__camurus.selectors.container",
+                ["invalid selector"],
+                |f| edit(
+                    f,
+                    EXTRACTORS,
+                    "container: div.press-releases, div.news-list, main\n",
+                    "container: 'div[[press, main'\n"
+                )
+            ),
+            &["press_corporate__camurus"],
         ),
-        case!(
-            "bad date format",
-            EXTRACTORS,
-            "extractors.press_corporate__camurus.date_format",
-            ["%q"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "bad date format",
                 EXTRACTORS,
-                "date_format: '%B %d, %Y'",
-                "date_format: '%Q %d'"
-            )
+                "extractors.press_corporate__camurus.date_format",
+                ["%q"],
+                |f| edit(
+                    f,
+                    EXTRACTORS,
+                    "date_format: '%B %d, %Y'",
+                    "date_format: '%Q %d'"
+                )
+            ),
+            &["press_corporate__camurus"],
         ),
-        case!(
-            "date format without a year",
-            EXTRACTORS,
-            "extractors.press_corporate__peptron.date_format",
-            ["year"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "date format without a year",
                 EXTRACTORS,
-                "date_format: '%Y.%m.%d'",
-                "date_format: '%m.%d'"
-            )
+                "extractors.press_corporate__peptron.date_format",
+                ["year"],
+                |f| edit(
+                    f,
+                    EXTRACTORS,
+                    "date_format: '%Y.%m.%d'",
+                    "date_format: '%m.%d'"
+                )
+            ),
+            &["press_corporate__peptron"],
         ),
-        case!(
-            "bad default date pattern",
-            EXTRACTORS,
-            "global_settings.default_date_patterns[3]",
-            ["%d/%m/%"],
-            |f| edit(f, EXTRACTORS, "- '%d/%m/%Y'", "- '%d/%m/%'")
-        ),
-        case!(
-            "base_url that is not a URL",
-            EXTRACTORS,
-            "extractors.press_corporate__camurus.base_url",
-            ["camurus"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "bad default date pattern",
                 EXTRACTORS,
-                "base_url: https://www.camurus.com",
-                "base_url: camurus"
-            )
+                "global_settings.default_date_patterns[3]",
+                ["%d/%m/%"],
+                |f| edit(f, EXTRACTORS, "- '%d/%m/%Y'", "- '%d/%m/%'")
+            ),
+            &[],
         ),
-        case!(
-            "bad fallback selector",
-            EXTRACTORS,
-            "global_settings.fallback_selectors.item",
-            ["invalid selector"],
-            |f| edit(
-                f,
+        fails(
+            case!(
+                "base_url that is not a URL",
                 EXTRACTORS,
-                "item: article, div[class*='news'], div[class*='press'], div[class*='item'], li\n",
-                "item: 'article >> div'\n"
-            )
+                "extractors.press_corporate__camurus.base_url",
+                ["camurus"],
+                |f| edit(
+                    f,
+                    EXTRACTORS,
+                    "base_url: https://www.camurus.com",
+                    "base_url: camurus"
+                )
+            ),
+            &["press_corporate__camurus"],
+        ),
+        fails(
+            case!(
+                "bad fallback selector",
+                EXTRACTORS,
+                "global_settings.fallback_selectors.item",
+                ["invalid selector"],
+                |f| edit(
+                    f,
+                    EXTRACTORS,
+                    "item: article, div[class*='news'], div[class*='press'], div[class*='item'], li\n",
+                    "item: 'article >> div'\n"
+                )
+            ),
+            &[],
         ),
     ]
 }

@@ -16,12 +16,23 @@ pub enum Severity {
     Error,
 }
 
-/// What a diagnostic is attached to: everything, or only one client.
+/// What an error stops. Validation is strict (every error fails `validate`); a run is forgiving:
+/// it stops only what the problem belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
+    /// Every run: the config cannot be used at all (no catalog, an unreadable catalog).
     Global,
+    /// One client (its file): that client fails, the others run.
     Client(String),
+    /// One catalog source, by `source_key` (for an entry without a usable key, its position
+    /// `sources[i]`, which no client can name): that source fails with `config_error`.
+    Source(String),
+    /// One ingestion profile: every source using it fails with `config_error`.
+    Profile(String),
+    /// Nothing stops: the file's problem is reported, and whatever depends on the file carries a
+    /// diagnostic of its own (a broken scope file makes the profiles using it fail).
+    File,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,6 +44,10 @@ pub struct Diagnostic {
     pub key: String,
     pub message: String,
     pub scope: Scope,
+    /// A canonical file (or profile) the config lacks, taken from the bundled config: said
+    /// everywhere (validate, run reports, logs), but not a problem of the config.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bundled_fallback: bool,
 }
 
 /// Diagnostics quote config values: bound them so that one absurd value cannot flood a terminal
@@ -45,39 +60,50 @@ fn bounded(s: String, max: usize) -> String {
 }
 
 impl Diagnostic {
-    pub fn error(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
+    fn new(severity: Severity, file: &str, key: String, message: String) -> Self {
         Self {
-            severity: Severity::Error,
+            severity,
             file: file.to_string(),
-            key: bounded(key.into(), MAX_KEY_CHARS),
-            message: bounded(message.into(), MAX_MESSAGE_CHARS),
+            key: bounded(key, MAX_KEY_CHARS),
+            message: bounded(message, MAX_MESSAGE_CHARS),
             scope: Scope::Global,
+            bundled_fallback: false,
         }
+    }
+    pub fn error(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, file, key.into(), message.into())
     }
     pub fn warning(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            file: file.to_string(),
-            key: bounded(key.into(), MAX_KEY_CHARS),
-            message: bounded(message.into(), MAX_MESSAGE_CHARS),
-            scope: Scope::Global,
-        }
+        Self::new(Severity::Warning, file, key.into(), message.into())
     }
     pub fn info(file: &str, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Info,
-            file: file.to_string(),
-            key: bounded(key.into(), MAX_KEY_CHARS),
-            message: bounded(message.into(), MAX_MESSAGE_CHARS),
-            scope: Scope::Global,
-        }
+        Self::new(Severity::Info, file, key.into(), message.into())
     }
-    /// Errors and warnings are problems; infos are not.
+    /// The warning that `file` (or a part of it, `key`) is taken from the bundled config.
+    pub fn bundled_fallback(
+        file: &str,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut d = Self::new(Severity::Warning, file, key.into(), message.into());
+        d.bundled_fallback = true;
+        d
+    }
+    /// Errors and warnings are problems; infos and bundled fallbacks are not.
     pub fn is_problem(&self) -> bool {
-        self.severity != Severity::Info
+        self.severity != Severity::Info && !self.bundled_fallback
     }
-    pub fn for_client(mut self, client_id: &str) -> Self {
-        self.scope = Scope::Client(client_id.to_string());
+    pub fn for_client(self, client_id: &str) -> Self {
+        self.scoped(Scope::Client(client_id.to_string()))
+    }
+    pub fn for_source(self, source_key: &str) -> Self {
+        self.scoped(Scope::Source(source_key.to_string()))
+    }
+    pub fn for_profile(self, profile: &str) -> Self {
+        self.scoped(Scope::Profile(profile.to_string()))
+    }
+    pub fn scoped(mut self, scope: Scope) -> Self {
+        self.scope = scope;
         self
     }
     pub fn is_error(&self) -> bool {

@@ -123,42 +123,153 @@ pub fn load_dir_blocking(dir: &std::path::Path) -> Result<Config, crate::store::
 }
 
 /// Parses and resolves config files given as (path relative to the root → text).
+///
+/// A config that lacks a canonical file (the profiles, the scope files, the extractors) gets the
+/// bundled one, with a warning that says so: the old system's buckets hold only `clients/` and
+/// the catalog, since its profiles and term lists were code. A config that has the file uses only
+/// its own, except for a profile a source names that its profiles file lacks: that one is taken
+/// from the bundled profiles (also with a warning) and resolved against the config's term lists.
 pub fn parse_files(files: &BTreeMap<String, String>) -> Config {
-    let mut diags: Vec<Diagnostic> = Vec::new();
+    let mut files = files.clone();
+    let fallbacks = add_bundled_fallbacks(&mut files);
+    let mut parsed = read_files(&files, fallbacks.diagnostics);
+    parsed.bundled_paths = fallbacks.paths;
+    parsed.bundled_profiles = true;
+    super::resolve::resolve(parsed)
+}
+
+/// Parses exactly the files given, with no bundled fallback (the bundled config itself).
+#[cfg(test)]
+pub(super) fn parse_files_exact(files: &BTreeMap<String, String>) -> Config {
+    super::resolve::resolve(read_files(files, Vec::new()))
+}
+
+struct Fallbacks {
+    paths: std::collections::BTreeSet<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Adds the bundled canonical files the config lacks; one warning per kind of file.
+fn add_bundled_fallbacks(files: &mut BTreeMap<String, String>) -> Fallbacks {
+    use super::{EXTRACTORS_FILE, PROFILES_FILE, bundled};
+    let mut out = Fallbacks {
+        paths: Default::default(),
+        diagnostics: Vec::new(),
+    };
+    for (file, what) in [(PROFILES_FILE, "profiles"), (EXTRACTORS_FILE, "extractors")] {
+        if !files.contains_key(file)
+            && let Some((_, text)) = bundled::files_under(file).next()
+        {
+            files.insert(file.to_string(), text.to_string());
+            out.paths.insert(file.to_string());
+            out.diagnostics.push(Diagnostic::bundled_fallback(
+                file,
+                "",
+                format!("not in the config: using the bundled {what}"),
+            ));
+        }
+    }
+    let has_scopes = files.keys().any(|p| p.starts_with(SCOPES_DIR));
+    let mut missing = Vec::new();
+    for (path, text) in bundled::files_under(SCOPES_DIR) {
+        if !files.contains_key(path) {
+            files.insert(path.to_string(), text.to_string());
+            out.paths.insert(path.to_string());
+            missing.push(path.trim_start_matches(SCOPES_DIR));
+        }
+    }
+    if !missing.is_empty() {
+        let message = if has_scopes {
+            format!(
+                "{} not in the config: using the bundled ones",
+                missing.join(", ")
+            )
+        } else {
+            "not in the config: using the bundled scopes".to_string()
+        };
+        out.diagnostics
+            .push(Diagnostic::bundled_fallback(SCOPES_DIR, "", message));
+    }
+    out
+}
+
+/// Parses every file into its raw form; what cannot be read is a diagnostic whose scope is what
+/// depends on the file (the catalog: everything; a client file: that client).
+fn read_files(
+    files: &BTreeMap<String, String>,
+    mut diags: Vec<Diagnostic>,
+) -> super::resolve::ParsedFiles {
+    use super::diagnostics::Scope;
     let mut parsed = super::resolve::ParsedFiles::default();
     for (path, text) in files {
+        let scope = if path == super::CATALOG_FILE {
+            Scope::Global
+        } else if let Some(stem) = client_stem(path) {
+            Scope::Client(stem.to_string())
+        } else {
+            Scope::File
+        };
         if text == "\u{0}too-large" {
-            diags.push(Diagnostic::error(
-                path,
-                "",
-                format!("file is larger than {MAX_CONFIG_FILE_BYTES} bytes"),
-            ));
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    "",
+                    format!("file is larger than {MAX_CONFIG_FILE_BYTES} bytes"),
+                )
+                .scoped(scope),
+            );
+            if path == super::PROFILES_FILE {
+                parsed.profiles_present = true;
+            } else if path == super::EXTRACTORS_FILE {
+                parsed.extractors_present = true;
+            } else if path == super::CATALOG_FILE {
+                parsed.catalog_present = true;
+            } else if let Some(name) = path.strip_prefix(SCOPES_DIR) {
+                parsed.scopes.add_broken(scope_stem(name));
+            }
             continue;
         }
+        let mut file_diags = Vec::new();
         if path.starts_with(CLIENTS_DIR) {
-            if let Some(v) = parse_yaml(path, text, &mut diags) {
+            if let Some(v) = parse_yaml(path, text, &mut file_diags) {
                 parsed.clients.push((path.clone(), v));
             }
         } else if path == super::CATALOG_FILE {
-            parsed.catalog = parse_yaml(path, text, &mut diags).map(|v| (path.clone(), v));
+            parsed.catalog = parse_yaml(path, text, &mut file_diags).map(|v| (path.clone(), v));
             parsed.catalog_present = true;
         } else if path == super::EXTRACTORS_FILE {
-            parsed.extractors = parse_yaml(path, text, &mut diags).map(|v| (path.clone(), v));
+            parsed.extractors = parse_yaml(path, text, &mut file_diags).map(|v| (path.clone(), v));
+            parsed.extractors_present = true;
         } else if path == super::PROFILES_FILE {
-            parsed.profiles = parse_yaml(path, text, &mut diags).map(|v| (path.clone(), v));
+            parsed.profiles = parse_yaml(path, text, &mut file_diags).map(|v| (path.clone(), v));
             parsed.profiles_present = true;
         } else if let Some(name) = path.strip_prefix(SCOPES_DIR) {
-            let stem = name
-                .trim_end_matches(".yaml")
-                .trim_end_matches(".yml")
-                .to_string();
-            match parse_yaml::<serde_json::Value>(path, text, &mut diags) {
-                Some(v) => parsed.scopes.add_file(&stem, path, v, &mut diags),
-                None => parsed.scopes.add_broken(&stem),
+            let stem = scope_stem(name);
+            match parse_yaml::<serde_json::Value>(path, text, &mut file_diags) {
+                Some(v) => parsed.scopes.add_file(stem, path, v, &mut file_diags),
+                None => parsed.scopes.add_broken(stem),
             }
         }
+        diags.extend(file_diags.into_iter().map(|d| d.scoped(scope.clone())));
     }
-    super::resolve::resolve(parsed, diags)
+    parsed.diagnostics = diags;
+    parsed
+}
+
+/// `clients/{id}.yaml` → `id`.
+pub(super) fn client_stem(path: &str) -> Option<&str> {
+    let name = path.strip_prefix(CLIENTS_DIR)?;
+    Some(
+        name.strip_suffix(".yaml")
+            .or_else(|| name.strip_suffix(".yml"))
+            .unwrap_or(name),
+    )
+}
+
+fn scope_stem(name: &str) -> &str {
+    name.strip_suffix(".yaml")
+        .or_else(|| name.strip_suffix(".yml"))
+        .unwrap_or(name)
 }
 
 /// Parses one YAML file; a syntax or type error becomes a diagnostic with its line and column.

@@ -3,6 +3,7 @@
 //! starts (`vectora-inbox validate` prints them all).
 
 mod api;
+pub mod bundled;
 mod diagnostics;
 mod load;
 mod raw;
@@ -119,7 +120,8 @@ pub struct SourceDef {
 pub const DEFAULT_ARTICLE_FALLBACK: usize = 10;
 
 impl Config {
-    /// Errors (not warnings) that concern everything or the given client.
+    /// Errors (not warnings) that stop a run: those of the whole config, and the given client's.
+    /// A source's or a profile's errors stop only the sources concerned ([`Self::source_errors`]).
     pub fn blocking_errors(&self, client_id: Option<&str>) -> Vec<Diagnostic> {
         self.diagnostics
             .iter()
@@ -128,6 +130,7 @@ impl Config {
                 (Scope::Global, _) => true,
                 (Scope::Client(c), Some(id)) => c == id,
                 (Scope::Client(_), None) => false,
+                (Scope::Source(_) | Scope::Profile(_) | Scope::File, _) => false,
             })
             .cloned()
             .collect()
@@ -141,22 +144,76 @@ impl Config {
     pub fn build_all_profiles(&mut self) {
         for (name, profile) in &self.profiles {
             for e in profile.prepare().err().unwrap_or_default() {
-                self.diagnostics.push(Diagnostic::error(
-                    PROFILES_FILE,
-                    format!("profiles.{name}.signal_requirements.{}", e.key),
-                    e.message,
-                ));
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        PROFILES_FILE,
+                        format!("profiles.{name}.signal_requirements.{}", e.key),
+                        e.message,
+                    )
+                    .for_profile(name),
+                );
             }
         }
     }
 
-    /// Warnings that concern the given client or everything.
-    pub fn warnings_for(&self, client_id: &str) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics.iter().filter(move |d| {
-            d.severity == Severity::Warning
-                && (matches!(&d.scope, Scope::Global)
-                    || matches!(&d.scope, Scope::Client(c) if c == client_id))
-        })
+    /// The errors that stop one source: its own (catalog entry, extractor, unknown profile),
+    /// its profile's, and those of the files it depends on that could not be read (the profiles
+    /// and scope files when its profile could not be built; the extractors file for an html
+    /// source). A run fails such a source alone, as `config_error`.
+    pub fn source_errors(&self, source_key: &str) -> Vec<&Diagnostic> {
+        let source = self.sources.get(source_key);
+        let profile = source.and_then(|s| s.profile.as_deref());
+        let own = |d: &&Diagnostic| match &d.scope {
+            Scope::Source(k) => k == source_key,
+            Scope::Profile(p) => Some(p.as_str()) == profile,
+            _ => false,
+        };
+        let errors = self.diagnostics.iter().filter(|d| d.is_error());
+        let mut out: Vec<&Diagnostic> = errors.clone().filter(own).collect();
+        let profile_unbuilt = profile.is_some_and(|p| !self.profiles.contains_key(p));
+        let is_html = source.is_some_and(|s| s.kind == SourceKind::Html);
+        if out.is_empty() {
+            out.extend(errors.filter(|d| {
+                d.scope == Scope::File
+                    && ((profile_unbuilt
+                        && (d.file == PROFILES_FILE || d.file.starts_with(SCOPES_DIR)))
+                        || (is_html && d.file == EXTRACTORS_FILE && d.key.is_empty()))
+            }));
+        }
+        out
+    }
+
+    /// What a client's run reports about the config beyond its sources' own errors: the
+    /// warnings that concern everything or this client, and the bundled files standing in.
+    pub fn run_warnings(&self, client_id: &str) -> Vec<String> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .filter(|d| match &d.scope {
+                Scope::Global => true,
+                Scope::Client(c) => c == client_id,
+                _ => d.bundled_fallback,
+            })
+            .map(|d| d.to_string())
+            .collect()
+    }
+
+    /// Client files that could not be resolved into a client (unreadable, no client_profile,
+    /// id mismatch): a run over every active client reports them as failed, since nothing says
+    /// they are inactive.
+    pub fn broken_client_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .filter_map(|d| match &d.scope {
+                Scope::Client(c) if !self.clients.contains_key(c) => Some(c.clone()),
+                _ => None,
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
     }
 
     /// Clients whose `client_profile.active` is true, in id order.

@@ -1,6 +1,6 @@
 //! Raw YAML → resolved [`Config`]: references checked, patterns and selectors compiled.
 
-use super::diagnostics::Diagnostic;
+use super::diagnostics::{Diagnostic, Scope};
 use super::raw::*;
 use super::scopes::ScopeRegistry;
 use super::{
@@ -21,10 +21,19 @@ pub(super) struct ParsedFiles {
     pub extractors: Option<(String, RawExtractorsFile)>,
     pub profiles: Option<(String, RawProfilesFile)>,
     pub profiles_present: bool,
+    pub extractors_present: bool,
     pub scopes: ScopeRegistry,
+    /// Problems found while reading the files.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files taken from the bundled config (their references to the bundled sources are not
+    /// the config's mistakes).
+    pub bundled_paths: BTreeSet<String>,
+    /// A profile a source names that the profiles file lacks may come from the bundled ones.
+    pub bundled_profiles: bool,
 }
 
-pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config {
+pub(super) fn resolve(mut parsed: ParsedFiles) -> Config {
+    let mut diags = std::mem::take(&mut parsed.diagnostics);
     let mut cfg = Config::default();
     if !parsed.catalog_present {
         diags.push(Diagnostic::error(
@@ -37,7 +46,8 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
         resolve_catalog(file, catalog, &mut cfg, &mut diags);
     }
     if let Some((file, ex)) = &parsed.extractors {
-        resolve_extractors(file, ex, &mut cfg, &mut diags);
+        let bundled = parsed.bundled_paths.contains(file.as_str());
+        resolve_extractors(file, ex, bundled, &mut cfg, &mut diags);
     }
     let global = parsed
         .profiles
@@ -61,6 +71,15 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
             }
         }
     }
+    if parsed.bundled_profiles && parsed.profiles.is_some() {
+        add_bundled_profiles(
+            &parsed.scopes,
+            case_sensitive,
+            min_len,
+            &mut cfg,
+            &mut diags,
+        );
+    }
     // Politeness set on a profile applies to its sources unless the source sets its own.
     if let Some((_, profiles)) = &parsed.profiles {
         for s in cfg.sources.values_mut() {
@@ -76,20 +95,30 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
     // Sources naming a profile that does not exist (not reported when the profiles file itself
     // could not be read: its own error says it all).
     let profiles_unreadable = parsed.profiles_present && parsed.profiles.is_none();
+    let profile_names: BTreeSet<&str> = parsed
+        .profiles
+        .iter()
+        .flat_map(|(_, p)| p.profiles.keys().map(String::as_str))
+        .collect();
+    // (Nor when the profile exists but names a list of a scope file that could not be read.)
     for s in cfg.sources.values() {
-        if let Some(p) = &s.profile
-            && !profiles_unreadable
+        let Some(p) = &s.profile else { continue };
+        if !profiles_unreadable
             && !cfg.profiles.contains_key(p)
             && !profile_failed_to_compile(&diags, p)
+            && !profile_names.contains(p.as_str())
         {
-            diags.push(Diagnostic::error(
-                CATALOG_FILE,
-                format!("{}.ingestion_profile", s.key),
-                format!(
-                    "unknown ingestion profile `{p}` (known: {})",
-                    join_keys(cfg.profiles.keys())
-                ),
-            ));
+            diags.push(
+                Diagnostic::error(
+                    CATALOG_FILE,
+                    format!("{}.ingestion_profile", s.key),
+                    format!(
+                        "unknown ingestion profile `{p}` (known: {})",
+                        join_keys(cfg.profiles.keys())
+                    ),
+                )
+                .for_source(&s.key),
+            );
         }
     }
     for (file, raw) in &parsed.clients {
@@ -100,10 +129,48 @@ pub(super) fn resolve(parsed: ParsedFiles, mut diags: Vec<Diagnostic>) -> Config
 }
 
 fn profile_failed_to_compile(diags: &[Diagnostic], name: &str) -> bool {
-    let prefix = format!("profiles.{name}");
     diags
         .iter()
-        .any(|d| d.file == PROFILES_FILE && d.key.starts_with(&prefix))
+        .any(|d| d.scope == super::Scope::Profile(name.to_string()))
+}
+
+/// Profiles that sources name, that the config's profiles file lacks and the bundled one has:
+/// taken from the bundled file, resolved against the config's term lists.
+fn add_bundled_profiles(
+    scopes: &ScopeRegistry,
+    case_sensitive: bool,
+    min_len: usize,
+    cfg: &mut Config,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let wanted: BTreeSet<String> = cfg
+        .sources
+        .values()
+        .filter_map(|s| s.profile.clone())
+        .filter(|p| !cfg.profiles.contains_key(p) && !profile_failed_to_compile(diags, p))
+        .collect();
+    let bundled = super::bundled::raw_profiles();
+    for name in wanted {
+        let Some(raw) = bundled.profiles.get(&name) else {
+            continue;
+        };
+        diags.push(Diagnostic::bundled_fallback(
+            PROFILES_FILE,
+            format!("profiles.{name}"),
+            "not in the config's profiles: using the bundled profile of that name",
+        ));
+        if let Some(p) = resolve_profile(
+            PROFILES_FILE,
+            &name,
+            raw,
+            scopes,
+            case_sensitive,
+            min_len,
+            diags,
+        ) {
+            cfg.profiles.insert(name, Arc::new(p));
+        }
+    }
 }
 
 fn join_keys<'a>(keys: impl Iterator<Item = &'a String>) -> String {
@@ -130,11 +197,10 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
     for (i, s) in raw.sources.iter().enumerate() {
         let at = |k: &str| format!("sources[{i}].{k}");
         let Some(key) = non_empty(&s.source_key) else {
-            diags.push(Diagnostic::error(
-                file,
-                at("source_key"),
-                "missing source_key",
-            ));
+            diags.push(
+                Diagnostic::error(file, at("source_key"), "missing source_key")
+                    .for_source(&format!("sources[{i}]")),
+            );
             continue;
         };
         if !is_valid_id(key) {
@@ -142,15 +208,19 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
                 file,
                 at("source_key"),
                 format!("invalid source_key `{key}`: only letters, digits, `_` and `-` (at most 64), since it becomes part of storage keys"),
-            ));
+            ).for_source(key));
             continue;
         }
         if cfg.sources.contains_key(key) {
-            diags.push(Diagnostic::error(
-                file,
-                at("source_key"),
-                format!("duplicate source_key `{key}`"),
-            ));
+            // Two definitions: running either could be the wrong one.
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    at("source_key"),
+                    format!("duplicate source_key `{key}`"),
+                )
+                .for_source(key),
+            );
             continue;
         }
         let mode = s.ingestion_mode.as_deref().map(str::trim).unwrap_or("");
@@ -164,7 +234,7 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
                     file,
                     at("ingestion_mode"),
                     format!("source `{key}`: ingestion_mode `{other}` is not one of rss, html, api, none"),
-                ));
+                ).for_source(key));
                 continue;
             }
         };
@@ -178,23 +248,21 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
         let mut url = None;
         if kind != SourceKind::None {
             match non_empty(url_val) {
-                None => {
-                    let d = Diagnostic::warning(
+                None if enabled => diags.push(
+                    Diagnostic::error(
                         file,
                         at(url_key),
                         format!("source `{key}` has ingestion_mode `{mode}` but no {url_key}"),
-                    );
-                    if enabled {
-                        diags.push(d);
-                    }
-                }
+                    )
+                    .for_source(key),
+                ),
+                None => {}
                 Some(u) => match parse_http_url(u) {
                     Ok(u) => url = Some(u),
-                    Err(e) => diags.push(Diagnostic::error(
-                        file,
-                        at(url_key),
-                        format!("source `{key}`: {e}"),
-                    )),
+                    Err(e) => diags.push(
+                        Diagnostic::error(file, at(url_key), format!("source `{key}`: {e}"))
+                            .for_source(key),
+                    ),
                 },
             }
         }
@@ -239,33 +307,51 @@ fn resolve_catalog(file: &str, raw: &RawCatalog, cfg: &mut Config, diags: &mut V
         );
     }
     for (i, b) in raw.bouquets.iter().enumerate() {
+        // Bouquet problems stop nothing: a client's unknown bouquet or source is reported in
+        // its run, and the first definition of a duplicated bouquet is the one used.
         let Some(id) = non_empty(&b.bouquet_id) else {
-            diags.push(Diagnostic::error(
-                file,
-                format!("bouquets[{i}].bouquet_id"),
-                "missing bouquet_id",
-            ));
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    format!("bouquets[{i}].bouquet_id"),
+                    "missing bouquet_id",
+                )
+                .scoped(Scope::File),
+            );
             continue;
         };
         if cfg.bouquets.contains_key(id) {
-            diags.push(Diagnostic::error(
-                file,
-                format!("bouquets[{i}].bouquet_id"),
-                format!("duplicate bouquet_id `{id}`"),
-            ));
+            diags.push(
+                Diagnostic::error(
+                    file,
+                    format!("bouquets[{i}].bouquet_id"),
+                    format!("duplicate bouquet_id `{id}`"),
+                )
+                .scoped(Scope::File),
+            );
             continue;
         }
         for (j, k) in b.source_keys.iter().enumerate() {
-            if !cfg.sources.contains_key(k) {
-                diags.push(Diagnostic::warning(
-                    file,
-                    format!("bouquets[{i}].source_keys[{j}]"),
-                    format!("bouquet `{id}` names unknown source `{k}`"),
-                ));
+            if !cfg.sources.contains_key(k) && !catalog_key_has_error(diags, k) {
+                diags.push(
+                    Diagnostic::warning(
+                        file,
+                        format!("bouquets[{i}].source_keys[{j}]"),
+                        format!("bouquet `{id}` names unknown source `{k}`"),
+                    )
+                    .scoped(Scope::File),
+                );
             }
         }
         cfg.bouquets.insert(id.to_string(), b.source_keys.clone());
     }
+}
+
+/// True when the catalog entry of `key` was rejected (its own error says why it is missing).
+fn catalog_key_has_error(diags: &[Diagnostic], key: &str) -> bool {
+    diags
+        .iter()
+        .any(|d| d.is_error() && d.scope == Scope::Source(key.to_string()))
 }
 
 fn parse_http_url(u: &str) -> Result<Url, String> {
@@ -279,9 +365,12 @@ fn parse_http_url(u: &str) -> Result<Url, String> {
     Ok(url)
 }
 
+/// `bundled`: the file is the bundled one, standing in for a missing file: its extractors for
+/// sources this config does not have are not this config's mistake.
 fn resolve_extractors(
     file: &str,
     raw: &RawExtractorsFile,
+    bundled: bool,
     cfg: &mut Config,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -295,33 +384,53 @@ fn resolve_extractors(
         for (i, f) in g.default_date_patterns.iter().enumerate() {
             match vectora_parse::dates::validate_format(f) {
                 Ok(()) => defaults.date_formats.push(f.clone()),
-                Err(e) => diags.push(Diagnostic::error(
-                    file,
-                    format!("global_settings.default_date_patterns[{i}]"),
-                    e,
-                )),
+                Err(e) => diags.push(
+                    Diagnostic::error(
+                        file,
+                        format!("global_settings.default_date_patterns[{i}]"),
+                        e,
+                    )
+                    .scoped(Scope::File),
+                ),
             }
         }
         if let Some(fb) = &g.fallback_selectors {
             // Checked for validity; the generic extractor does not need them.
-            compile_selectors(file, "global_settings.fallback_selectors", fb, diags);
+            compile_selectors(
+                file,
+                "global_settings.fallback_selectors",
+                fb,
+                Scope::File,
+                diags,
+            );
         }
     }
     for (key, ex) in &raw.extractors {
         let at = format!("extractors.{key}");
         if !cfg.sources.contains_key(key) {
-            diags.push(Diagnostic::warning(
-                file,
-                &at,
-                format!("extractor for unknown source `{key}`"),
-            ));
+            if bundled {
+                continue;
+            }
+            diags.push(
+                Diagnostic::warning(file, &at, format!("extractor for unknown source `{key}`"))
+                    .scoped(Scope::File),
+            );
         }
-        let sel = compile_selectors(file, &format!("{at}.selectors"), &ex.selectors, diags);
+        let scope = Scope::Source(key.clone());
+        let sel = compile_selectors(
+            file,
+            &format!("{at}.selectors"),
+            &ex.selectors,
+            scope.clone(),
+            diags,
+        );
         let mut date_formats = Vec::new();
         if let Some(f) = &ex.date_format {
             match vectora_parse::dates::validate_format(f) {
                 Ok(()) => date_formats.push(f.clone()),
-                Err(e) => diags.push(Diagnostic::error(file, format!("{at}.date_format"), e)),
+                Err(e) => diags.push(
+                    Diagnostic::error(file, format!("{at}.date_format"), e).scoped(scope.clone()),
+                ),
             }
         }
         date_formats.extend(
@@ -337,7 +446,9 @@ fn resolve_extractors(
             Some(u) => match parse_http_url(u) {
                 Ok(u) => Some(u),
                 Err(e) => {
-                    diags.push(Diagnostic::error(file, format!("{at}.base_url"), e));
+                    diags.push(
+                        Diagnostic::error(file, format!("{at}.base_url"), e).scoped(scope.clone()),
+                    );
                     None
                 }
             },
@@ -380,6 +491,7 @@ fn compile_selectors(
     file: &str,
     at: &str,
     raw: &RawSelectors,
+    scope: Scope,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<[Option<SelectorList>; 6]> {
     let fields: [(&str, &Option<String>); 6] = [
@@ -397,7 +509,8 @@ fn compile_selectors(
             Ok(l) => Some(l),
             Err(e) => {
                 ok = false;
-                diags.push(Diagnostic::error(file, format!("{at}.{name}"), e));
+                diags
+                    .push(Diagnostic::error(file, format!("{at}.{name}"), e).scoped(scope.clone()));
                 None
             }
         },
@@ -405,7 +518,33 @@ fn compile_selectors(
     ok.then_some(out)
 }
 
+/// Resolves one profile; its problems are scoped to it, so that they fail only its sources.
 fn resolve_profile(
+    file: &str,
+    name: &str,
+    raw: &RawProfile,
+    scopes: &ScopeRegistry,
+    case_sensitive: bool,
+    minimum_text_length: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Profile> {
+    let before = diags.len();
+    let profile = build_profile(
+        file,
+        name,
+        raw,
+        scopes,
+        case_sensitive,
+        minimum_text_length,
+        diags,
+    );
+    for d in &mut diags[before..] {
+        d.scope = Scope::Profile(name.to_string());
+    }
+    profile
+}
+
+fn build_profile(
     file: &str,
     name: &str,
     raw: &RawProfile,
@@ -455,6 +594,7 @@ fn resolve_profile(
             )
         })
         .collect();
+    let mut complete = exclusions.len() == req.exclusion_scopes.len();
     let mut groups = Vec::new();
     let mut seen = BTreeSet::new();
     for (gi, g) in req.required_signal_groups.iter().enumerate() {
@@ -482,6 +622,7 @@ fn resolve_profile(
                 resolve_list(scopes, file, format!("{gat}.scopes[{si}]"), r, diags)
             })
             .collect();
+        complete &= scopes_resolved.len() == g.scopes.len();
         groups.push(SignalGroupDef {
             group_id: id.to_string(),
             scopes: scopes_resolved,
@@ -489,7 +630,9 @@ fn resolve_profile(
             weight: g.weight.unwrap_or(1.0),
         });
     }
-    if diags.len() > before {
+    // A list that could not be resolved (even silently, its scope file being unreadable) means
+    // no profile: filtering without it would let through what it was meant to catch.
+    if diags.len() > before || !complete {
         return None;
     }
     let def = ProfileDef {
@@ -538,7 +681,8 @@ fn resolve_list(
             name: reference.to_string(),
             terms,
         }),
-        // The reference may be in the file that could not be read: its error is enough.
+        // The reference may be in the file that could not be read: its error is enough, and
+        // the profile is not built (a run fails its sources with that error).
         Err(_) if scopes.has_broken_files() => None,
         Err(e) => {
             diags.push(Diagnostic::error(file, key, e));

@@ -148,6 +148,15 @@ impl Engine {
                 result,
             });
         }
+        // A client file that could not be read is reported, not silently left out.
+        for id in self.config.broken_client_ids() {
+            let errors = self.config.blocking_errors(Some(&id));
+            tracing::error!(client_id = %id, "client file has errors; client not run");
+            results.push(ClientResult {
+                client_id: id,
+                result: Err(RunError::Config(ConfigErrors(errors))),
+            });
+        }
         Ok(results)
     }
 
@@ -340,6 +349,7 @@ impl Engine {
             temporal_mode: req.temporal_mode,
             status,
             sources: run_outcomes,
+            warnings: self.config.run_warnings(client_id),
         };
         if !req.dry_run {
             let body = serde_json::to_vec_pretty(&report).map_err(|e| StoreError::Corrupt {
