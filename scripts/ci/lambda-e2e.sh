@@ -36,8 +36,9 @@ trap 'exit 130' INT TERM
 ensure_tools
 build_bootstrap dev
 
-# The news sites, and a copy of config/ pointing at them.
-start web "$WORK/web.log" python3 "$HERE/lambda/testweb.py" --config "$ROOT/config" --work "$WORK"
+# The news sites, and a copy of config/ pointing at them, in the old system's bucket layout (clients
+# and the source catalog only: the function's bundled profiles, scopes and extractors stand in).
+start web "$WORK/web.log" python3 "$HERE/lambda/testweb.py" --config "$ROOT/config" --work "$WORK" --old-layout
 wait_for 30 "the local web" test -s "$WORK/web.json"
 
 start_moto "$WORK"

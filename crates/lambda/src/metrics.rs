@@ -283,6 +283,7 @@ mod tests {
                 source("e", HealthStatus::Ok, 0, 4),
                 SourceOutcome::new("off", SourceStatus::Disabled),
             ],
+            warnings: vec![],
         };
         let m = ClientMetrics::from_report(&r);
         assert_eq!(

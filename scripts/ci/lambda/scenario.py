@@ -312,6 +312,13 @@ def run(a):
                 pass
     text = pathlib.Path(a.log).read_text(errors="replace")
     check("panicked" not in text, "the function never panicked", None)
+    # The config bucket is in the old layout (clients and catalog only): the function says what it
+    # took from its bundled config, once per file kind, when it reads the config.
+    for stand_in in ("canonical/ingestion/ingestion_profiles.yaml", "canonical/scopes/",
+                     "canonical/sources/html_extractors.yaml"):
+        said = [l for l in lines if l.get("file") == stand_in
+                and "not in the config: using the bundled" in str(l.get("message", ""))]
+        check(len(said) >= 1, f"the function logs that {stand_in} is the bundled one", None)
 
     def of_request(rid):
         return [l for l in lines if (l.get("span") or {}).get("request_id") == rid]

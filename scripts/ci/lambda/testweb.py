@@ -245,6 +245,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", required=True, type=pathlib.Path, help="config folder to copy")
     ap.add_argument("--work", required=True, type=pathlib.Path, help="working folder")
+    ap.add_argument("--old-layout", action="store_true",
+                    help="write the config as the old system's buckets hold it: clients and the source catalog only")
     args = ap.parse_args()
 
     web = args.work / "web"
@@ -264,6 +266,13 @@ def main():
     unknown = write_config(args.config, args.work / "config", bases, EXTRA_CLIENTS)
     if unknown:
         print(f"testweb: hosts without a fixture site (left unchanged): {unknown}", file=sys.stderr)
+    if args.old_layout:
+        # The old system hard-coded its profiles and term lists: its buckets hold nothing else, and
+        # the function stands its bundled canonical files in for them.
+        config = args.work / "config"
+        shutil.rmtree(config / "canonical" / "ingestion")
+        shutil.rmtree(config / "canonical" / "scopes")
+        (config / "canonical" / "sources" / "html_extractors.yaml").unlink()
     for srv in servers.values():
         threading.Thread(target=srv.serve_forever, daemon=True).start()
 
