@@ -100,8 +100,8 @@ impl ApiDef {
 }
 
 /// Resolves the `api:` block of source `key` (catalog entry `at`). Returns the definition or the
-/// reason it is unusable; the reason is also reported (as a warning when the source is enabled,
-/// like a missing URL) so that `validate` fails while a run fails this source alone.
+/// reason it is unusable; the reason is also reported when the source is enabled (an error of the
+/// source, like a missing URL), so that `validate` fails while a run fails this source alone.
 pub(super) fn resolve_api(
     file: &str,
     at: &str,
@@ -115,7 +115,7 @@ pub(super) fn resolve_api(
     if let Err((sub_key, message)) = &result
         && enabled
     {
-        diags.push(Diagnostic::warning(file, sub_key.clone(), message.clone()));
+        diags.push(Diagnostic::error(file, sub_key.clone(), message.clone()).for_source(key));
     }
     result.map_err(|(_, m)| m)
 }
