@@ -418,3 +418,24 @@ async fn no_extractor_is_proposed_when_the_generic_extractor_does_as_well() {
     assert!(found.extractor_entry.is_none());
     assert!(found.candidates.iter().all(|c| c.selectors.is_none()));
 }
+
+#[tokio::test]
+async fn an_unreadable_robots_txt_means_nothing_is_read() {
+    let web = web().await;
+    // RFC 9309: a robots.txt answering 5xx means "assume complete disallow".
+    web.set_fault("/robots.txt", vectora_testweb::Fault::Status(503));
+    let start = url::Url::parse(&web.site_url("onboard-footer", "/")).unwrap();
+    let err = engine(Config::default())
+        .discover(&start, &options())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DiscoverError::Disallowed(_)), "{err}");
+    assert!(
+        err.to_string().contains("robots.txt could not be read"),
+        "{err}"
+    );
+    assert!(
+        web.requests_for("/").is_empty(),
+        "the homepage was not requested"
+    );
+}

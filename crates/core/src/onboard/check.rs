@@ -10,8 +10,10 @@ use futures::StreamExt;
 use serde::Serialize;
 use url::Url;
 
-/// Sources checked at the same time (each host still gets one request at a time).
-pub const DEFAULT_CHECK_CONCURRENCY: usize = 32;
+/// Sources checked at the same time. Each host still gets one request at a time at its
+/// interval, so this only bounds open connections: a candidate list of a couple of hundred
+/// sites runs all at once and takes the time of its slowest sites.
+pub const DEFAULT_CHECK_CONCURRENCY: usize = 200;
 
 /// What to check.
 #[derive(Debug, Clone)]

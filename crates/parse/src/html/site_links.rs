@@ -67,7 +67,8 @@ static SCRIPT: LazyLock<Option<Selector>> = LazyLock::new(|| selector("script, n
 
 /// Reads the feeds, links and shape of an HTML page. Relative URLs resolve against
 /// `<base href>`, else `page_url`; links that are not http(s) (mailto:, javascript:, #) are left
-/// out, and each URL is listed once (its first occurrence, chrome wins).
+/// out, and each URL is listed once (in the chrome if any occurrence is, with the first
+/// non-empty text).
 pub fn site_links(html: &str, page_url: &Url) -> SiteLinks {
     let doc = Html::parse_document(html);
     let base = first(&doc, &BASE)
@@ -125,7 +126,12 @@ pub fn site_links(html: &str, page_url: &Url) -> SiteLinks {
         }
         let in_chrome = in_chrome(a);
         match out.links.iter_mut().find(|l| l.url == url) {
-            Some(seen) => seen.in_chrome |= in_chrome,
+            Some(seen) => {
+                seen.in_chrome |= in_chrome;
+                if seen.text.is_empty() {
+                    seen.text = text;
+                }
+            }
             None => out.links.push(PageLink {
                 url,
                 text,
@@ -204,4 +210,84 @@ fn is_script_shell(doc: &Html) -> bool {
         .sum();
     let body_text = collapse(&text_of(body)).chars().count();
     body_text.saturating_sub(script_text) < SHELL_TEXT_CHARS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(html: &str) -> SiteLinks {
+        site_links(html, &Url::parse("https://www.example.com/en/").unwrap())
+    }
+
+    #[test]
+    fn announced_feeds_resolve_against_base_href_and_keep_their_type() {
+        let l = read(
+            r#"<html><head><base href="https://cdn.example.com/site/">
+            <link rel="alternate" type="application/rss+xml" title=" News  feed " href="feed/">
+            <link rel="alternate" type="text/html" hreflang="fr" href="/fr/">
+            <link rel="stylesheet" type="text/css" href="a.css">
+            <link rel="Alternate Feed" type="application/feed+json" href="/feed.json"></head><body></body></html>"#,
+        );
+        let feeds: Vec<(&str, &str, &str)> = l
+            .feeds
+            .iter()
+            .map(|f| (f.url.as_str(), f.media_type.as_str(), f.title.as_str()))
+            .collect();
+        assert_eq!(
+            feeds,
+            [
+                (
+                    "https://cdn.example.com/site/feed/",
+                    "application/rss+xml",
+                    "News feed"
+                ),
+                (
+                    "https://cdn.example.com/feed.json",
+                    "application/feed+json",
+                    ""
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn links_say_whether_they_sit_in_the_chrome_and_are_listed_once() {
+        let l = read(
+            r#"<html><body><div class="top-menu"><a href="/about">About</a></div>
+            <main><a href="/media#top">Media</a><a href="mailto:x@example.com">Mail</a>
+            <a href="/pr"><img alt=""></a><a href="/pr" title="Press releases"></a></main>
+            <footer><a href="/media">Media centre</a></footer></body></html>"#,
+        );
+        let links: Vec<(&str, &str, bool)> = l
+            .links
+            .iter()
+            .map(|k| (k.url.path(), k.text.as_str(), k.in_chrome))
+            .collect();
+        // `top-menu` is not a chrome word; the footer marks /media as chrome although it was
+        // first seen in the body; an image link takes its twin's title; mailto is left out.
+        assert_eq!(
+            links,
+            [
+                ("/about", "About", false),
+                ("/media", "Media", true),
+                ("/pr", "Press releases", false)
+            ]
+        );
+        assert!(!l.script_shell);
+    }
+
+    #[test]
+    fn a_page_of_scripts_and_a_noscript_notice_is_a_shell() {
+        let shell = read(
+            r#"<html><body><noscript>You need to enable JavaScript to run this app.</noscript>
+            <div id="root"></div><script>window.__STATE__={"a":"a long blob of state that is not text people read, repeated to pass two hundred characters of script content so that only the subtraction keeps it from counting as visible text on the page at all"}</script></body></html>"#,
+        );
+        assert!(shell.script_shell);
+        let text = "Press releases and news of the company. ".repeat(8);
+        let page = read(&format!(
+            "<html><body><p>{text}</p><script>1</script></body></html>"
+        ));
+        assert!(!page.script_shell);
+    }
 }
