@@ -54,31 +54,20 @@ pub(super) fn resolve(mut parsed: ParsedFiles) -> Config {
         .as_ref()
         .and_then(|(_, p)| p.metadata.as_ref())
         .and_then(|m| m.global_config.as_ref());
-    let case_sensitive = global.and_then(|g| g.case_sensitive).unwrap_or(false);
-    let min_len = global.and_then(|g| g.minimum_text_length).unwrap_or(0);
+    let env = ProfileEnv {
+        scopes: &parsed.scopes,
+        case_sensitive: global.and_then(|g| g.case_sensitive).unwrap_or(false),
+        minimum_text_length: global.and_then(|g| g.minimum_text_length).unwrap_or(0),
+    };
     if let Some((file, profiles)) = &parsed.profiles {
         for (name, raw) in &profiles.profiles {
-            if let Some(p) = resolve_profile(
-                file,
-                name,
-                raw,
-                &parsed.scopes,
-                case_sensitive,
-                min_len,
-                &mut diags,
-            ) {
+            if let Some(p) = resolve_profile(file, name, raw, &env, &mut diags) {
                 cfg.profiles.insert(name.clone(), Arc::new(p));
             }
         }
     }
     if parsed.bundled_profiles && parsed.profiles.is_some() {
-        add_bundled_profiles(
-            &parsed.scopes,
-            case_sensitive,
-            min_len,
-            &mut cfg,
-            &mut diags,
-        );
+        add_bundled_profiles(&env, &mut cfg, &mut diags);
     }
     // Politeness set on a profile applies to its sources unless the source sets its own.
     if let Some((_, profiles)) = &parsed.profiles {
@@ -136,13 +125,7 @@ fn profile_failed_to_compile(diags: &[Diagnostic], name: &str) -> bool {
 
 /// Profiles that sources name, that the config's profiles file lacks and the bundled one has:
 /// taken from the bundled file, resolved against the config's term lists.
-fn add_bundled_profiles(
-    scopes: &ScopeRegistry,
-    case_sensitive: bool,
-    min_len: usize,
-    cfg: &mut Config,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn add_bundled_profiles(env: &ProfileEnv<'_>, cfg: &mut Config, diags: &mut Vec<Diagnostic>) {
     let wanted: BTreeSet<String> = cfg
         .sources
         .values()
@@ -159,15 +142,7 @@ fn add_bundled_profiles(
             format!("profiles.{name}"),
             "not in the config's profiles: using the bundled profile of that name",
         ));
-        if let Some(p) = resolve_profile(
-            PROFILES_FILE,
-            &name,
-            raw,
-            scopes,
-            case_sensitive,
-            min_len,
-            diags,
-        ) {
+        if let Some(p) = resolve_profile(PROFILES_FILE, &name, raw, env, diags) {
             cfg.profiles.insert(name, Arc::new(p));
         }
     }
@@ -518,26 +493,24 @@ fn compile_selectors(
     ok.then_some(out)
 }
 
+/// What every profile of a config is resolved against: its term lists and the profiles file's
+/// `metadata.global_config`.
+struct ProfileEnv<'a> {
+    scopes: &'a ScopeRegistry,
+    case_sensitive: bool,
+    minimum_text_length: usize,
+}
+
 /// Resolves one profile; its problems are scoped to it, so that they fail only its sources.
 fn resolve_profile(
     file: &str,
     name: &str,
     raw: &RawProfile,
-    scopes: &ScopeRegistry,
-    case_sensitive: bool,
-    minimum_text_length: usize,
+    env: &ProfileEnv<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Profile> {
     let before = diags.len();
-    let profile = build_profile(
-        file,
-        name,
-        raw,
-        scopes,
-        case_sensitive,
-        minimum_text_length,
-        diags,
-    );
+    let profile = build_profile(file, name, raw, env, diags);
     for d in &mut diags[before..] {
         d.scope = Scope::Profile(name.to_string());
     }
@@ -548,11 +521,10 @@ fn build_profile(
     file: &str,
     name: &str,
     raw: &RawProfile,
-    scopes: &ScopeRegistry,
-    case_sensitive: bool,
-    minimum_text_length: usize,
+    env: &ProfileEnv<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Profile> {
+    let scopes = env.scopes;
     let at = format!("profiles.{name}");
     let before = diags.len();
     let Some(req) = &raw.signal_requirements else {
@@ -642,8 +614,8 @@ fn build_profile(
         groups,
         combination_logic: non_empty(&req.combination_logic).map(str::to_string),
         minimum_total_weight: req.minimum_total_weight.unwrap_or(0.0),
-        case_sensitive,
-        minimum_text_length,
+        case_sensitive: env.case_sensitive,
+        minimum_text_length: env.minimum_text_length,
     };
     match Profile::compile(def) {
         Ok(p) => {
