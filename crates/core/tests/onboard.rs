@@ -439,3 +439,26 @@ async fn an_unreadable_robots_txt_means_nothing_is_read() {
         "the homepage was not requested"
     );
 }
+
+#[tokio::test]
+async fn a_redirected_start_page_is_explored_where_it_landed() {
+    let web = web().await;
+    let home = web.site_url("onboard-wellknown", "/");
+    web.set_fault(
+        "/elara",
+        vectora_testweb::Fault::RedirectTo {
+            location: home.clone(),
+            status: 301,
+        },
+    );
+    let start = url::Url::parse(&web.url("/elara")).unwrap();
+    let found = engine(Config::default())
+        .discover(&start, &options())
+        .await
+        .unwrap();
+    // The well-known paths are tried on the site the redirect led to, not on the first host
+    // (whose own /feed/ would answer).
+    let atom = web.site_url("onboard-wellknown", "/atom.xml");
+    assert_eq!(best(&found), (atom.as_str(), CandidateKind::Atom, 3, 3));
+    assert_eq!(found.catalog_entry.unwrap().homepage_url, home);
+}

@@ -225,12 +225,12 @@ impl Engine {
             not_read: Vec::new(),
             homepage: None,
         };
-        let mut queue = ex.read_start(start).await?;
+        let (mut queue, site) = ex.read_start(start).await?;
         ex.explore(&mut queue).await;
         if !ex.candidates.iter().any(|c| c.kind.is_feed()) {
             let mut wk: VecDeque<Pending> = WELL_KNOWN_FEEDS
                 .iter()
-                .filter_map(|p| start.join(p).ok())
+                .filter_map(|p| site.join(p).ok())
                 .map(|url| Pending {
                     url,
                     found_by: FoundBy::WellKnown,
@@ -241,7 +241,7 @@ impl Engine {
         }
         let mut candidates = ex.candidates;
         rank(&mut candidates);
-        let catalog_entry = propose(start, ex.homepage.as_ref(), &candidates);
+        let catalog_entry = propose(&site, ex.homepage.as_ref(), &candidates);
         let extractor_entry = catalog_entry.as_ref().and_then(|e| {
             let url = e.html_url.as_ref()?;
             let chosen = candidates.iter().find(|c| &c.url == url)?;
@@ -259,7 +259,9 @@ impl Engine {
 
 impl Explorer<'_> {
     /// Reads the page given: it fails the discovery when it cannot be read.
-    async fn read_start(&mut self, start: &Url) -> Result<VecDeque<Pending>, DiscoverError> {
+    /// Returns what to read next and where the page really is (after redirects): the site
+    /// is explored from there.
+    async fn read_start(&mut self, start: &Url) -> Result<(VecDeque<Pending>, Url), DiscoverError> {
         if let Err(why) = self.allowed(start).await {
             return Err(DiscoverError::Disallowed(format!("{start} ({why})")));
         }
@@ -271,6 +273,10 @@ impl Explorer<'_> {
                 url: start.to_string(),
                 message,
             })?;
+        let site = fetched.final_url.clone();
+        if !self.seen.contains(&site) {
+            self.seen.push(site.clone());
+        }
         let mut queue = VecDeque::new();
         match kind_of(&fetched) {
             Some(kind) if kind.is_feed() => {
@@ -279,17 +285,17 @@ impl Explorer<'_> {
             _ => {
                 let links = self.page_links(&fetched);
                 // The page's own listing, when the URL given is not the site's front page.
-                if !start.path().trim_matches('/').is_empty() {
+                if !site.path().trim_matches('/').is_empty() {
                     let shell = links.script_shell;
                     self.evaluate(&fetched, CandidateKind::Html, FoundBy::Given, shell)
                         .await;
                 }
-                queue.extend(feeds_of(&links, start));
-                queue.extend(newsrooms_of(&links, start));
+                queue.extend(feeds_of(&links, &site));
+                queue.extend(newsrooms_of(&links, &site));
                 self.homepage = Some(links);
             }
         }
-        Ok(queue)
+        Ok((queue, site))
     }
 
     /// Reads pending URLs in order while the budget lasts; newsroom pages add their feeds.
