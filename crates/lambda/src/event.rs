@@ -19,6 +19,8 @@ pub enum Trigger {
     Direct,
     /// An EventBridge schedule rule.
     Schedule,
+    /// A client step of the fan-out state machine.
+    FanOut,
 }
 
 impl Trigger {
@@ -26,6 +28,7 @@ impl Trigger {
         match self {
             Trigger::Direct => "direct",
             Trigger::Schedule => "schedule",
+            Trigger::FanOut => "step_functions",
         }
     }
 }

@@ -7,7 +7,8 @@
 
 use crate::deadline::run_budget;
 use crate::environment::{DeploymentError, Settings};
-use crate::event::{Routed, route};
+use crate::event::{Routed, Trigger, route};
+use crate::fan_out::{self, Step, SummaryInput, route_step};
 use crate::metrics::{ClientMetrics, MetricsTarget};
 use crate::response::{Invocation, LambdaResponse};
 use serde_json::Value;
@@ -17,7 +18,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use vectora_core::fetch::{FetchSettings, Fetcher};
 use vectora_core::store::{DataStore, Location};
-use vectora_core::{Engine, EngineOptions, NoProgress};
+use vectora_core::{ClientResult, Engine, EngineOptions, NoProgress, RunError, RunRequest};
 
 /// What the runtime tells us about one invocation.
 #[derive(Debug, Clone, Default)]
@@ -118,6 +119,16 @@ impl App {
         started: Instant,
         execution_date: String,
     ) -> LambdaResponse {
+        if let Some(step) = route_step(&event) {
+            return match step {
+                Ok(step) => self.respond_step(step, ctx, started).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "bad step event");
+                    LambdaResponse::bad_event(&e)
+                }
+            }
+            .failing_invocation();
+        }
         let Routed { request, trigger } = match route(&event) {
             Ok(r) => r,
             Err(e) => {
@@ -125,6 +136,33 @@ impl App {
                 return LambdaResponse::bad_event(&e);
             }
         };
+        let deadline = self.log_start(trigger, &request, ctx, started);
+        let engine = match self.engine().await {
+            Ok(e) => e,
+            Err(answer) => return answer,
+        };
+        let results = match self.run_recorded(&engine, &request, deadline, ctx).await {
+            Ok(r) => r,
+            Err(e) => return LambdaResponse::run_error(&e),
+        };
+        let inv = Invocation {
+            request_id: &ctx.request_id,
+            trigger,
+            execution_date,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+        };
+        LambdaResponse::from_results(&request, results, &inv)
+    }
+
+    /// Logs the start of a run; returns its deadline, counted from the start of the invocation
+    /// (reading the config is part of the budget).
+    fn log_start(
+        &self,
+        trigger: Trigger,
+        request: &RunRequest,
+        ctx: &InvocationContext,
+        started: Instant,
+    ) -> Option<Instant> {
         let budget = run_budget(ctx.deadline_ms, SystemTime::now());
         tracing::info!(
             trigger = trigger.as_str(),
@@ -133,33 +171,41 @@ impl App {
             budget_s = budget.map(|b| b.as_secs_f64()),
             "invocation started"
         );
-        let deployment = match &self.deployment {
-            Ok(d) => d,
-            Err(e) => return LambdaResponse::error(500, "missing_configuration", e.to_string()),
-        };
-        let engine = match deployment.engine(self.settings.config_max_age).await {
-            Ok(e) => e,
-            Err(message) => return LambdaResponse::error(500, "config_unavailable", message),
-        };
-        // The budget is counted from the start of the invocation: reading the config is part of it.
-        let deadline = budget.map(|b| started + b);
-        let results = match engine.run(&request, deadline, &NoProgress).await {
-            Ok(r) => r,
-            Err(e) => {
+        budget.map(|b| started + b)
+    }
+
+    /// The engine over the current config, or the 500 answer of a broken deployment.
+    async fn engine(&self) -> Result<Engine, LambdaResponse> {
+        let deployment = self
+            .deployment
+            .as_ref()
+            .map_err(|e| LambdaResponse::error(500, "missing_configuration", e.to_string()))?;
+        deployment
+            .engine(self.settings.config_max_age)
+            .await
+            .map_err(|message| LambdaResponse::error(500, "config_unavailable", message))
+    }
+
+    /// Runs the request and emits each client's metrics (and a failed single client's).
+    async fn run_recorded(
+        &self,
+        engine: &Engine,
+        request: &RunRequest,
+        deadline: Option<Instant>,
+        ctx: &InvocationContext,
+    ) -> Result<Vec<ClientResult>, RunError> {
+        let results = engine
+            .run(request, deadline, &NoProgress)
+            .await
+            .inspect_err(|e| {
                 if let Some(id) = &request.client_id
-                    && !matches!(
-                        e,
-                        vectora_core::RunError::BadRequest(_)
-                            | vectora_core::RunError::UnknownClient(_)
-                    )
+                    && !matches!(e, RunError::BadRequest(_) | RunError::UnknownClient(_))
                 {
                     self.metrics
                         .emit(id, &ctx.request_id, &ClientMetrics::client_error());
                 }
                 tracing::warn!(error = %e, "run refused or failed");
-                return LambdaResponse::run_error(&e);
-            }
-        };
+            })?;
         for r in &results {
             let m = match &r.result {
                 Ok(report) => ClientMetrics::from_report(report),
@@ -167,13 +213,81 @@ impl App {
             };
             self.metrics.emit(&r.client_id, &ctx.request_id, &m);
         }
-        let inv = Invocation {
-            request_id: &ctx.request_id,
-            trigger,
-            execution_date,
-            elapsed_seconds: started.elapsed().as_secs_f64(),
+        Ok(results)
+    }
+
+    /// One step of the fan-out state machine (see [`crate::fan_out`]). A step that cannot do its
+    /// job fails the invocation, so that Step Functions retries or stops on it.
+    async fn respond_step(
+        &self,
+        step: Step,
+        ctx: &InvocationContext,
+        started: Instant,
+    ) -> LambdaResponse {
+        let now = || vectora_core::model::format_timestamp(chrono::Utc::now());
+        let engine = match self.engine().await {
+            Ok(e) => e,
+            Err(answer) => return answer,
         };
-        LambdaResponse::from_results(&request, results, &inv)
+        match step {
+            Step::Plan {
+                execution,
+                request,
+                raw,
+            } => {
+                let run_id =
+                    fan_out::safe_run_id(execution.as_deref().unwrap_or_default(), &ctx.request_id);
+                match fan_out::plan(engine.config(), &request, &raw, run_id, now()) {
+                    Ok(plan) => {
+                        tracing::info!(run_id = %plan.run_id, clients = plan.clients.len(), "fan-out planned");
+                        LambdaResponse::ok(&plan)
+                    }
+                    Err(e) => LambdaResponse::bad_event(&e),
+                }
+            }
+            Step::Client { run_id, request } => {
+                let deadline = self.log_start(Trigger::FanOut, &request, ctx, started);
+                let id = request.client_id.clone().unwrap_or_default();
+                let result = match self.run_recorded(&engine, &request, deadline, ctx).await {
+                    Ok(mut results) if results.len() == 1 => results.remove(0),
+                    Ok(_) => return LambdaResponse::error(500, "internal", "not one client"),
+                    Err(e) => ClientResult {
+                        client_id: id,
+                        result: Err(e),
+                    },
+                };
+                let body = result
+                    .result
+                    .as_ref()
+                    .err()
+                    .map(|e| LambdaResponse::run_error(e).body);
+                let outcome = fan_out::outcome(&result, body.as_ref());
+                tracing::info!(%run_id, client_id = %outcome.client_id, status = ?outcome.status, "fan-out client finished");
+                LambdaResponse::ok(&outcome)
+            }
+            Step::Summary(input) => self.store_summary(&engine, &input, now()).await,
+        }
+    }
+
+    /// The summary step: totals the outcomes and stores them (not in a dry run).
+    async fn store_summary(
+        &self,
+        engine: &Engine,
+        input: &SummaryInput,
+        finished_at: String,
+    ) -> LambdaResponse {
+        let summary = fan_out::summarize(input, finished_at);
+        if let Some(key) = &summary.summary_key {
+            let bytes = match serde_json::to_vec_pretty(&summary) {
+                Ok(b) => b,
+                Err(e) => return LambdaResponse::error(500, "internal", e.to_string()),
+            };
+            if let Err(e) = engine.store().put(key, bytes.into()).await {
+                return LambdaResponse::error(500, "store_error", e.to_string());
+            }
+        }
+        tracing::info!(run_id = %summary.run_id, status = ?summary.status, clients = summary.clients_planned, failed = summary.clients_failed, key = summary.summary_key.as_deref().unwrap_or(""), "fan-out summary");
+        LambdaResponse::ok(&summary)
     }
 }
 

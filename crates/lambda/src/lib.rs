@@ -4,6 +4,7 @@
 pub mod deadline;
 pub mod environment;
 pub mod event;
+pub mod fan_out;
 pub mod handler;
 pub mod logging;
 pub mod metrics;

@@ -4,7 +4,7 @@
 //! the container is recycled. Each invocation runs inside a span carrying its request id, so every
 //! log line of the engine (one per source, one per client) can be traced back to it.
 
-use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lambda_runtime::{Diagnostic, Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use std::sync::Arc;
 use tracing::Instrument;
@@ -34,7 +34,13 @@ async fn main() -> Result<(), Error> {
             };
             let span = tracing::info_span!("invocation", request_id = %ctx.request_id);
             let response = app.handle(event.payload, &ctx).instrument(span).await;
-            Ok::<_, Error>(response)
+            match response.function_error() {
+                Some((error_type, error_message)) => Err(Diagnostic {
+                    error_type,
+                    error_message,
+                }),
+                None => Ok(response),
+            }
         }
     }))
     .await

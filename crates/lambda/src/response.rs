@@ -17,6 +17,10 @@ pub struct LambdaResponse {
     #[serde(rename = "statusCode")]
     pub status_code: u16,
     pub body: Value,
+    /// Answer with a function error instead of this response when it is not a 200: the fan-out
+    /// steps' way to let Step Functions retry or stop (see [`LambdaResponse::function_error`]).
+    #[serde(skip)]
+    pub fail_invocation: bool,
 }
 
 /// Facts of the invocation that every body carries.
@@ -36,7 +40,40 @@ impl LambdaResponse {
         LambdaResponse {
             status_code,
             body: json!({ "error": code, "message": message.into() }),
+            fail_invocation: false,
         }
+    }
+
+    /// A 200 whose body is `body` serialised.
+    pub fn ok(body: &impl Serialize) -> LambdaResponse {
+        match serde_json::to_value(body) {
+            Ok(body) => LambdaResponse {
+                status_code: 200,
+                body,
+                fail_invocation: false,
+            },
+            Err(e) => LambdaResponse::error(500, "internal", e.to_string()),
+        }
+    }
+
+    /// Marks the answer as one whose failure fails the invocation.
+    pub fn failing_invocation(mut self) -> LambdaResponse {
+        self.fail_invocation = true;
+        self
+    }
+
+    /// The function error to raise instead of answering: `(errorType, errorMessage)` from the
+    /// body's `error` and `message`, for a marked answer that is not a 200. Step Functions names
+    /// the failure after `errorType` (what its Retry and Catch match).
+    pub fn function_error(&self) -> Option<(String, String)> {
+        if !self.fail_invocation || self.status_code == 200 {
+            return None;
+        }
+        let field = |k: &str| self.body.get(k).and_then(Value::as_str).unwrap_or_default();
+        Some((
+            format!("vectora.{}", field("error")),
+            format!("{} (statusCode {})", field("message"), self.status_code),
+        ))
     }
 
     /// Adds the request id to the body (errors included), so a caller can find the logs.
@@ -77,6 +114,7 @@ impl From<Answer> for LambdaResponse {
         LambdaResponse {
             status_code: a.status_code,
             body: a.body,
+            fail_invocation: false,
         }
     }
 }

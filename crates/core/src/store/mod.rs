@@ -179,6 +179,16 @@ pub fn run_report_key(client_id: &str, day: NaiveDate, run_id: &str) -> String {
     format!("runs/{client_id}/{}/{run_id}.json", day.format("%Y/%m/%d"))
 }
 
+/// The folder of the fan-out summaries under `runs/`: a leading underscore and a name no client
+/// of the bundled configs uses, so it sits beside the clients' report folders.
+pub const FAN_OUT_RUNS: &str = "_fan_out";
+
+/// `runs/_fan_out/{YYYY}/{MM}/{DD}/{run_id}.json`: one Step Functions execution's summary (every
+/// client's outcome), written by its last step.
+pub fn fan_out_summary_key(day: NaiveDate, run_id: &str) -> String {
+    run_report_key(FAN_OUT_RUNS, day, run_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +201,9 @@ mod tests {
             "ingested/lai_weekly_v3/2025/12/07/items.json"
         );
         assert_eq!(run_report_key("c", d, "r1"), "runs/c/2025/12/07/r1.json");
+        assert_eq!(
+            fan_out_summary_key(d, "exec-1"),
+            "runs/_fan_out/2025/12/07/exec-1.json"
+        );
     }
 }
