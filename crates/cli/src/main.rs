@@ -102,6 +102,7 @@ fn main() -> ExitCode {
             Command::Package(a) => ops(vectora_ops::package::run_package(&a).await),
             Command::Deploy(a) => ops(vectora_ops::deploy::run_deploy(&a).await),
             Command::DeployCore(a) => ops(vectora_ops::deploy_core::run_deploy_core(&a).await),
+            Command::Invoke(a) if a.fan_out => ops(vectora_ops::invoke::invoke_fan_out(&a).await),
             Command::Invoke(a) => ops(vectora_ops::invoke::invoke(&a).await),
         }
     });

@@ -1,4 +1,4 @@
-//! The events of the fan-out state machine (`infra/s1-fan-out.asl.json`): a run over many clients
+//! The events of the fan-out state machine (`infra/s2-fan-out.asl.json`): a run over many clients
 //! where Step Functions, not one invocation, walks the client list.
 //!
 //! Each step's event carries `"step"`:
@@ -9,6 +9,8 @@
 //!   so that hundreds of outcomes fit in the state machine's 256 KB payload;
 //! - `{"step": "summary", "plan": {..}, "results": [..]}` totals the outcomes, names every planned
 //!   client without one, and stores the [`Summary`] under `runs/_fan_out/…`.
+//!
+//! The state machine itself is `infra/s2-fan-out.asl.json`.
 //!
 //! The request inside `plan` and `client` is the ordinary event, checked by [`event::route`]: the
 //! contract has one owner. Without `"step"` an event is today's single invocation.
@@ -56,16 +58,15 @@ fn empty_object() -> Value {
     Value::Object(Default::default())
 }
 
-/// What the summary step receives: the plan, the Map state's results, and the Map's error when it
-/// failed as a whole (more failed clients than it tolerates).
+/// What the summary step receives: the plan, and the Map state's results — the list of the
+/// clients' outcomes, or, when the Map failed as a whole (more failed clients than it tolerates),
+/// its error (`{"Error": .., "Cause": ..}`), which its Catch puts in the same place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SummaryInput {
     pub plan: Plan,
     #[serde(default)]
-    pub results: Vec<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub map_error: Option<Value>,
+    pub results: Value,
 }
 
 /// The plan step's answer: the run's id and one `client` event per client.
@@ -302,8 +303,12 @@ fn failed_outcome(client_id: &str, error: &str, message: &str) -> ClientOutcome 
 /// The summary of a run: the planned clients in plan order, each with its outcome from the Map's
 /// results, or `no_result` when its invocation failed in Step Functions (after its retries).
 pub fn summarize(input: &SummaryInput, finished_at: String) -> Summary {
-    let outcomes: Vec<ClientOutcome> = input
-        .results
+    let (results, map_error) = match &input.results {
+        Value::Array(list) => (list.as_slice(), None),
+        Value::Null => (&[][..], None),
+        error => (&[][..], Some(error.clone())),
+    };
+    let outcomes: Vec<ClientOutcome> = results
         .iter()
         .filter_map(|r| serde_json::from_value::<ClientOutcome>(r.clone()).ok())
         .collect();
@@ -332,7 +337,7 @@ pub fn summarize(input: &SummaryInput, finished_at: String) -> Summary {
         count(RunStatus::Partial),
         count(RunStatus::Failed),
     );
-    let status = if input.map_error.is_some() || failed == clients.len() {
+    let status = if map_error.is_some() || failed == clients.len() {
         RunStatus::Failed
     } else if failed + partial > 0 {
         RunStatus::Partial
@@ -355,7 +360,7 @@ pub fn summarize(input: &SummaryInput, finished_at: String) -> Summary {
         sources_processed: clients.iter().map(|c| c.sources_processed).sum(),
         sources_failed: clients.iter().map(|c| c.sources_failed).sum(),
         items_final: clients.iter().map(|c| c.items_final).sum(),
-        map_error: input.map_error.clone(),
+        map_error,
         summary_key,
         clients,
     }
@@ -437,12 +442,11 @@ mod tests {
     fn the_summary_lists_every_planned_client_and_totals_them() {
         let input = SummaryInput {
             plan: plan_of(&["a", "b", "c"], false),
-            results: vec![
+            results: json!([
                 ok_outcome("b", "partial", 4),
                 ok_outcome("a", "success", 2),
-                json!({"Error": "Lambda.Unknown"}),
-            ],
-            map_error: None,
+                {"Error": "Lambda.Unknown"},
+            ]),
         };
         let s = summarize(&input, "2025-12-15T06:05:00.000000Z".into());
         let ids: Vec<&str> = s.clients.iter().map(|c| c.client_id.as_str()).collect();
@@ -467,22 +471,22 @@ mod tests {
     fn summary_status_follows_the_clients_and_the_map() {
         let all_ok = SummaryInput {
             plan: plan_of(&["a"], true),
-            results: vec![ok_outcome("a", "success", 1)],
-            map_error: None,
+            results: json!([ok_outcome("a", "success", 1)]),
         };
         let s = summarize(&all_ok, String::new());
         assert_eq!(s.status, RunStatus::Success);
         assert_eq!(s.summary_key, None, "a dry run stores nothing");
+        // The Map's Catch puts its error where the results would be.
         let mut map_failed = all_ok.clone();
-        map_failed.map_error = Some(json!({"Error": "States.ExceedToleratedFailureThreshold"}));
-        assert_eq!(
-            summarize(&map_failed, String::new()).status,
-            RunStatus::Failed
-        );
+        map_failed.results =
+            json!({"Error": "States.ExceedToleratedFailureThreshold", "Cause": "x"});
+        let s = summarize(&map_failed, String::new());
+        assert_eq!(s.status, RunStatus::Failed);
+        assert_eq!(s.map_error, Some(map_failed.results.clone()));
+        assert_eq!(s.clients[0].error.as_deref(), Some("no_result"));
         let none = SummaryInput {
             plan: plan_of(&["a", "b"], false),
-            results: vec![],
-            map_error: None,
+            results: Value::Null,
         };
         let s = summarize(&none, String::new());
         assert_eq!((s.status, s.clients_failed), (RunStatus::Failed, 2));
@@ -492,8 +496,7 @@ mod tests {
     fn a_summary_event_round_trips() {
         let input = SummaryInput {
             plan: plan_of(&["a"], false),
-            results: vec![ok_outcome("a", "success", 1)],
-            map_error: None,
+            results: json!([ok_outcome("a", "success", 1)]),
         };
         let mut ev = serde_json::to_value(&input).unwrap();
         ev["step"] = json!("summary");

@@ -1,7 +1,7 @@
 //! The fan-out steps end to end through the handler, without the Lambda runtime: the bundled LAI
 //! config with its sources on the local test web (`vectora-testweb`, 127.0.0.1) plus a second
 //! client, a local data folder. Plan → one client step per planned client → summary, as the state
-//! machine (`infra/s1-fan-out.asl.json`) chains them; the same under Step Functions (moto) is
+//! machine (`infra/s2-fan-out.asl.json`) chains them; the same under Step Functions (moto) is
 //! `scripts/ci/fanout-e2e.sh`.
 
 use serde_json::{Value, json};

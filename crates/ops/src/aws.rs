@@ -43,6 +43,8 @@ pub struct Clients {
     /// Where `invoker` sends its calls when that is not where `lambda` does (for messages).
     pub invoke_endpoint: Option<String>,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Step Functions (the fan-out state machine's executions).
+    pub sfn: aws_sdk_sfn::Client,
     pub region: String,
 }
 
@@ -76,6 +78,7 @@ impl Clients {
             invoke_endpoint: None,
             lambda,
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            sfn: aws_sdk_sfn::Client::new(config),
             region: args.region.clone(),
         }
     }

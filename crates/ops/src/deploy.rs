@@ -8,6 +8,7 @@ use aws_sdk_cloudformation::types::Capability;
 
 use crate::aws::{AwsArgs, Clients};
 use crate::changeset::{DeployOptions, StackOutcome, StackSpec, deploy_stack};
+use crate::fan_out::{self, FanOutDeploy};
 use crate::invoke::{invoke_function, test_event};
 use crate::naming::{Env, Naming, code_key};
 use crate::package::{BuildArgs, package_local, print_package, upload_package};
@@ -30,6 +31,7 @@ pub struct DeployArgs {
     #[arg(long, value_name = "URL")]
     pub invoke_endpoint_url: Option<String>,
     /// EventBridge schedule, e.g. "cron(0 6 * * ? *)"; "" removes it; absent keeps the deployed one.
+    /// With --fan-out it targets the state machine (and the function's own schedule is removed).
     #[arg(long, value_name = "EXPR")]
     pub schedule: Option<String>,
     /// E-mail address the alarms notify (through an SNS topic the stack creates, or
@@ -39,6 +41,10 @@ pub struct DeployArgs {
     /// Existing SNS topic the alarms notify; "" removes it; absent keeps the deployed one.
     #[arg(long, value_name = "ARN")]
     pub alarm_topic_arn: Option<String>,
+    /// Also deploy the fan-out stack (infra/s2-fan-out.yaml): a Step Functions state machine that
+    /// runs each client in its own invocation; the schedule moves to it. Off: s1 alone, as before.
+    #[arg(long)]
+    pub fan_out: bool,
     #[arg(long, default_value = "vectora-inbox")]
     pub project: String,
     /// Override any template parameter (repeatable), e.g. --parameter LambdaMemorySize=1024.
@@ -60,8 +66,24 @@ pub struct DeployArgs {
 #[derive(Clone, Debug)]
 pub struct DeployOutcome {
     pub stack: StackOutcome,
+    /// The fan-out stack's outcome (with --fan-out).
+    pub fan_out: Option<StackOutcome>,
     pub code_key: String,
     pub sha256: String,
+}
+
+/// The fan-out stack's `ScheduleExpression` (`None` keeps the deployed one): the one asked for,
+/// else its own once deployed, else the one s1 had, which it takes over (s1's is then removed).
+pub fn fan_out_schedule(
+    requested: Option<&str>,
+    fan_out_exists: bool,
+    s1_deployed: Option<&str>,
+) -> Option<String> {
+    match requested {
+        Some(expr) => Some(expr.to_owned()),
+        None if fan_out_exists => None,
+        None => Some(s1_deployed.unwrap_or_default().to_owned()),
+    }
 }
 
 /// Splits `KEY=VALUE`.
@@ -149,6 +171,21 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
         .filter_map(|p| p.parameter_key().map(str::to_owned))
         .collect();
     let keep = |given: &Option<String>, key: &str| keep_or_empty(given, key, &deployed_keys);
+    let fan_out_exists = describe_stack(&clients, &naming.fan_out_stack())
+        .await?
+        .is_some();
+    let s1_schedule = deployed
+        .iter()
+        .flat_map(|s| s.parameters())
+        .find(|p| p.parameter_key() == Some("ScheduleExpression"))
+        .and_then(|p| p.parameter_value());
+    let fan_out_schedule = fan_out_schedule(args.schedule.as_deref(), fan_out_exists, s1_schedule);
+    if fan_out_exists && !args.fan_out {
+        println!(
+            "note: stack {} exists and keeps its schedule; deploy with --fan-out to update it",
+            naming.fan_out_stack()
+        );
+    }
     let mut parameters: Vec<(String, Option<String>)> = vec![
         ("ProjectName".into(), Some(naming.project.clone())),
         ("Env".into(), Some(naming.env.to_string())),
@@ -162,9 +199,13 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
             "Architecture".into(),
             Some(package.arch.lambda_name().to_owned()),
         ),
+        // With fan-out the schedule is the state machine's: the function's own rule goes.
         (
             "ScheduleExpression".into(),
-            keep(&args.schedule, "ScheduleExpression"),
+            match args.fan_out {
+                true => Some(String::new()),
+                false => keep(&args.schedule, "ScheduleExpression"),
+            },
         ),
         ("AlarmEmail".into(), keep(&args.alarm_email, "AlarmEmail")),
         (
@@ -185,9 +226,24 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
         capabilities: vec![Capability::CapabilityIam],
     };
     let outcome = deploy_stack(&clients, &spec, &options).await?;
+    let fan_out = match args.fan_out {
+        true => {
+            let arn = fan_out::function_arn(&core_view.id, &clients.region, &naming.function())?;
+            let spec = FanOutDeploy {
+                template: templates::S2_FAN_OUT,
+                definition: templates::FAN_OUT_DEFINITION,
+                code_bucket: &core.code_bucket,
+                function_arn: &arn,
+                schedule: fan_out_schedule,
+            };
+            Some(fan_out::deploy_fan_out(&clients, &naming, &spec, &options).await?)
+        }
+        false => None,
+    };
     if matches!(outcome, StackOutcome::DryRun { .. }) {
         return Ok(DeployOutcome {
             stack: outcome,
+            fan_out,
             code_key: key,
             sha256: package.sha256,
         });
@@ -236,6 +292,7 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
     }
     Ok(DeployOutcome {
         stack: outcome,
+        fan_out,
         code_key: key,
         sha256: package.sha256,
     })
@@ -276,5 +333,21 @@ mod tests {
             Some(String::new())
         );
         assert_eq!(keep_or_empty(&None, "AlarmEmail", &[]), Some(String::new()));
+    }
+
+    #[test]
+    fn the_schedule_moves_to_the_fan_out_stack() {
+        let own = |s: &str| Some(s.to_owned());
+        // The state machine takes s1's schedule on its first deploy, then keeps its own.
+        assert_eq!(
+            fan_out_schedule(None, false, Some("cron(0 6 * * ? *)")),
+            own("cron(0 6 * * ? *)")
+        );
+        assert_eq!(fan_out_schedule(None, false, None), own(""));
+        assert_eq!(fan_out_schedule(None, true, Some("rate(1 day)")), None);
+        assert_eq!(
+            fan_out_schedule(Some("rate(2 days)"), true, None),
+            own("rate(2 days)")
+        );
     }
 }

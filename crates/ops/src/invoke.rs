@@ -12,6 +12,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::aws::{AwsArgs, Clients, explain};
+use crate::fan_out::{ExecutionOutcome, run_execution, state_machine_arn, summary_lines};
 use crate::naming::{Env, Naming};
 
 /// The event `deploy` sends after deploying (SPEC: one source, one day, dry run: writes nothing).
@@ -58,13 +59,23 @@ pub struct InvokeArgs {
     #[arg(long)]
     pub force_refresh: bool,
     /// Function name (default {project}-ingest-v2-{env}).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "fan_out")]
     pub function: Option<String>,
     /// Send the invocation (the Lambda Invoke call only) to this endpoint, e.g. a local Lambda
     /// runtime emulator (`cargo lambda watch`), while every other call, the log tail included,
     /// goes to --endpoint-url / AWS.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "fan_out")]
     pub invoke_endpoint_url: Option<String>,
+    /// Run the event as an execution of the fan-out state machine (one invocation per client,
+    /// `deploy --fan-out`) and wait for its summary, instead of one invocation.
+    #[arg(long)]
+    pub fan_out: bool,
+    /// The state machine to execute (default: the fan-out stack's).
+    #[arg(long, value_name = "ARN", requires = "fan_out")]
+    pub state_machine: Option<String>,
+    /// With --fan-out: give up waiting for the execution after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub wait_timeout: u64,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
@@ -305,6 +316,36 @@ pub async fn invoke(args: &InvokeArgs) -> anyhow::Result<InvokeOutcome> {
         .with_invoke_endpoint(args.invoke_endpoint_url.as_deref());
     let function = args.function.clone().unwrap_or_else(|| naming.function());
     invoke_function(&clients, &function, &naming.log_group(), &event).await
+}
+
+/// The `invoke --fan-out` command: the event is the execution's input; prints the summary.
+pub async fn invoke_fan_out(args: &InvokeArgs) -> anyhow::Result<ExecutionOutcome> {
+    let naming = Naming::new(&args.project, args.env);
+    let event = build_event(args)?;
+    let clients = Clients::new(&args.aws).await;
+    let machine = match &args.state_machine {
+        Some(arn) => arn.clone(),
+        None => state_machine_arn(&clients, &naming).await?,
+    };
+    // An emulator answers at once; AWS's executions take minutes, a few polls a minute suffice.
+    let poll = Duration::from_millis(if args.aws.endpoint_url.is_some() {
+        500
+    } else {
+        5000
+    });
+    let outcome = run_execution(
+        &clients,
+        &machine,
+        &event,
+        poll,
+        Duration::from_secs(args.wait_timeout),
+    )
+    .await?;
+    for line in summary_lines(&outcome.summary) {
+        println!("{line}");
+    }
+    println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
+    Ok(outcome)
 }
 
 #[cfg(test)]

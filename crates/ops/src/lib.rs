@@ -10,6 +10,7 @@ pub mod config_push;
 pub mod deploy;
 pub mod deploy_core;
 pub mod elf;
+pub mod fan_out;
 pub mod invoke;
 pub mod naming;
 pub mod package;

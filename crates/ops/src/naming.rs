@@ -30,6 +30,9 @@ impl fmt::Display for Env {
 /// Prefix of the content-addressed code keys in the code bucket.
 pub const CODE_PREFIX: &str = "lambda/ingest-v2/";
 
+/// Prefix of the content-addressed fan-out definitions in the code bucket.
+pub const DEFINITION_PREFIX: &str = "stepfunctions/fan-out/";
+
 /// Project + environment, the two inputs of every name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Naming {
@@ -53,6 +56,12 @@ impl Naming {
     pub fn ingest_stack(&self) -> String {
         format!("{}-s1-ingest-v2-{}", self.project, self.env)
     }
+    pub fn fan_out_stack(&self) -> String {
+        format!("{}-s2-fan-out-{}", self.project, self.env)
+    }
+    pub fn state_machine(&self) -> String {
+        format!("{}-fan-out-{}", self.project, self.env)
+    }
     pub fn function(&self) -> String {
         format!("{}-ingest-v2-{}", self.project, self.env)
     }
@@ -71,6 +80,11 @@ impl Naming {
 /// Content-addressed key of a zip: a new key for every code change, so CloudFormation sees a change.
 pub fn code_key(sha256: &str) -> String {
     format!("{CODE_PREFIX}{sha256}.zip")
+}
+
+/// Content-addressed key of a state machine definition.
+pub fn definition_key(sha256: &str) -> String {
+    format!("{DEFINITION_PREFIX}{sha256}.asl.json")
 }
 
 /// The moving pointer to the last uploaded zip (what the seed's scripts used).
@@ -93,5 +107,11 @@ mod tests {
         assert_eq!(n.code_bucket(), "vectora-inbox-lambda-code-dev");
         assert_eq!(code_key("ab12"), "lambda/ingest-v2/ab12.zip");
         assert_eq!(latest_key(), "lambda/ingest-v2/latest.zip");
+        assert_eq!(n.fan_out_stack(), "vectora-inbox-s2-fan-out-dev");
+        assert_eq!(n.state_machine(), "vectora-inbox-fan-out-dev");
+        assert_eq!(
+            definition_key("ab12"),
+            "stepfunctions/fan-out/ab12.asl.json"
+        );
     }
 }

@@ -172,7 +172,11 @@ pub async fn upload_package(
 }
 
 /// True when the object exists; a missing bucket is an error that names the bucket.
-async fn object_exists(clients: &Clients, bucket: &str, key: &str) -> anyhow::Result<bool> {
+pub(crate) async fn object_exists(
+    clients: &Clients,
+    bucket: &str,
+    key: &str,
+) -> anyhow::Result<bool> {
     match clients
         .s3
         .head_object()

@@ -8,6 +8,10 @@ use anyhow::Context;
 pub const S0_CORE: &str = include_str!("../../../infra/s0-core.yaml");
 pub const S0_IAM: &str = include_str!("../../../infra/s0-iam.yaml");
 pub const S1_INGEST_V2: &str = include_str!("../../../infra/s1-ingest-v2.yaml");
+pub const S2_FAN_OUT: &str = include_str!("../../../infra/s2-fan-out.yaml");
+/// The fan-out state machine's definition (Amazon States Language), `${FunctionArn}` substituted by
+/// CloudFormation (`DefinitionSubstitutions`).
+pub const FAN_OUT_DEFINITION: &str = include_str!("../../../infra/s2-fan-out.asl.json");
 
 /// The built-in template, or the file given instead.
 pub fn load(builtin: &str, file: Option<&Path>) -> anyhow::Result<String> {
