@@ -24,23 +24,9 @@ ROOT=$PWD
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 ARCHES=${E2E_ARCHES:-"x86_64 arm64"}
 WORK=$(mktemp -d)
-PASS=0
-FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
-ko() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }
-# expect_fail "what" "text the output must contain" cmd...
-expect_fail() {
-  local what=$1 needle=$2; shift 2
-  if "$@" >"$WORK/out" 2>&1; then ko "$what: succeeded, should have failed"; cat "$WORK/out"; return; fi
-  if grep -qF -- "$needle" "$WORK/out"; then ok "$what"; else ko "$what: no '$needle' in:"; cat "$WORK/out"; fi
-}
-# expect_ok "what" "text the output must contain" cmd...
-expect_ok() {
-  local what=$1 needle=$2; shift 2
-  if ! "$@" >"$WORK/out" 2>&1; then ko "$what: failed"; cat "$WORK/out"; return; fi
-  if grep -qF -- "$needle" "$WORK/out"; then ok "$what"; else ko "$what: no '$needle' in:"; cat "$WORK/out"; fi
-}
+# ok / ko / expect_ok / expect_fail / checks_done, shared with fanout-e2e.sh.
+# shellcheck source=deploy/checks.sh
+source scripts/ci/deploy/checks.sh
 
 # --- tools, installed explicitly (nothing is installed implicitly by a build tool) ---
 python3 -c 'import moto, flask' 2>/dev/null || python3 -m pip install --quiet 'moto[server]>=5,<6'
@@ -282,5 +268,4 @@ expect_fail "invoke of an unknown client fails with the function's 400" "statusC
 grep -qF "unknown_client" "$WORK/out" && grep -qF "last log lines of $FUNCTION:" "$WORK/out" \
   && ok "the refusal names the error and shows the log lines" || { ko "refusal without reason or logs"; cat "$WORK/out"; }
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+checks_done
