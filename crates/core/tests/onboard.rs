@@ -462,3 +462,55 @@ async fn a_redirected_start_page_is_explored_where_it_landed() {
     assert_eq!(best(&found), (atom.as_str(), CandidateKind::Atom, 3, 3));
     assert_eq!(found.catalog_entry.unwrap().homepage_url, home);
 }
+
+/// The LAI fixture sites (saved from the real sites' markup): from each one's homepage,
+/// discovery finds the listing or feed the bundled catalog ingests.
+#[tokio::test]
+async fn every_lai_fixture_homepage_leads_to_its_listing_or_feed() {
+    let web = web().await;
+    let mut misses = Vec::new();
+    for (site, home, listing) in [
+        ("camurus", "/", "/media/press-releases/"),
+        ("delsitech", "/", "/news/"),
+        ("endpoints", "/", "/feed/"),
+        ("fiercebiotech", "/", "/rss/xml"),
+        ("fiercepharma", "/", "/rss/xml"),
+        ("medincell", "/", "/news/"),
+        ("nanexa", "/", "/en/press/"),
+        ("peptron", "/eng/", "/eng/pr/news.php"),
+    ] {
+        let found = discover_from(&web, site, home).await;
+        let want = web.site_url(site, listing);
+        let got: Vec<String> = found
+            .candidates
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} {}/{}",
+                    c.kind.as_str(),
+                    c.url,
+                    c.stats.dated,
+                    c.stats.entries
+                )
+            })
+            .collect();
+        if found.candidates.first().map(|c| c.url.as_str()) != Some(want.as_str()) {
+            misses.push(format!("{site}: want {want}, got {got:#?}"));
+        }
+    }
+    assert!(misses.is_empty(), "{}", misses.join("\n"));
+}
+
+async fn discover_from(web: &TestWeb, site: &str, path: &str) -> Discovery {
+    let start = url::Url::parse(&web.site_url(site, path)).unwrap();
+    let found = engine(Config::default())
+        .discover(&start, &options())
+        .await
+        .unwrap_or_else(|e| panic!("{site}: {e}"));
+    assert!(
+        found.requests <= DEFAULT_MAX_REQUESTS,
+        "{site}: {} requests",
+        found.requests
+    );
+    found
+}

@@ -3,9 +3,9 @@
 //!
 //! Bounded and polite: robots.txt first (per origin), at most `max_requests` requests in all,
 //! through the engine's fetcher (per-host interval, retries, address guard, body cap). Order of
-//! exploration: the page given, the feeds it announces and links to, the newsroom pages it links
-//! from its chrome (and the feeds those announce), then well-known feed paths while no feed has
-//! been found.
+//! exploration: the page given (its English page when it is only a language chooser), the feeds
+//! it announces and links to, the newsroom pages it links from its chrome (and the feeds those
+//! announce), then well-known feed paths while no feed has been found.
 
 use super::extractor::{BetterSelectors, better_selectors};
 use super::links::{looks_like_feed_link, news_score, same_site};
@@ -225,7 +225,15 @@ impl Engine {
             not_read: Vec::new(),
             homepage: None,
         };
-        let (mut queue, site) = ex.read_start(start).await?;
+        let (mut queue, mut site) = ex.read_start(start).await?;
+        // A language chooser ("English", /en/) in front of the site: explore from there.
+        let chooser = ex.homepage.as_ref().and_then(|h| language_home(h, &site));
+        if let (true, Some(lang)) = (queue.is_empty() && ex.candidates.is_empty(), chooser)
+            && !ex.seen.contains(&lang)
+            && let Ok((q, s)) = ex.read_start(&lang).await
+        {
+            (queue, site) = (q, s);
+        }
         ex.explore(&mut queue).await;
         if !ex.candidates.iter().any(|c| c.kind.is_feed()) {
             let mut wk: VecDeque<Pending> = WELL_KNOWN_FEEDS
@@ -513,6 +521,22 @@ fn newsrooms_of(links: &SiteLinks, page: &Url) -> Vec<Pending> {
             feeds_only: false,
         })
         .collect()
+}
+
+/// Link texts and path segments of a site's English home behind a language chooser.
+const ENGLISH: &[&str] = &["english", "en", "eng", "en-us", "en-gb", "en_us", "en_gb"];
+
+/// The same-site link to the English version of a page that is only a language chooser.
+fn language_home(links: &SiteLinks, page: &Url) -> Option<Url> {
+    links
+        .links
+        .iter()
+        .filter(|l| same_site(&l.url, page) && &l.url != page)
+        .find(|l| {
+            let path = l.url.path().trim_matches('/').to_ascii_lowercase();
+            ENGLISH.contains(&l.text.to_lowercase().as_str()) || ENGLISH.contains(&path.as_str())
+        })
+        .map(|l| l.url.clone())
 }
 
 /// A candidate that could not be read.
