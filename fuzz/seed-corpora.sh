@@ -31,6 +31,10 @@ while IFS= read -r -d '' f; do add feed_parse "$f"; done < <(
 while IFS= read -r -d '' f; do add feed_parse "$f"; done < <(
   find "$root/crates/testweb/sites" -type f \( -name '*.xml' -o -name '*.rss' -o -name 'feed*' \) -print0)
 
+# Provider APIs: the real saved answers the test web serves (ClinicalTrials.gov, PubMed, openFDA).
+while IFS= read -r -d '' f; do add api_parse "$f"; done < <(
+  find "$root/crates/testweb/providers" -type f \( -name '*.json' -o -name '*.xml' \) -print0)
+
 # HTML: listing fixtures and every page of the test web's sites.
 while IFS= read -r -d '' f; do add html_listing "$f"; done < <(
   find "$root/crates/parse/tests/html" "$root/crates/testweb/sites" -type f -name '*.html' -print0)
