@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs the Python tools the tests use (moto's S3
-# emulator, cfn-lint, cargo-lambda) and Debian's chromium (headless, for the report test), checks
-# formatting and lints, runs every Rust test (unit, integration against the local test web on
-# 127.0.0.1 and against moto's S3), then the end-to-end scripts under scripts/ci/ (CloudFormation
-# lint, Lambda runtime emulator, deploy against the AWS emulator). Exits non-zero on the first failure.
+# emulator, cfn-lint, cargo-lambda), checks formatting and lints, runs every Rust test (unit,
+# integration against the local test web on 127.0.0.1 and against moto's S3), builds the Lambda
+# packages once, then the end-to-end scripts under scripts/ci/ (CloudFormation lint, fuzz smoke,
+# Lambda runtime emulator, deploy and fan-out against the AWS emulator). Exits non-zero on the
+# first failure; prints every step's duration at the end either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -11,36 +12,51 @@ root=$(pwd)
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-step() { printf '\n==> %s\n' "$*"; }
+STEP_NAMES=()
+STEP_SECONDS=()
+durations() {
+  local rc=$? i total=0
+  printf '\n==> step durations\n'
+  for i in "${!STEP_NAMES[@]}"; do
+    printf '%7ss  %s\n' "${STEP_SECONDS[$i]}" "${STEP_NAMES[$i]}"
+    total=$((total + STEP_SECONDS[i]))
+  done
+  printf '%7ss  total%s\n' "$total" "$([ "$rc" -eq 0 ] || echo " (FAILED, exit $rc)")"
+}
+trap durations EXIT
+# step NAME CMD...: runs CMD, records its duration (also when it fails).
+step() {
+  local name=$1 started=$SECONDS rc=0
+  shift
+  printf '\n==> %s\n' "$name"
+  "$@" || rc=$?
+  STEP_NAMES+=("$name")
+  STEP_SECONDS+=($((SECONDS - started)))
+  return "$rc"
+}
 
-step "Python test tools"
-python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
-
-step "Headless Chromium (renders the report in crates/cli/tests/report.rs)"
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "chromium is missing: install Debian's chromium package (apt-get install chromium) as root" >&2
-    exit 1
-  fi
-fi
-chromium --version
-
-step "cargo fmt --check"
-cargo fmt --all -- --check
-
-step "cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
-
-step "cargo test (workspace)"
+step "Python test tools" \
+  python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy (all targets, warnings are errors)" \
+  cargo clippy --workspace --all-targets --quiet -- -D warnings
 # moto's S3 emulator is started by the tests that need it (see crates/core/tests/support).
-cargo test --workspace --no-fail-fast 2>&1 | tee "$CARGO_TARGET_DIR/test-output.txt"
+run_tests() { cargo test --workspace --no-fail-fast 2>&1 | tee "$CARGO_TARGET_DIR/test-output.txt"; }
+step "cargo test (workspace)" run_tests
 
-for script in scripts/ci/*.sh; do
-  step "$script"
-  bash "$script"
+# The Lambda packages, built once (profile `ci`: release with thin LTO, see Cargo.toml) and shared
+# by deploy-e2e.sh (its packaging checks run on these real zips) and fanout-e2e.sh.
+# E2E_ARCHES="x86_64" skips the arm64 cross-build (it needs cargo-zigbuild and the aarch64 target).
+export E2E_ARCHES="${E2E_ARCHES:-x86_64 arm64}"
+step "Lambda packages, built once ($E2E_ARCHES)" bash scripts/ci/packages.sh "$CARGO_TARGET_DIR/e2e-dist"
+for arch in $E2E_ARCHES; do
+  export "E2E_BINARY_$arch=$CARGO_TARGET_DIR/e2e-dist/bootstrap-$arch"
+  export "E2E_ZIP_$arch=$CARGO_TARGET_DIR/e2e-dist/vectora-inbox-ingest-v2-$arch.zip"
 done
 
-step "all tests passed"
+for script in scripts/ci/*.sh; do
+  [ "$script" = scripts/ci/packages.sh ] && continue
+  step "$script" bash "$script"
+done
+
+printf '\n==> all tests passed\n'

@@ -32,6 +32,8 @@ pub struct BuildRequest {
     /// Cargo package holding the Lambda binary.
     pub package: String,
     pub bin: String,
+    /// Cargo profile (`release` unless the caller asks for another, e.g. the tests' `ci`).
+    pub profile: String,
 }
 
 impl BuildRequest {
@@ -43,7 +45,14 @@ impl BuildRequest {
             builder,
             package: "vectora-lambda".to_owned(),
             bin: "bootstrap".to_owned(),
+            profile: "release".to_owned(),
         }
+    }
+
+    /// The same build with another Cargo profile.
+    pub fn with_profile(mut self, profile: &str) -> Self {
+        self.profile = profile.to_owned();
+        self
     }
 }
 
@@ -131,7 +140,8 @@ pub fn build(request: &BuildRequest) -> anyhow::Result<PathBuf> {
     };
     command
         .args([
-            "--release",
+            "--profile",
+            &request.profile,
             "--package",
             &request.package,
             "--bin",
@@ -143,10 +153,11 @@ pub fn build(request: &BuildRequest) -> anyhow::Result<PathBuf> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     eprintln!(
-        "building {} for {} with {:?} (target {target}) in {}",
+        "building {} for {} with {:?} (target {target}, profile {}) in {}",
         request.bin,
         request.arch,
         builder,
+        request.profile,
         request.workspace.display()
     );
     let mut child = command

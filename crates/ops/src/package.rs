@@ -25,6 +25,9 @@ pub struct BuildArgs {
     /// How to compile (auto: cargo-zigbuild pinned to glibc 2.34 when installed, else native cargo).
     #[arg(long, value_enum, default_value_t = Builder::Auto)]
     pub builder: Builder,
+    /// Cargo profile of the build: `release` ships; the test suite packages with `ci` (thin LTO).
+    #[arg(long, value_name = "NAME", default_value = "release")]
+    pub cargo_profile: String,
     /// Zip this prebuilt bootstrap instead of building one.
     #[arg(long, value_name = "FILE", conflicts_with = "zip")]
     pub binary: Option<PathBuf>,
@@ -43,6 +46,7 @@ impl BuildArgs {
             arch,
             out: PathBuf::from("dist"),
             builder: Builder::Auto,
+            cargo_profile: "release".to_owned(),
             binary: None,
             zip: None,
             workspace: None,
@@ -99,7 +103,10 @@ pub fn package_local(args: &BuildArgs) -> anyhow::Result<ValidatedPackage> {
                     &std::env::current_dir().context("cannot read the current directory")?,
                 )?,
             };
-            build(&BuildRequest::bootstrap(workspace, args.arch, args.builder))?
+            build(
+                &BuildRequest::bootstrap(workspace, args.arch, args.builder)
+                    .with_profile(&args.cargo_profile),
+            )?
         }
     };
     let zip_path = args
