@@ -202,9 +202,11 @@ expect_fail "invoke rejects an answer without statusCode 200" "no statusCode" \
 # its config from moto's S3 and fetches its sources from vectora-testweb on 127.0.0.1: the bundled
 # config's sources are internet sites, and this machine must contact nothing but 127.0.0.1, so a
 # copy whose every source URL points at the test web (vectora-testweb refuses to write one that
-# does not) is pushed first. The function reads its config when it starts: push, then start it.
+# does not) is pushed first, in the old system's layout (clients and catalog only: the function
+# stands in its bundled profiles, scopes and extractors). It reads its config when it starts:
+# push, then start it.
 start testweb "$WORK/testweb.log" "$CARGO_TARGET_DIR/debug/vectora-testweb" \
-  --print-config-dir "$WORK/loopback-config" --config config
+  --print-config-dir "$WORK/loopback-config" --config config --old-layout
 wait_for 60 "vectora-testweb" grep -q '"base_url"' "$WORK/testweb.log"
 expect_ok "config push of the loopback config (sources on 127.0.0.1)" "canonical/sources/source_catalog.yaml" \
   "$OPS" config push --env dev --config "$WORK/loopback-config" "${AWS[@]}"

@@ -8,8 +8,8 @@
 # Its Lambda tasks call localhost:$MOTO_PORT: moto is started with MOTO_PORT set to a loopback
 # proxy (fanout/lambda_proxy.py) that sends Invoke to the Lambda runtime emulator (`cargo lambda
 # watch`, running the packaged bootstrap, see deploy/runtime.sh) and everything else to moto. The
-# sources are vectora-testweb's fixture sites on 127.0.0.1 (the bundled config rewritten to them,
-# plus a second client). Checks: the stacks and the moved schedule, then the execution's summary,
+# sources are vectora-testweb's fixture sites on 127.0.0.1 (the bundled config rewritten to them, in
+# the old layout of clients and catalog only, plus a second client). Checks: the stacks and the moved schedule, then the execution's summary,
 # each client's items and run report in the data bucket, and the stored summary.
 #
 # Env: E2E_ZIP_x86_64 = a package to deploy (scripts/test.sh shares its one x86_64 package);
@@ -55,7 +55,7 @@ py() { python3 - "$ENDPOINT" "$@"; }
 
 # --- the config: the bundled one on the local test web, plus a second client ---
 start testweb "$WORK/testweb.log" "$CARGO_TARGET_DIR/debug/vectora-testweb" \
-  --print-config-dir "$WORK/config" --config config
+  --print-config-dir "$WORK/config" --config config --old-layout
 wait_for 60 "vectora-testweb" grep -q '"base_url"' "$WORK/testweb.log"
 sed 's/client_id: lai_weekly_v3/client_id: lai_monthly/' "$WORK/config/clients/lai_weekly_v3.yaml" \
   >"$WORK/config/clients/lai_monthly.yaml"
