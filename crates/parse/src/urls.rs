@@ -2,16 +2,45 @@
 
 use url::Url;
 
-/// Resolves `href` (possibly relative, possibly with stray whitespace or control characters)
-/// against `base`. `None` when there is no link: an empty href or a bare `#fragment` points
+/// Resolves `href` (possibly relative, possibly with stray whitespace or control characters,
+/// possibly a `javascript:` link to a page, see [`javascript_target`]) against `base`. `None` when there is no link: an empty href or a bare `#fragment` points
 /// back at the page itself, and unparseable hrefs point nowhere.
 pub fn resolve(base: &Url, href: &str) -> Option<Url> {
+    let href = javascript_target(href).unwrap_or(href);
     let cleaned: String = href.chars().filter(|c| !c.is_control()).collect();
     let cleaned = cleaned.trim();
     if cleaned.is_empty() || cleaned.starts_with('#') {
         return None;
     }
     base.join(cleaned).ok()
+}
+
+/// The page a `javascript:` link opens (`javascript:popUp('releases/0119.html')`,
+/// `javascript:window.open("https://…")`): its first quoted argument that reads as a path or a
+/// URL. `None` for other hrefs and for scripts that name no page.
+pub fn javascript_target(href: &str) -> Option<&str> {
+    let h = href.trim();
+    if !h
+        .get(..11)
+        .is_some_and(|p| p.eq_ignore_ascii_case("javascript:"))
+    {
+        return None;
+    }
+    let mut rest = &h[11..];
+    while let Some(open) = rest.find(['\'', '"']) {
+        let quote = rest[open..].chars().next()?;
+        let body = &rest[open + 1..];
+        let close = body.find(quote)?;
+        let arg = body[..close].trim();
+        let looks_like_page = arg.starts_with("http://")
+            || arg.starts_with("https://")
+            || (!arg.contains(' ') && (arg.contains('/') || arg.contains(".htm")));
+        if looks_like_page {
+            return Some(arg);
+        }
+        rest = &body[close + 1..];
+    }
+    None
 }
 
 /// Canonical form of a URL for deduplication: lower-case scheme and host, default port
@@ -67,6 +96,23 @@ fn is_tracking_param(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_javascript_link_to_a_page_resolves_to_that_page() {
+        let base = Url::parse("http://energy.example.com/press_releases.html").unwrap();
+        let r = |h: &str| resolve(&base, h).map(|u| u.to_string());
+        assert_eq!(
+            r("javascript:popUp('press_releases_files/articles/0119owens.html')").as_deref(),
+            Some("http://energy.example.com/press_releases_files/articles/0119owens.html")
+        );
+        assert_eq!(
+            r("JavaScript:window.open(\"https://other.example/a\", 'w', 'width=600')").as_deref(),
+            Some("https://other.example/a")
+        );
+        assert_eq!(javascript_target("javascript:void(0)"), None);
+        assert_eq!(javascript_target("javascript:alert('Hello there')"), None);
+        assert_eq!(javascript_target("/news/a.html"), None);
+    }
 
     fn base() -> Url {
         Url::parse("https://www.example.com/news/list.html?page=2").unwrap()

@@ -23,8 +23,8 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
         | (?P<ko_y>\d{{4}})\s*년\s*(?P<ko_m>\d{{1,2}})\s*월\s*(?P<ko_d>\d{{1,2}})\s*일
         # 15.01.2026, 2/10/2026, 04/30/13, 15-01-2026
         | (?-u:\b)(?P<num_a>\d{{1,2}})(?P<num_s1>[./-])(?P<num_b>\d{{1,2}})(?P<num_s2>[./-])(?P<num_y>\d{{4}}|\d{{2}})(?-u:\b)
-        # 15 January 2026, 10 December, 2025, 15. Januar 2026, 1er janvier 2026, 15 de enero de 2026, 15-Jan-2026
-        | (?-u:\b)(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?[\s\-]*(?:de\s+)?(?P<dm_m>{month})\.?[\s\-]*,?\s*(?:del?\s+)?(?P<dm_y>\d{{4}})(?-u:\b)
+        # 15 January 2026, 10 December, 2025, 20th of July, 2012, 15. Januar 2026, 1er janvier 2026, 15 de enero de 2026, 15-Jan-2026
+        | (?-u:\b)(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+of)?[\s\-]*(?:de\s+)?(?P<dm_m>{month})\.?[\s\-]*,?\s*(?:del?\s+)?(?P<dm_y>\d{{4}})(?-u:\b)
         # January 15, 2026, Jan. 15 2026, August 15th, 2025
         | (?-u:\b)(?P<md_m>{month})\.?\s*(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<md_y>\d{{4}})(?-u:\b)
         "
@@ -55,6 +55,10 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
         .captures_iter(text)
         .filter_map(|caps| {
             let m = caps.get(0)?;
+            // "10-12 May, 2014": the end of a range of days, an event's dates, not a day.
+            if is_range_end(&text[..m.start()]) {
+                return None;
+            }
             let raw = to_raw(&caps)?;
             Some(FoundDate {
                 start: m.start(),
@@ -63,6 +67,16 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             })
         })
         .collect()
+}
+
+/// True when the text before a match ends with a day and a dash ("10-", "10 – ").
+fn is_range_end(before: &str) -> bool {
+    let Some(r) = before.trim_end().strip_suffix(['-', '–', '—']) else {
+        return false;
+    };
+    let r = r.trim_end();
+    let digits = r.len() - r.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    (1..=2).contains(&digits)
 }
 
 fn num(caps: &Captures<'_>, name: &str) -> Option<u32> {

@@ -34,6 +34,11 @@ fn recognises_common_written_forms() {
         ("12 dicembre 2025", d(2025, 12, 12)),
         ("15-Jan-2026", d(2026, 1, 15)),
         ("SEPTEMBER 30 2025", d(2025, 9, 30)),
+        ("Friday 20th of July, 2012", d(2012, 7, 20)),
+        ("Dienstag, 29. Januar 2019", d(2019, 1, 29)),
+        ("am 3. Juli 2018", d(2018, 7, 3)),
+        ("le 9 juin 2019", d(2019, 6, 9)),
+        ("29 januari 2019", d(2019, 1, 29)),
     ];
     for (text, want) in cases {
         assert_eq!(parse_date_text(text), Some(want), "{text}");
@@ -198,4 +203,12 @@ fn language_hints() {
     assert_eq!(order_from_lang("fr-FR"), Some(DateOrder::DayFirst));
     assert_eq!(order_from_lang("en"), None);
     assert_eq!(order_from_lang(""), None);
+}
+
+#[test]
+fn the_end_of_a_range_of_days_is_not_a_date() {
+    assert!(find_dates("Workshop held during 10-12 May, 2014").is_empty());
+    assert!(find_dates("Conference, 10 – 12 May 2014").is_empty());
+    let found = find_dates("From 3 May 2014 - 12 May 2014");
+    assert_eq!(found.len(), 2, "a year before the dash is not a day");
 }

@@ -7,7 +7,6 @@ use super::fields;
 use crate::dates::{self, ParseContext};
 use crate::{DateSource, Entry, ParseError};
 use chrono::NaiveDate;
-use scraper::Html;
 use url::Url;
 
 /// Meta tags that state a publication date (`property`, `name` or `itemprop`), best first.
@@ -50,7 +49,7 @@ pub fn parse_article_with(
     page_url: &Url,
     ctx: &ParseContext,
 ) -> Result<Option<Entry>, ParseError> {
-    let doc = Html::parse_document(html);
+    let doc = super::parse_html(html);
     let dom = Dom::build(&doc, page_url);
     let Some(title) = title(&dom) else {
         return Ok(None);
@@ -74,7 +73,7 @@ pub fn parse_article_with(
 /// The main text of an article page (paragraphs of the densest content block, blank-line
 /// separated), `None` when the page has no paragraph text.
 pub fn article_main_text(html: &str) -> Option<String> {
-    let doc = Html::parse_document(html);
+    let doc = super::parse_html(html);
     let base = Url::parse("http://localhost/").ok()?;
     main_text(&Dom::build(&doc, &base))
 }

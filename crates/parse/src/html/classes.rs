@@ -76,6 +76,31 @@ fn is_boiler_word(w: &str) -> bool {
             | "login"
             | "consent"
             | "gdpr"
+            | "ticker"
+            | "marquee"
+            | "breaking"
+    )
+}
+
+/// Words after a furniture word that make the token a layout state ("sidebar_right").
+fn is_layout_position(w: &str) -> bool {
+    matches!(
+        w,
+        "left"
+            | "right"
+            | "top"
+            | "bottom"
+            | "both"
+            | "none"
+            | "open"
+            | "closed"
+            | "active"
+            | "collapsed"
+            | "visible"
+            | "enabled"
+            | "disabled"
+            | "on"
+            | "off"
     )
 }
 
@@ -316,7 +341,12 @@ pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
         let state = STATE_PREFIXES.iter().any(|p| token.starts_with(p));
         let mut prev = "";
         let mut after_listing_word = false;
-        for w in token.split(['-', '_']) {
+        let words: Vec<&str> = token.split(['-', '_']).collect();
+        for (k, &w) in words.iter().enumerate() {
+            // "sidebar_right", "menu-open": where the layout puts furniture, on the wrapper of
+            // the whole page, not the furniture itself.
+            let layout_state = words.get(k + 1).is_some_and(|n| is_layout_position(n))
+                || words.iter().any(|w| matches!(*w, "content" | "main"));
             // "fusion-blog-no-pagination" says there is none: a negated word does not count.
             let negated = matches!(prev, "no" | "without" | "hide");
             // "fusion-blog-pagination", "posts-container-pagination": a listing that *has*
@@ -324,7 +354,7 @@ pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
             let listing_modifier =
                 after_listing_word && matches!(w, "pagination" | "pager" | "paging");
             after_listing_word |= is_listing_word(w);
-            if !state && !negated && !skeleton && !listing_modifier {
+            if !state && !negated && !skeleton && !listing_modifier && !layout_state {
                 if is_boiler_word(w) {
                     f |= BOILER;
                 }

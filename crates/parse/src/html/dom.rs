@@ -51,6 +51,38 @@ pub(crate) struct Dom<'a> {
 /// deeper down it is an entry's own (TYPO3 `div.header` around the title).
 const SITE_LEVEL_DEPTH: usize = 6;
 
+/// An element whose class says furniture ("content-sidebar-wrap", "sidebar_right" on a layout
+/// wrapper) but that holds most of the page's text is the page, not its furniture: furniture is
+/// recomputed without it.
+fn unmark_page_wrappers(nodes: &mut [DomNode<'_>], own_boiler: &[bool], text_prefix: &[u32]) {
+    let total = text_prefix.last().copied().unwrap_or(0);
+    let size = |i: usize, n: &DomNode<'_>| text_prefix[n.end] - text_prefix[i];
+    // The page's content: a `<main>`, an `<article>` or the `<h1>`. A mega menu may hold much
+    // text, never these.
+    let content = |i: usize| {
+        (i..nodes[i].end).any(|j| {
+            nodes[j].el.is_some_and(|e| {
+                matches!(e.name(), "main" | "article" | "h1") || e.attr("role") == Some("main")
+            })
+        })
+    };
+    let wrappers: Vec<usize> = (0..nodes.len())
+        .filter(|&i| {
+            own_boiler[i]
+                && size(i, &nodes[i]) > 500
+                && size(i, &nodes[i]) * 2 > total
+                && content(i)
+        })
+        .collect();
+    if wrappers.is_empty() {
+        return;
+    }
+    for i in 0..nodes.len() {
+        let inherited = nodes[i].parent.is_some_and(|p| nodes[p].boiler);
+        nodes[i].boiler = inherited || (own_boiler[i] && !wrappers.contains(&i));
+    }
+}
+
 impl<'a> Dom<'a> {
     pub fn build(doc: &'a Html, page_url: &Url) -> Self {
         let mut nodes: Vec<DomNode<'a>> = Vec::new();
@@ -59,6 +91,8 @@ impl<'a> Dom<'a> {
         let mut base: Option<Url> = None;
         let mut lang = None;
         let mut scratch = String::new();
+        // Per node: furniture by its own tag, class or role (not inherited).
+        let mut own_boiler: Vec<bool> = Vec::new();
         for edge in doc.tree.root().traverse() {
             match edge {
                 ego_tree::iter::Edge::Open(node) => {
@@ -92,7 +126,10 @@ impl<'a> Dom<'a> {
                             n.dead |= f & DEAD != 0;
                             n.hidden |= n.dead || f & HIDDEN != 0;
                             let site_level = !p_content && stack.len() <= SITE_LEVEL_DEPTH;
-                            n.boiler |= f & BOILER != 0 || (site_level && f & SITE_PART != 0);
+                            let own = f & BOILER != 0 || (site_level && f & SITE_PART != 0);
+                            n.boiler |= own;
+                            own_boiler.resize(idx + 1, false);
+                            own_boiler[idx] = own;
                             n.in_content |=
                                 matches!(name, "article" | "main" | "li" | "td" | "tr" | "dd");
                             if name == "base" && base.is_none() {
@@ -142,6 +179,8 @@ impl<'a> Dom<'a> {
             }
         }
         text_prefix.push(acc);
+        own_boiler.resize(nodes.len(), false);
+        unmark_page_wrappers(&mut nodes, &own_boiler, &text_prefix);
         let mut has_block = vec![false; nodes.len()];
         for i in (1..nodes.len()).rev() {
             if let Some(p) = nodes[i].parent {
@@ -213,6 +252,11 @@ impl<'a> Dom<'a> {
     /// Visible non-whitespace characters under node `i`.
     pub fn text_len(&self, i: usize) -> usize {
         (self.text_prefix[self.nodes[i].end] - self.text_prefix[i]) as usize
+    }
+
+    /// Visible non-whitespace characters of `ancestor`'s subtree that come before `node`.
+    pub fn text_len_between(&self, ancestor: usize, node: usize) -> usize {
+        self.text_prefix[node].saturating_sub(self.text_prefix[ancestor]) as usize
     }
 
     /// Visible text under `i`, whitespace collapsed.
@@ -294,6 +338,11 @@ impl<'a> Dom<'a> {
     /// A block element with only text and inline elements inside (a paragraph, a title div).
     pub fn is_leaf_block(&self, i: usize) -> bool {
         self.is_element(i) && !self.has(i, INLINE) && !self.has_block[i]
+    }
+
+    /// True when a block-level element lies under `i` (a card wrapped in one link).
+    pub fn has_block_inside(&self, i: usize) -> bool {
+        self.has_block[i]
     }
 
     /// True for `h1`..`h6`.

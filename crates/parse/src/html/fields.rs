@@ -192,9 +192,10 @@ fn title_of(
     let b = block.node;
     let own_links: Vec<usize> = block.links.iter().map(|&l| links[l].node).collect();
     let titled = |i: usize| dom.has(i, classes::HEADING | classes::TITLE);
+    let foreign = |i: usize| is_foreign(dom, block, links, i);
     let candidates: Vec<usize> = std::iter::once(b)
         .chain(dom.descendants(b))
-        .filter(|&i| !dom.nodes[i].hidden && titled(i))
+        .filter(|&i| !dom.nodes[i].hidden && titled(i) && !foreign(i))
         .collect();
     let holds_link = |i: usize| {
         own_links
@@ -217,16 +218,31 @@ fn title_of(
             }
         }
     }
+    // A link that wraps the whole card (title, teaser and byline as blocks inside it): its
+    // first block of text is the title, not all of its text.
+    let link_title = |l: usize| -> (usize, String) {
+        if dom.has_block_inside(l) {
+            let first = dom
+                .descendants(l)
+                .filter(|&i| dom.is_leaf_block(i) && !dom.nodes[i].hidden)
+                .map(|i| (i, dom.text_excluding(i, skip)))
+                .find(|(_, t)| usable_title(t));
+            if let Some(found) = first {
+                return found;
+            }
+        }
+        (l, dom.text_excluding(l, skip))
+    };
     let best_link = own_links
         .iter()
-        .map(|&l| (l, dom.text_excluding(l, skip)))
+        .map(|&l| link_title(l))
         .filter(|(_, t)| usable_title(t))
         .max_by_key(|(_, t)| t.chars().count());
     if let Some((l, t)) = best_link {
         return (t, Some(l), false);
     }
     for i in dom.descendants(b) {
-        if matches!(dom.tag(i), "strong" | "b") && !dom.nodes[i].hidden {
+        if matches!(dom.tag(i), "strong" | "b") && !dom.nodes[i].hidden && !foreign(i) {
             let t = dom.text_excluding(i, skip);
             if usable_title(&t) {
                 return (t, Some(i), false);
@@ -235,7 +251,7 @@ fn title_of(
     }
     // Div soup: the first leaf block (no block element inside) that reads like a title.
     for i in dom.descendants(b).take(400) {
-        if dom.is_leaf_block(i) && !dom.nodes[i].hidden {
+        if dom.is_leaf_block(i) && !dom.nodes[i].hidden && !foreign(i) {
             let t = dom.text_excluding(i, skip);
             if usable_title(&t) && (3..=40).contains(&t.split_whitespace().count()) {
                 return (t, Some(i), false);
@@ -257,6 +273,29 @@ fn title_of(
         }
     }
     (String::new(), None, false)
+}
+
+/// True when element `i` is, holds or sits inside a link to another URL than the entry's: the
+/// title of a neighbour in the same row or card, not this entry's. `links` are in document order.
+fn is_foreign(dom: &Dom<'_>, block: &Block, links: &[Link], i: usize) -> bool {
+    let end = dom.nodes[i].end;
+    let from = links.partition_point(|l| l.node < i);
+    if links[from..]
+        .iter()
+        .take_while(|l| l.node < end)
+        .any(|l| l.key != block.key)
+    {
+        return true;
+    }
+    dom.ancestors(i)
+        .take_while(|&a| a >= block.node)
+        .filter(|&a| dom.tag(a) == "a")
+        .any(|a| {
+            let at = links.partition_point(|l| l.node < a);
+            links
+                .get(at)
+                .is_some_and(|l| l.node == a && l.key != block.key)
+        })
 }
 
 /// A date at the very start or end of a title, and the title without it.

@@ -189,6 +189,16 @@ pub(crate) fn text_sense(text: &str) -> TextSense {
     }
 }
 
+/// True for links to an image file (a lightbox or a thumbnail's full size): never an entry.
+fn is_image_url(path: &str) -> bool {
+    let path = path.to_ascii_lowercase();
+    [
+        ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".bmp", ".tif", ".tiff",
+    ]
+    .iter()
+    .any(|e| path.ends_with(e))
+}
+
 /// True for links to a document file rather than a page.
 fn is_document_url(url: &str) -> bool {
     let path = url
@@ -242,7 +252,9 @@ pub(crate) fn collect(dom: &Dom<'_>) -> Vec<Link> {
             continue;
         }
         let path = url.path();
-        if path == "/" && url.query().is_none() {
+        // The site's own homepage is chrome; another site's homepage may be what an entry links.
+        let own_home = path == "/" && url.query().is_none() && url.host() == dom.base.host();
+        if own_home || is_image_url(path) {
             continue;
         }
         if path.split('/').any(|seg| {

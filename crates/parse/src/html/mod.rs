@@ -11,6 +11,7 @@
 
 mod article;
 mod classes;
+mod depth;
 mod dom;
 mod fields;
 mod links;
@@ -23,6 +24,12 @@ pub use site_links::{AnnouncedFeed, PageLink, SiteLinks, site_links};
 use crate::dates::{self, ParseContext};
 use crate::{ParseError, Parsed};
 use url::Url;
+
+/// Parses a page into a tree, its nesting bounded first (see [`depth`]): the time spent is
+/// proportional to the page's size whatever its markup.
+pub(crate) fn parse_html(html: &str) -> scraper::Html {
+    scraper::Html::parse_document(&depth::bound_nesting(html))
+}
 
 /// Items kept from one listing when the rules do not say (`max_items: 0`).
 pub const DEFAULT_MAX_ITEMS: usize = 20;
@@ -104,7 +111,7 @@ pub fn parse_listing_with(
         .and_then(|r| r.base_url.as_ref())
         .filter(|_| !matches!(page_url.scheme(), "http" | "https"));
     let page_url = base_for_file.unwrap_or(page_url);
-    let doc = scraper::Html::parse_document(html);
+    let doc = parse_html(html);
     let dom = dom::Dom::build(&doc, page_url);
     let mut warnings = Vec::new();
     let configured = rules.filter(|r| r.container.is_some() || r.item.is_some());

@@ -70,7 +70,7 @@ static SCRIPT: LazyLock<Option<Selector>> = LazyLock::new(|| selector("script, n
 /// out, and each URL is listed once (in the chrome if any occurrence is, with the first
 /// non-empty text).
 pub fn site_links(html: &str, page_url: &Url) -> SiteLinks {
-    let doc = Html::parse_document(html);
+    let doc = super::parse_html(html);
     let base = first(&doc, &BASE)
         .and_then(|b| b.value().attr("href"))
         .and_then(|h| page_url.join(h.trim()).ok())

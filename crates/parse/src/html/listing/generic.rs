@@ -1,119 +1,404 @@
 //! Generic extraction for newsrooms without configured selectors: find the repeated structure
-//! that holds the entries instead of relying on class names.
+//! that holds the entries, as a reader sees it, instead of relying on class names.
 //!
-//! 1. Entry blocks: for each link, the largest element holding links to that URL only
-//!    (see [`links`](super::super::links)).
-//! 2. Blocks are grouped by shape and position: same tag, parent of the same tag and classes,
-//!    same grandparent (siblings in a list, cards across the rows of a grid, rows of a table).
-//! 3. Each group is scored by what entries of a newsroom have: many members, a date, a heading
+//! 1. Entry blocks: for each link, the largest element holding links to that URL only (see
+//!    [`links`](super::super::links)); a link inside running prose (a link in a paragraph of an
+//!    article's text) is never an entry.
+//! 2. Groups ([`groups`]): blocks that sit at the same path of element shapes below one common
+//!    ancestor. A shape is the tag and the first class that names a component, so striping
+//!    (`views-row-odd`/`even`, `row-1`), position (`first`, `item-0`) and per-entry taxonomy
+//!    classes (`category-press`) never split a list; a path of several levels puts the releases
+//!    of lists grouped under headings into one group, and never takes a group heading for one.
+//! 3. Each entry's record is the largest element around its block that holds no other member:
+//!    its title, dates and teaser are read there (a card's date outside its title link, a table
+//!    row's date cell).
+//! 4. Each group is scored by what entries of a newsroom have: many members, a date, a heading
 //!    or a long title, a teaser. Short-titled groups (menus, tag clouds) score low.
-//! 4. The best group is the listing.
+//! 5. The best group is the listing; another group holding the same releases elsewhere on the
+//!    page (a featured grid above the full list) is merged in, each release kept once, in page
+//!    order.
 
 use super::Candidate;
 use crate::html::dom::Dom;
 use crate::html::fields;
-use crate::html::links::{self, Holdings};
-use std::collections::HashMap;
+use crate::html::links::{self, Block, Holdings, Link};
+use std::collections::{HashMap, HashSet};
 
-/// Class tokens that differ between members of one list (striping, position, state).
+/// Levels of tags compared between the members of a group, from their title links up.
+const MAX_LEVELS: usize = 14;
+
+/// Class tokens, or parts of them, that differ between members of one list (striping,
+/// position, state).
 const VOLATILE_CLASSES: &[&str] = &[
     "odd", "even", "first", "last", "active", "alt", "current", "selected", "new", "sticky",
+    "featured", "hidden", "visible", "open", "closed", "on", "off", "parity",
 ];
 
-fn class_shape(dom: &Dom<'_>, i: usize) -> String {
-    let lower = dom.class_lower(i);
-    let mut tokens: Vec<&str> = lower
-        .split_whitespace()
-        .filter(|t| !t.chars().any(|c| c.is_ascii_digit()) && !VOLATILE_CLASSES.contains(t))
-        .collect();
-    tokens.sort_unstable();
-    tokens.dedup();
-    tokens.join(" ")
-}
-
-#[derive(Clone, Hash, PartialEq, Eq)]
-struct GroupKey {
-    tag: String,
-    parent_tag: String,
-    parent_class: String,
-    grandparent: Option<usize>,
-}
+/// Prefixes of classes a CMS derives from one entry's own data (WordPress `post_class`,
+/// Drupal node classes): they differ from entry to entry of one list.
+const ENTRY_CLASS_PREFIXES: &[&str] = &[
+    "category-",
+    "tag-",
+    "post-",
+    "format-",
+    "status-",
+    "type-",
+    "author-",
+    "has-",
+    "term-",
+    "topic-",
+    "node-",
+    "taxonomy-",
+    "lang-",
+    "language-",
+];
 
 /// The entries of the page's listing, in document order; empty when no repeated structure of at
 /// least two entries is found.
 pub(crate) fn extract(dom: &Dom<'_>) -> Vec<Candidate> {
     let links = links::collect(dom);
     let holdings = Holdings::compute(dom, &links);
-    let blocks = links::blocks(dom, &links, &holdings);
-    let mut groups: HashMap<GroupKey, Vec<usize>> = HashMap::new();
-    let mut order: Vec<GroupKey> = Vec::new();
+    let blocks: Vec<Block> = links::blocks(dom, &links, &holdings)
+        .into_iter()
+        .filter(|b| !in_prose(dom, &links, b))
+        .collect();
+    let groups = groups(dom, &blocks, &links);
+    let mut scored: Vec<(f64, &Group, Vec<Candidate>)> = Vec::new();
+    for g in &groups {
+        if let Some((score, cands)) = best_reading(dom, &blocks, &links, g) {
+            scored.push((score, g, cands));
+        }
+    }
+    // The first of equal scores: the title links of a list come before its "comments" links.
+    let mut best: Option<usize> = None;
+    for (k, (score, _, _)) in scored.iter().enumerate() {
+        if best.is_none_or(|b| *score > scored[b].0) {
+            best = Some(k);
+        }
+    }
+    let Some(best) = best else {
+        return Vec::new();
+    };
+    let extra = lookalikes(dom, &blocks, &links, scored[best].1);
+    merge_repeats(&scored, best, extra)
+}
+
+/// A link in running text: inside a paragraph (a block with only inline content) that says much
+/// more than the link, with text before it (a date or a label before a title is short). Calls to action and attachments are never prose.
+fn in_prose(dom: &Dom<'_>, links: &[Link], b: &Block) -> bool {
+    let Some(link) = b.links.first().map(|&l| &links[l]) else {
+        return false;
+    };
+    if link.generic || link.kind != links::LinkKind::Entry {
+        return false;
+    }
+    let l = link.node;
+    let Some(para) = dom
+        .ancestors(l)
+        .find(|&a| dom.is_element(a) && !dom.has(a, crate::html::classes::INLINE))
+    else {
+        return false;
+    };
+    if !dom.is_leaf_block(para) {
+        return false;
+    }
+    let own = dom.text_len(l);
+    let before = dom.text_len_between(para, l);
+    let total = dom.text_len(para);
+    // In a `<p>`, a link with a sentence around it; elsewhere (a list item, a cell), only with
+    // text before it: `<li><a>Title</a> – its summary</li>` is an entry.
+    let sentence_around = dom.tag(para) == "p" && total >= own + 40 && own * 5 < total * 3;
+    sentence_around || (before > 25 && total > 2 * own + 40)
+}
+
+/// Blocks at one path of shapes below one ancestor, and the record of each.
+#[derive(Debug)]
+pub(crate) struct Group {
+    /// The common ancestor the members' paths start from.
+    anchor: usize,
+    /// Indices into the block list, in document order.
+    members: Vec<usize>,
+    /// Per member, the element its fields are read from.
+    records: Vec<usize>,
+}
+
+/// The shape of element `i`: its tag and the first class that names a component.
+fn shape(dom: &Dom<'_>, i: usize) -> String {
+    let lower = dom.class_lower(i);
+    let class = lower.split_whitespace().find(|t| stable_class(t));
+    match class {
+        Some(c) => format!("{}.{c}", dom.tag(i)),
+        None => dom.tag(i).to_string(),
+    }
+}
+
+fn stable_class(token: &str) -> bool {
+    !token.chars().any(|c| c.is_ascii_digit())
+        && !ENTRY_CLASS_PREFIXES.iter().any(|p| token.starts_with(p))
+        && !token
+            .split(['-', '_'])
+            .any(|part| VOLATILE_CLASSES.contains(&part))
+}
+
+/// Every group of at least two blocks with distinct records, each member set once (the lowest
+/// common ancestor that yields it).
+///
+/// A block is placed by its title link (its own link with the most text): the path of tags from
+/// each ancestor down to that link, and the link's class. The title link sits at the same path
+/// in every entry of a list even when the entries' blocks differ in depth (a post whose text
+/// holds other links has a smaller block than one whose text holds none).
+pub(crate) fn groups(dom: &Dom<'_>, blocks: &[Block], links: &[Link]) -> Vec<Group> {
+    let mut by_key: HashMap<(usize, String), Vec<usize>> = HashMap::new();
+    let mut order: Vec<(usize, String)> = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
-        let parent = dom.nodes[b.node].parent;
-        let key = GroupKey {
-            tag: dom.tag(b.node).to_string(),
-            parent_tag: parent.map(|p| dom.tag(p).to_string()).unwrap_or_default(),
-            parent_class: parent.map(|p| class_shape(dom, p)).unwrap_or_default(),
-            grandparent: parent.and_then(|p| dom.nodes[p].parent),
+        let Some(title_link) = title_link(dom, links, b) else {
+            continue;
         };
-        match groups.get_mut(&key) {
-            Some(members) => members.push(bi),
-            None => {
-                groups.insert(key.clone(), vec![bi]);
-                order.push(key);
+        let mut node = title_link;
+        let mut path = shape(dom, title_link);
+        for _ in 0..MAX_LEVELS {
+            let Some(parent) = dom.nodes[node].parent else {
+                break;
+            };
+            if !dom.is_element(parent) {
+                break;
             }
+            let key = (parent, path.clone());
+            match by_key.get_mut(&key) {
+                Some(v) => v.push(bi),
+                None => {
+                    by_key.insert(key.clone(), vec![bi]);
+                    order.push(key);
+                }
+            }
+            path = format!("{}>{path}", dom.tag(parent));
+            node = parent;
         }
     }
-    let mut best: Option<(f64, Vec<Candidate>)> = None;
-    for key in &order {
-        let Some(members) = groups.get(key) else {
+    let mut seen: HashSet<Vec<usize>> = HashSet::new();
+    let mut out = Vec::new();
+    for key in order {
+        let Some(members) = by_key.remove(&key) else {
             continue;
         };
-        if members.len() < 2 {
+        if members.len() < 2 || !seen.insert(members.clone()) {
             continue;
         }
-        let read = |regions: Option<&Regions>| -> Vec<Candidate> {
-            members
-                .iter()
-                .enumerate()
-                .map(|(k, &bi)| {
-                    let b = &blocks[bi];
-                    let extra = regions.map_or(&[][..], |r| r[k].as_slice());
-                    Candidate {
-                        url: b.url.clone(),
-                        key: b.key.clone(),
-                        node: b.node,
-                        fields: fields::read_region(dom, b, &links, extra),
-                    }
-                })
-                .filter(|c| !c.fields.title.is_empty())
-                .collect()
+        let records = records(dom, blocks, &members, key.0);
+        out.push(Group {
+            anchor: key.0,
+            members,
+            records,
+        });
+    }
+    out
+}
+
+/// A block's title link: its own link with the most text (the first of equals).
+fn title_link(dom: &Dom<'_>, links: &[Link], b: &Block) -> Option<usize> {
+    b.links
+        .iter()
+        .map(|&l| links[l].node)
+        .max_by_key(|&n| (dom.text_len(n), std::cmp::Reverse(n)))
+}
+
+/// The shape of a title link and its two parents (`div.page-header>h2>a`): what entries of one
+/// list share even when their wrappers differ (a featured first entry, a row wrapper).
+fn local_shape(dom: &Dom<'_>, link: usize) -> String {
+    std::iter::once(link)
+        .chain(dom.ancestors(link))
+        .take(3)
+        .map(|i| shape(dom, i))
+        .collect::<Vec<_>>()
+        .join("<")
+}
+
+/// Entries of the best group's list that sit in another wrapper (Joomla's leading article above
+/// the rows, a sticky post): blocks whose title link has the members' local shape, each alone in
+/// a child of the group's anchor.
+fn lookalikes(dom: &Dom<'_>, blocks: &[Block], links: &[Link], group: &Group) -> Vec<Candidate> {
+    let Some(first) = group.members.first() else {
+        return Vec::new();
+    };
+    let Some(want) = title_link(dom, links, &blocks[*first]).map(|l| local_shape(dom, l)) else {
+        return Vec::new();
+    };
+    let anchor = group.anchor;
+    let members: HashSet<usize> = group.members.iter().copied().collect();
+    let mut out = Vec::new();
+    for (bi, b) in blocks.iter().enumerate() {
+        if members.contains(&bi) || !dom.contains(anchor, b.node) || b.node == anchor {
+            continue;
+        }
+        let Some(record) = std::iter::once(b.node)
+            .chain(dom.ancestors(b.node))
+            .take_while(|&a| a != anchor)
+            .last()
+        else {
+            continue;
         };
-        let mut variants = vec![read(None)];
-        if let Some((after, before)) = flat_regions(dom, members.iter().map(|&bi| blocks[bi].node))
+        let shares_record = group
+            .records
+            .iter()
+            .any(|&r| dom.contains(record, r) || dom.contains(r, record));
+        // Blocks are disjoint and in document order: those inside `record` are one run.
+        let from = blocks.partition_point(|o| o.node < record);
+        let inside = blocks[from..]
+            .iter()
+            .take_while(|o| o.node < dom.nodes[record].end)
+            .count();
+        let alone = inside == 1;
+        let same_shape = title_link(dom, links, b).is_some_and(|l| local_shape(dom, l) == want);
+        if shares_record || !alone || !same_shape {
+            continue;
+        }
+        let region = Block {
+            node: record,
+            url: b.url.clone(),
+            key: b.key.clone(),
+            links: b.links.clone(),
+        };
+        let fields = fields::read_region(dom, &region, links, &[]);
+        if !fields.title.is_empty() {
+            out.push(Candidate {
+                url: b.url.clone(),
+                key: b.key.clone(),
+                node: record,
+                fields,
+            });
+        }
+    }
+    out
+}
+
+/// Per member, the largest element between its block and `anchor` that holds no other member.
+/// Members are in document order, so only the neighbours can fall inside an ancestor.
+fn records(dom: &Dom<'_>, blocks: &[Block], members: &[usize], anchor: usize) -> Vec<usize> {
+    (0..members.len())
+        .map(|k| {
+            let mut node = blocks[members[k]].node;
+            let prev = k.checked_sub(1).map(|p| blocks[members[p]].node);
+            let next = members.get(k + 1).map(|&n| blocks[n].node);
+            while let Some(p) = dom.nodes[node].parent {
+                let holds_other = prev.is_some_and(|x| dom.contains(p, x))
+                    || next.is_some_and(|x| dom.contains(p, x));
+                if p == anchor || holds_other {
+                    break;
+                }
+                node = p;
+            }
+            node
+        })
+        .collect()
+}
+
+/// The best way to read a group's entries (records alone, or with the siblings that follow or
+/// precede each in a flat listing) and its score.
+fn best_reading(
+    dom: &Dom<'_>,
+    blocks: &[Block],
+    links: &[Link],
+    g: &Group,
+) -> Option<(f64, Vec<Candidate>)> {
+    let read = |regions: Option<&Regions>| -> Vec<Candidate> {
+        g.members
+            .iter()
+            .zip(&g.records)
+            .enumerate()
+            .map(|(k, (&bi, &record))| {
+                let b = &blocks[bi];
+                let region = Block {
+                    node: record,
+                    url: b.url.clone(),
+                    key: b.key.clone(),
+                    links: b.links.clone(),
+                };
+                let extra = regions.map_or(&[][..], |r| r[k].as_slice());
+                Candidate {
+                    url: b.url.clone(),
+                    key: b.key.clone(),
+                    node: record,
+                    fields: fields::read_region(dom, &region, links, extra),
+                }
+            })
+            .filter(|c| !c.fields.title.is_empty())
+            .collect()
+    };
+    let mut variants = vec![read(None)];
+    if let Some((after, before)) = flat_regions(dom, &g.records) {
+        variants.push(read(Some(&after)));
+        variants.push(read(Some(&before)));
+    }
+    variants
+        .into_iter()
+        .map(|c| (score(&c), c))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|(s, _)| *s > 0.0)
+}
+
+/// The best group's entries, with those of groups that list the same releases in other blocks
+/// (a featured grid and the full list): each release once, where it first appears.
+fn merge_repeats(
+    scored: &[(f64, &Group, Vec<Candidate>)],
+    best: usize,
+    lookalikes: Vec<Candidate>,
+) -> Vec<Candidate> {
+    let (best_score, best_group, best_cands) = &scored[best];
+    let best_keys: HashSet<&str> = best_cands.iter().map(|c| c.key.as_str()).collect();
+    let best_blocks: HashSet<usize> = best_group.members.iter().copied().collect();
+    let mut out: Vec<Candidate> = best_cands.clone();
+    out.extend(lookalikes);
+    for (k, (score, g, cands)) in scored.iter().enumerate() {
+        if k == best
+            || *score < best_score * 0.3
+            || g.members.iter().any(|m| best_blocks.contains(m))
         {
-            variants.push(read(Some(&after)));
-            variants.push(read(Some(&before)));
+            continue;
         }
-        for cands in variants {
-            let score = score(&cands);
-            if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                best = Some((score, cands));
+        let shared = cands
+            .iter()
+            .filter(|c| best_keys.contains(c.key.as_str()))
+            .count();
+        if shared * 2 < cands.len().min(best_cands.len()) || shared == 0 {
+            continue;
+        }
+        out.extend(cands.iter().cloned());
+    }
+    if out.len() == best_cands.len() {
+        return out;
+    }
+    out.sort_by_key(|c| c.node);
+    let mut firsts: HashMap<String, usize> = HashMap::new();
+    let mut merged: Vec<Candidate> = Vec::new();
+    for c in out {
+        match firsts.get(&c.key) {
+            Some(&at) => {
+                let kept = &mut merged[at];
+                if kept.fields.dates.is_empty() {
+                    kept.fields.dates = c.fields.dates;
+                }
+                if kept.fields.teaser.is_empty() {
+                    kept.fields.teaser = c.fields.teaser;
+                }
+            }
+            None => {
+                firsts.insert(c.key.clone(), merged.len());
+                merged.push(c);
             }
         }
     }
-    best.map(|(_, c)| c).unwrap_or_default()
+    merged
 }
 
 /// Per member of a group, the sibling elements that belong to its entry.
 type Regions = Vec<Vec<usize>>;
 
-/// Flat listings: the members are siblings with other elements between them (`<h3>` title,
-/// then date and teaser paragraphs, then the next `<h3>`). Returns, per member, the siblings
-/// that follow it up to the next member, and those that precede it from the previous one (the
-/// first and last members take as many as the first gap). `None` when the members are not
-/// siblings or nothing lies between them.
-fn flat_regions(dom: &Dom<'_>, members: impl Iterator<Item = usize>) -> Option<(Regions, Regions)> {
-    let members: Vec<usize> = members.collect();
+/// Flat listings: the records are siblings with other elements between them (`<h3>` title,
+/// then date and teaser paragraphs, then the next `<h3>`; `<dt>` date, then `<dd>` link).
+/// Returns, per record, the siblings that follow it up to the next record, and those that
+/// precede it from the previous one (the first and last take as many as the first gap). `None`
+/// when the records are not siblings or nothing lies between them.
+fn flat_regions(dom: &Dom<'_>, members: &[usize]) -> Option<(Regions, Regions)> {
     let parent = dom.nodes[*members.first()?].parent?;
     if members.iter().any(|&m| dom.nodes[m].parent != Some(parent)) {
         return None;
@@ -161,7 +446,7 @@ fn flat_regions(dom: &Dom<'_>, members: impl Iterator<Item = usize>) -> Option<(
 
 /// How much a group looks like a newsroom listing.
 fn score(cands: &[Candidate]) -> f64 {
-    let distinct: std::collections::HashSet<&str> = cands.iter().map(|c| c.key.as_str()).collect();
+    let distinct: HashSet<&str> = cands.iter().map(|c| c.key.as_str()).collect();
     if distinct.len() < 2 {
         return 0.0;
     }
@@ -171,7 +456,8 @@ fn score(cands: &[Candidate]) -> f64 {
         let f = &c.fields;
         let title_words = f.title.split_whitespace().count();
         words += title_words;
-        total += 1.0;
+        // A short title with nothing else of an entry (a menu, a tag cloud) counts against.
+        total += if title_words >= 3 { 1.0 } else { -0.5 };
         if f.dates
             .iter()
             .any(|d| d.source == crate::DateSource::Listing)
@@ -182,10 +468,10 @@ fn score(cands: &[Candidate]) -> f64 {
             total += 1.0;
         }
         if f.has_heading {
-            total += 0.5;
+            total += 1.0;
         }
         if !f.teaser.is_empty() {
-            total += 0.5;
+            total += 1.0;
         }
     }
     let mean_words = words as f64 / cands.len() as f64;
