@@ -233,3 +233,51 @@ fn format_detection_uses_content_not_names() {
         Some(DocFormat::Rss)
     );
 }
+
+#[test]
+fn json_feed_titles_are_plain_text() {
+    let doc = br#"{"version": "https://jsonfeed.org/version/1.1", "title": "Blog",
+        "items": [{"id": "1", "url": "https://blog.example/1",
+                   "title": "Die R\u00fcckkehr von <i> und <b>  &amp; mehr",
+                   "date_published": "2024-05-02T10:00:00+02:00"}]}"#;
+    let parsed = parse_feed(doc, None, &feed_url()).unwrap();
+    assert_eq!(
+        parsed.entries[0].title,
+        "Die Rückkehr von <i> und <b> &amp; mehr"
+    );
+}
+
+#[test]
+fn rss_items_nested_inside_another_item_are_all_read() {
+    // Some generators leave an item open and start the next one inside it.
+    let doc = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>
+        <item><title>First release</title><link>https://news.example/1</link>
+          <pubDate>Tue, 03 Mar 2026 09:00:00 GMT</pubDate>
+          <item><title>Second release</title><link>https://news.example/2</link>
+            <pubDate>Mon, 02 Mar 2026 09:00:00 GMT</pubDate>
+            <item><title>Third release</title><link>https://news.example/3</link>
+              <pubDate>Sun, 01 Mar 2026 09:00:00 GMT</pubDate></item>
+          </item>
+        </item>
+        <item><title>Fourth release</title><link>https://news.example/4</link></item>
+        </channel></rss>"#;
+    let parsed = parse_feed(doc, None, &feed_url()).unwrap();
+    let got: Vec<(&str, &str, Option<NaiveDate>)> = parsed
+        .entries
+        .iter()
+        .map(|e| (e.title.as_str(), e.url.as_str(), e.published))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("First release", "https://news.example/1", day("2026-03-03")),
+            (
+                "Second release",
+                "https://news.example/2",
+                day("2026-03-02")
+            ),
+            ("Third release", "https://news.example/3", day("2026-03-01")),
+            ("Fourth release", "https://news.example/4", None),
+        ]
+    );
+}

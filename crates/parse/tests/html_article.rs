@@ -164,3 +164,34 @@ fn main_text_skips_navigation_and_footer() {
         None
     );
 }
+
+#[test]
+fn visible_word_dates_in_european_languages_are_the_publication_date() {
+    // The only date of the article is the visible one under the headline; a sidebar teaser
+    // dated 2018 and a "last modified" line must not win over it.
+    let cases = [
+        ("de", "Dienstag, 29. Januar 2019", d(2019, 1, 29)),
+        ("de", "Veröffentlicht am 3. Juli 2018", d(2018, 7, 3)),
+        ("fr", "Publié le 9 juin 2019", d(2019, 6, 9)),
+        ("es", "Madrid, 12 de marzo de 2019", d(2019, 3, 12)),
+        ("it", "Milano, 5 febbraio 2019", d(2019, 2, 5)),
+        ("sv", "Stockholm den 14 maj 2019", d(2019, 5, 14)),
+        ("nl", "Leiden, 21 oktober 2019", d(2019, 10, 21)),
+    ];
+    for (lang, line, want) in cases {
+        let html = format!(
+            "<!doctype html><html lang=\"{lang}\"><head><title>Release</title></head><body>{CHROME}\
+             <main><article><h1>Studienergebnisse für das Depot LB-207 vorgestellt</h1>\
+             <p class=\"dateline\">{line}</p>\
+             <p>Die Ergebnisse der Phase-2-Studie zeigen eine stabile Wirkstofffreisetzung über \
+             vier Wochen bei allen Patientinnen und Patienten der Studie.</p>\
+             <p class=\"modified\">Zuletzt geändert: 4. Februar 2019</p></article>\
+             <aside class=\"related\"><h2>Weitere Meldungen</h2><p><a href=\"/a\">Jahresbericht</a> \
+             12.11.2018</p></aside></main>{FOOTER}</body></html>"
+        );
+        let entry = parse_article_with(&html, &url("https://example.de/presse/lb-207"), &ctx())
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.published, want, "{lang}: {line}");
+    }
+}

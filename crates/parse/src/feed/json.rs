@@ -35,8 +35,10 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn draft(item: &Value, base: &Url) -> Draft {
+    // JSON Feed titles are plain text (the spec's `content_html` is where markup goes):
+    // "Die Rückkehr von <i> und <b>" keeps its angle brackets.
     let title = str_field(item, "title")
-        .map(clean_inline)
+        .map(crate::text::collapse_whitespace)
         .unwrap_or_default();
     let url = str_field(item, "url")
         .and_then(|u| web_url(base, u))
