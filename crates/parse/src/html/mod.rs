@@ -120,7 +120,7 @@ pub fn parse_listing_with(
         None => listing::generic::extract(&dom),
     };
     if candidates.is_empty() && configured.is_none() {
-        warnings.push("no repeated structure of entries found on the page".to_string());
+        warnings.push("no repeated structure of entries found on the page: its list may be filled in by JavaScript (use the site's feed or configure selectors)".to_string());
     }
     let format_hint = rules
         .and_then(|r| r.date_formats.first())
