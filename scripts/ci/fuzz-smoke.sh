@@ -29,7 +29,7 @@ echo "==> building ${#targets[@]} fuzz targets (stable, SanitizerCoverage, no AS
 RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks" \
-  cargo +stable build --quiet --release --manifest-path fuzz/Cargo.toml --bins --target "$host" --target-dir "$out"
+  cargo +stable build --quiet --profile smoke --manifest-path fuzz/Cargo.toml --bins --target "$host" --target-dir "$out"
 
 failed=()
 for t in "${targets[@]}"; do
@@ -38,7 +38,7 @@ for t in "${targets[@]}"; do
   cp -r "fuzz/corpus/$t/." "$work/"
   mkdir -p "fuzz/artifacts/$t"
   echo "==> $t: ${slice}s"
-  if ! "$out/$host/release/$t" "$work" -max_total_time="$slice" -timeout=10 -rss_limit_mb=2048 \
+  if ! "$out/$host/smoke/$t" "$work" -max_total_time="$slice" -timeout=10 -rss_limit_mb=2048 \
       -max_len=65536 -print_final_stats=0 -artifact_prefix="fuzz/artifacts/$t/" >"$work.log" 2>&1; then
     failed+=("$t")
     tail -n 40 "$work.log" >&2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Lambda package of each architecture in E2E_ARCHES (default "x86_64 arm64") once, for
-# the e2e scripts: `vectora-inbox package --cargo-profile ci` (the release profile with thin LTO and
-# parallel codegen instead of fat LTO: the same code, minutes less per cold build), validated like
+# the e2e scripts: `vectora-inbox package --cargo-profile ci` (opt-level 1, no LTO, parallel
+# codegen: the same code, minutes less per cold build than the shipped profile), validated like
 # any package (architecture, glibc 2.34, size). Writes OUT/vectora-inbox-ingest-v2-ARCH.zip and
 # the bootstrap it holds as OUT/bootstrap-ARCH. arm64 is cross-built with cargo-zigbuild (PyPI) and
 # the aarch64 standard library, both installed explicitly here when missing.
