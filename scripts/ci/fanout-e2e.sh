@@ -8,9 +8,10 @@
 # Its Lambda tasks call localhost:$MOTO_PORT: moto is started with MOTO_PORT set to a loopback
 # proxy (fanout/lambda_proxy.py) that sends Invoke to the Lambda runtime emulator (`cargo lambda
 # watch`, running the packaged bootstrap, see deploy/runtime.sh) and everything else to moto. The
-# sources are vectora-testweb's fixture sites on 127.0.0.1 (the bundled config rewritten to them, in
-# the old layout of clients and catalog only, plus a second client). Checks: the stacks and the moved schedule, then the execution's summary,
-# each client's items and run report in the data bucket, and the stored summary.
+# sources are vectora-testweb's fixture sites on 127.0.0.1 (the bundled config rewritten to them,
+# in the old layout of clients and catalog only, plus a second client). Checks: the stacks and the
+# moved schedule, then the execution's summary, each client's items and run report in the data
+# bucket, and the stored summary.
 #
 # Env: E2E_ZIP_x86_64 = a package to deploy (scripts/test.sh shares its one x86_64 package);
 # without it the debug bootstrap is packaged (the packaging checks are deploy-e2e.sh's).
