@@ -55,7 +55,7 @@ pub struct IngestArgs {
     #[arg(long)]
     pub json: bool,
     /// Allow fetching from loopback and private addresses (local test webs only).
-    #[arg(long, env = "VECTORA_ALLOW_PRIVATE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    #[arg(long, env = "VECTORA_ALLOW_PRIVATE_NETWORKS", value_parser = vectora_core::fetch::guard::parse_switch, default_value = "false")]
     pub allow_private_networks: bool,
     /// Sources fetched at the same time.
     #[arg(long, default_value_t = 16)]

@@ -1,6 +1,7 @@
 //! The function's settings, read once from the environment at cold start.
 
 use std::time::Duration;
+use vectora_core::fetch::guard;
 use vectora_core::store::Location;
 
 /// What the environment says. Empty values count as absent (CloudFormation writes `""` for an
@@ -19,8 +20,8 @@ pub struct Settings {
     pub log_level: Option<String>,
     /// `AWS_LAMBDA_LOG_FORMAT=JSON`: one JSON object per log line.
     pub json_logs: bool,
-    /// `VECTORA_ALLOW_PRIVATE_NETWORKS=1`: let the fetcher reach loopback/private addresses. Only
-    /// for tests against a local web; never set in a deployment.
+    /// `VECTORA_ALLOW_PRIVATE_NETWORKS=1` (or true/yes/on, as for the CLI): let the fetcher reach
+    /// loopback/private addresses. Only for tests against a local web; never set in a deployment.
     pub allow_private_networks: bool,
     /// `CONFIG_MAX_AGE_SECONDS`: reload the config when the cached copy is older than this. Unset:
     /// the config read at cold start serves the container's whole life.
@@ -59,7 +60,9 @@ impl Settings {
             data_bucket: get("DATA_BUCKET"),
             log_level: get("LOG_LEVEL").or_else(|| get("AWS_LAMBDA_LOG_LEVEL")),
             json_logs: get("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.eq_ignore_ascii_case("json")),
-            allow_private_networks: get("VECTORA_ALLOW_PRIVATE_NETWORKS").as_deref() == Some("1"),
+            // The CLI's rule (`parse_switch`); a value that is not a switch leaves it off.
+            allow_private_networks: get(guard::ALLOW_PRIVATE_NETWORKS_ENV)
+                .is_some_and(|v| guard::parse_switch(&v).unwrap_or(false)),
             config_max_age: get("CONFIG_MAX_AGE_SECONDS")
                 .and_then(|s| s.parse::<u64>().ok())
                 .map(Duration::from_secs),
@@ -184,10 +187,21 @@ mod tests {
         let s = settings(&[
             ("AWS_LAMBDA_LOG_LEVEL", "WARN"),
             ("AWS_LAMBDA_LOG_FORMAT", "Text"),
-            ("VECTORA_ALLOW_PRIVATE_NETWORKS", "true"),
+            ("VECTORA_ALLOW_PRIVATE_NETWORKS", "off"),
         ]);
         assert_eq!(s.log_level.as_deref(), Some("WARN"));
         assert!(!s.json_logs && !s.allow_private_networks);
+        // The same words as the CLI's flag.
+        for (value, on) in [
+            ("true", true),
+            ("YES", true),
+            ("on", true),
+            ("0", false),
+            ("maybe", false),
+        ] {
+            let s = settings(&[("VECTORA_ALLOW_PRIVATE_NETWORKS", value)]);
+            assert_eq!(s.allow_private_networks, on, "{value}");
+        }
         assert_eq!(
             settings(&[("CONFIG_MAX_AGE_SECONDS", "300")]).config_max_age,
             Some(Duration::from_secs(300))

@@ -7,7 +7,10 @@ mod html_support;
 #[test]
 fn parse_output_of_every_fixture() {
     let dir = html_support::fixtures_dir().join("snapshots");
-    for f in html_support::load_all() {
+    let fixtures = html_support::load_all();
+    // An empty or misplaced fixture folder must not pass for "no change".
+    assert!(fixtures.len() >= 24, "only {} fixture pages found", fixtures.len());
+    for f in fixtures {
         for mode in &f.modes {
             let parsed = html_support::run(&f, mode);
             let name = format!("{}__{}", f.name, mode.replace(':', "_"));

@@ -52,7 +52,7 @@ fn reading_engine(config: Config, net: &NetArgs) -> anyhow::Result<Engine> {
 #[derive(clap::Args, Debug)]
 pub struct NetArgs {
     /// Allow fetching from loopback and private addresses (local test webs only).
-    #[arg(long, env = "VECTORA_ALLOW_PRIVATE_NETWORKS", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false")]
+    #[arg(long, env = "VECTORA_ALLOW_PRIVATE_NETWORKS", value_parser = vectora_core::fetch::guard::parse_switch, default_value = "false")]
     pub allow_private_networks: bool,
     /// Minimum interval between two requests to the same host, in milliseconds.
     #[arg(long, default_value_t = 1000)]

@@ -16,6 +16,23 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
+/// The environment variable that lets the fetcher reach loopback and private addresses (tests,
+/// the local test web); off everywhere else.
+pub const ALLOW_PRIVATE_NETWORKS_ENV: &str = "VECTORA_ALLOW_PRIVATE_NETWORKS";
+
+/// Reads an on/off switch the way both fronts do (the CLI's flags and environment, the Lambda's
+/// environment): `1`, `true`, `yes`, `on`, `y`, `t` are on; `0`, `false`, `no`, `off`, `n`, `f`
+/// and the empty string are off (any case); anything else is an error naming the value.
+pub fn parse_switch(value: &str) -> Result<bool, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" | "y" | "t" => Ok(true),
+        "0" | "false" | "no" | "off" | "n" | "f" | "" => Ok(false),
+        other => Err(format!(
+            "`{other}` is not a switch (use 1/0, true/false, yes/no, on/off)"
+        )),
+    }
+}
+
 /// True when an address must not be fetched unless private networks are explicitly allowed.
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
@@ -158,6 +175,18 @@ impl Resolve for GuardedResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switches_read_the_same_words_on_both_fronts() {
+        for on in ["1", "true", "TRUE", "yes", "on", "y", "t", " 1 "] {
+            assert_eq!(parse_switch(on), Ok(true), "{on}");
+        }
+        for off in ["0", "false", "No", "off", "n", "f", ""] {
+            assert_eq!(parse_switch(off), Ok(false), "{off}");
+        }
+        let e = parse_switch("maybe").unwrap_err();
+        assert!(e.contains("`maybe`"), "{e}");
+    }
 
     #[test]
     fn forbids_the_ranges_named_by_the_spec() {
