@@ -9,7 +9,11 @@ fn parse_output_of_every_fixture() {
     let dir = html_support::fixtures_dir().join("snapshots");
     let fixtures = html_support::load_all();
     // An empty or misplaced fixture folder must not pass for "no change".
-    assert!(fixtures.len() >= 24, "only {} fixture pages found", fixtures.len());
+    assert!(
+        fixtures.len() >= 24,
+        "only {} fixture pages found",
+        fixtures.len()
+    );
     for f in fixtures {
         for mode in &f.modes {
             let parsed = html_support::run(&f, mode);

@@ -113,19 +113,30 @@ impl Scanner<'_> {
         if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
             return None;
         }
-        let name = self.html[name_start..name_start + name_len].to_ascii_lowercase();
+        // Lower-cased into a stack buffer: no allocation per tag. Longer names (custom elements)
+        // are none of the special ones and nest like any element.
+        let mut buf = [0u8; 16];
+        let raw = &bytes[name_start..name_start + name_len];
+        let name_bytes = &mut buf[..name_len.min(16)];
+        name_bytes.copy_from_slice(&raw[..name_len.min(16)]);
+        name_bytes.make_ascii_lowercase();
+        let name = if name_len <= 16 {
+            std::str::from_utf8(name_bytes).unwrap_or("-")
+        } else {
+            "-"
+        };
         let end = tag_end(bytes, name_start + name_len);
         let self_closing = end >= 2 && bytes[end - 2] == b'/';
         if closing {
-            self.end_tag(&name, lt, end);
+            self.end_tag(name, lt, end);
             return Some(end);
         }
-        if RAW_TEXT.contains(&name.as_str()) {
+        if RAW_TEXT.contains(&name) {
             // Raw text up to `</name`: the element closes itself.
             let close = format!("</{name}");
             return Some(find_ci(bytes, end, close.as_bytes()).unwrap_or(bytes.len()));
         }
-        self.start_tag(&name, self_closing, lt, end);
+        self.start_tag(name, self_closing, lt, end);
         Some(end)
     }
 

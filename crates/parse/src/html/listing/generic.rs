@@ -24,6 +24,9 @@ use crate::html::fields;
 use crate::html::links::{self, Block, Holdings, Link};
 use std::collections::{HashMap, HashSet};
 
+/// The most an entry adds to its group's score (see [`score`]).
+const MAX_ENTRY_SCORE: f64 = 6.0;
+
 /// Levels of tags compared between the members of a group, from their title links up.
 const MAX_LEVELS: usize = 14;
 
@@ -62,25 +65,58 @@ pub(crate) fn extract(dom: &Dom<'_>) -> Vec<Candidate> {
         .into_iter()
         .filter(|b| !in_prose(dom, &links, b))
         .collect();
-    let groups = groups(dom, &blocks, &links);
-    let mut scored: Vec<(f64, &Group, Vec<Candidate>)> = Vec::new();
-    for g in &groups {
-        if let Some((score, cands)) = best_reading(dom, &blocks, &links, g) {
-            scored.push((score, g, cands));
+    let mut groups = groups(dom, &blocks, &links);
+    // Largest groups first: once a group cannot reach the best score so far (an entry scores at
+    // most `MAX_ENTRY_SCORE`), no smaller one can, and they are not read at all.
+    groups.sort_by_key(|g| std::cmp::Reverse(g.members.len()));
+    let mut cache = FieldsCache::new();
+    let mut best: Option<(f64, usize, Vec<Candidate>)> = None;
+    for (gi, g) in groups.iter().enumerate() {
+        let bound = MAX_ENTRY_SCORE * g.members.len() as f64;
+        if best.as_ref().is_some_and(|(s, _, _)| bound < *s) {
+            break;
+        }
+        let Some((score, cands)) = best_reading(dom, &blocks, &links, g, &mut cache) else {
+            continue;
+        };
+        // Equal scores: the group that starts first on the page (the title links of a list come
+        // before its "comments" links).
+        let better = best.as_ref().is_none_or(|(s, b, _)| {
+            score > *s || (score == *s && g.records[0] < groups[*b].records[0])
+        });
+        if better {
+            best = Some((score, gi, cands));
         }
     }
-    // The first of equal scores: the title links of a list come before its "comments" links.
-    let mut best: Option<usize> = None;
-    for (k, (score, _, _)) in scored.iter().enumerate() {
-        if best.is_none_or(|b| *score > scored[b].0) {
-            best = Some(k);
-        }
-    }
-    let Some(best) = best else {
+    let Some((best_score, best_gi, best_cands)) = best else {
         return Vec::new();
     };
-    let extra = lookalikes(dom, &blocks, &links, scored[best].1);
-    merge_repeats(&scored, best, extra)
+    let best_group = &groups[best_gi];
+    let repeats: Vec<Vec<Candidate>> = groups
+        .iter()
+        .enumerate()
+        .filter(|&(gi, g)| gi != best_gi && repeats_best(&blocks, best_group, &best_cands, g))
+        .filter_map(|(_, g)| best_reading(dom, &blocks, &links, g, &mut cache))
+        .filter(|(score, _)| *score >= best_score * 0.3)
+        .map(|(_, cands)| cands)
+        .collect();
+    let extra = lookalikes(dom, &blocks, &links, best_group);
+    merge_repeats(best_cands, repeats, extra)
+}
+
+/// True when group `g` lists, in other blocks, at least half of the releases of the best group
+/// (or of its own): a featured grid and the full list.
+fn repeats_best(blocks: &[Block], best: &Group, best_cands: &[Candidate], g: &Group) -> bool {
+    if g.members.iter().any(|m| best.members.contains(m)) {
+        return false;
+    }
+    let keys: HashSet<&str> = best_cands.iter().map(|c| c.key.as_str()).collect();
+    let shared = g
+        .members
+        .iter()
+        .filter(|&&m| keys.contains(blocks[m].key.as_str()))
+        .count();
+    shared > 0 && shared * 2 >= g.members.len().min(best_cands.len())
 }
 
 /// A link in running text: inside a paragraph (a block with only inline content) that says much
@@ -148,14 +184,15 @@ fn stable_class(token: &str) -> bool {
 /// in every entry of a list even when the entries' blocks differ in depth (a post whose text
 /// holds other links has a smaller block than one whose text holds none).
 pub(crate) fn groups(dom: &Dom<'_>, blocks: &[Block], links: &[Link]) -> Vec<Group> {
-    let mut by_key: HashMap<(usize, String), Vec<usize>> = HashMap::new();
-    let mut order: Vec<(usize, String)> = Vec::new();
+    // Keys are (ancestor, hash of the tag path below it): no path strings built per level.
+    let mut by_key: HashMap<(usize, u64), Vec<usize>> = HashMap::new();
+    let mut order: Vec<(usize, u64)> = Vec::new();
     for (bi, b) in blocks.iter().enumerate() {
         let Some(title_link) = title_link(dom, links, b) else {
             continue;
         };
         let mut node = title_link;
-        let mut path = shape(dom, title_link);
+        let mut path = path_hash(0, &shape(dom, title_link));
         for _ in 0..MAX_LEVELS {
             let Some(parent) = dom.nodes[node].parent else {
                 break;
@@ -163,15 +200,15 @@ pub(crate) fn groups(dom: &Dom<'_>, blocks: &[Block], links: &[Link]) -> Vec<Gro
             if !dom.is_element(parent) {
                 break;
             }
-            let key = (parent, path.clone());
+            let key = (parent, path);
             match by_key.get_mut(&key) {
                 Some(v) => v.push(bi),
                 None => {
-                    by_key.insert(key.clone(), vec![bi]);
+                    by_key.insert(key, vec![bi]);
                     order.push(key);
                 }
             }
-            path = format!("{}>{path}", dom.tag(parent));
+            path = path_hash(path, dom.tag(parent));
             node = parent;
         }
     }
@@ -192,6 +229,15 @@ pub(crate) fn groups(dom: &Dom<'_>, blocks: &[Block], links: &[Link]) -> Vec<Gro
         });
     }
     out
+}
+
+/// The hash of a tag path extended by one level (`part` above the path hashed as `below`).
+fn path_hash(below: u64, part: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    below.hash(&mut h);
+    part.hash(&mut h);
+    h.finish()
 }
 
 /// A block's title link: its own link with the most text (the first of equals).
@@ -299,29 +345,40 @@ fn best_reading(
     blocks: &[Block],
     links: &[Link],
     g: &Group,
+    cache: &mut FieldsCache,
 ) -> Option<(f64, Vec<Candidate>)> {
-    let read = |regions: Option<&Regions>| -> Vec<Candidate> {
+    let mut read = |regions: Option<&Regions>| -> Vec<Candidate> {
         g.members
             .iter()
             .zip(&g.records)
             .enumerate()
-            .map(|(k, (&bi, &record))| {
+            .filter_map(|(k, (&bi, &record))| {
                 let b = &blocks[bi];
-                let region = Block {
-                    node: record,
-                    url: b.url.clone(),
-                    key: b.key.clone(),
-                    links: b.links.clone(),
+                let read_fields = || {
+                    let region = Block {
+                        node: record,
+                        url: b.url.clone(),
+                        key: b.key.clone(),
+                        links: b.links.clone(),
+                    };
+                    let extra = regions.map_or(&[][..], |r| r[k].as_slice());
+                    fields::read_region(dom, &region, links, extra)
                 };
-                let extra = regions.map_or(&[][..], |r| r[k].as_slice());
-                Candidate {
+                // A record read alone reads the same in every group it belongs to.
+                let fields = match regions {
+                    Some(_) => read_fields(),
+                    None => cache
+                        .entry((record, bi))
+                        .or_insert_with(read_fields)
+                        .clone(),
+                };
+                (!fields.title.is_empty()).then(|| Candidate {
                     url: b.url.clone(),
                     key: b.key.clone(),
                     node: record,
-                    fields: fields::read_region(dom, &region, links, extra),
-                }
+                    fields,
+                })
             })
-            .filter(|c| !c.fields.title.is_empty())
             .collect()
     };
     let mut variants = vec![read(None)];
@@ -339,34 +396,16 @@ fn best_reading(
 /// The best group's entries, with those of groups that list the same releases in other blocks
 /// (a featured grid and the full list): each release once, where it first appears.
 fn merge_repeats(
-    scored: &[(f64, &Group, Vec<Candidate>)],
-    best: usize,
+    best_cands: Vec<Candidate>,
+    repeats: Vec<Vec<Candidate>>,
     lookalikes: Vec<Candidate>,
 ) -> Vec<Candidate> {
-    let (best_score, best_group, best_cands) = &scored[best];
-    let best_keys: HashSet<&str> = best_cands.iter().map(|c| c.key.as_str()).collect();
-    let best_blocks: HashSet<usize> = best_group.members.iter().copied().collect();
-    let mut out: Vec<Candidate> = best_cands.clone();
+    if repeats.is_empty() && lookalikes.is_empty() {
+        return best_cands;
+    }
+    let mut out = best_cands;
     out.extend(lookalikes);
-    for (k, (score, g, cands)) in scored.iter().enumerate() {
-        if k == best
-            || *score < best_score * 0.3
-            || g.members.iter().any(|m| best_blocks.contains(m))
-        {
-            continue;
-        }
-        let shared = cands
-            .iter()
-            .filter(|c| best_keys.contains(c.key.as_str()))
-            .count();
-        if shared * 2 < cands.len().min(best_cands.len()) || shared == 0 {
-            continue;
-        }
-        out.extend(cands.iter().cloned());
-    }
-    if out.len() == best_cands.len() {
-        return out;
-    }
+    out.extend(repeats.into_iter().flatten());
     out.sort_by_key(|c| c.node);
     let mut firsts: HashMap<String, usize> = HashMap::new();
     let mut merged: Vec<Candidate> = Vec::new();
@@ -389,6 +428,10 @@ fn merge_repeats(
     }
     merged
 }
+
+/// The fields of a record read alone, by (record, block): groups at neighbouring levels share
+/// most of their records.
+type FieldsCache = HashMap<(usize, usize), fields::Fields>;
 
 /// Per member of a group, the sibling elements that belong to its entry.
 type Regions = Vec<Vec<usize>>;
