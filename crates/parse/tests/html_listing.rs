@@ -453,3 +453,22 @@ fn a_huge_title_is_bounded() {
     assert!(first.title.ends_with('…'));
     assert_eq!(parsed.entries[1].title, "Ordinary release number 1");
 }
+
+#[test]
+fn a_cut_title_is_completed_from_the_link_title_attribute() {
+    let html = "<ul>\
+        <li><a href='/a' title='Company reports positive Phase 3 results for its monthly depot'>\
+            Company reports positive Phase 3 res\u{2026}</a> <span class='date'>2026-02-10</span></li>\
+        <li><a href='/b' title='Archive'>Company appoints a new Chief Medical Officer...</a> \
+            <span class='date'>2026-02-01</span></li></ul>";
+    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    assert_eq!(
+        parsed.entries[0].title,
+        "Company reports positive Phase 3 results for its monthly depot"
+    );
+    // A title attribute that is not the same headline leaves the visible text alone.
+    assert_eq!(
+        parsed.entries[1].title,
+        "Company appoints a new Chief Medical Officer..."
+    );
+}

@@ -91,6 +91,9 @@ pub(crate) fn read_region(dom: &Dom<'_>, block: &Block, links: &[Link], extra: &
         date_els.extend(date_elements_in(dom, r, true));
     }
     let (mut title, title_node, has_heading) = title_of(dom, block, links, &date_els);
+    if let Some(full) = uncut_title(dom, block, links, &title) {
+        title = full;
+    }
 
     let mut found: Vec<DateCandidate> = Vec::new();
     let mut push = |raw: RawDate, source| {
@@ -273,6 +276,24 @@ fn title_of(
         }
     }
     (String::new(), None, false)
+}
+
+/// The full title when the visible one is cut ("Company reports positive Phase 3 re…") and one
+/// of the entry's links carries it whole in its `title` attribute.
+fn uncut_title(dom: &Dom<'_>, block: &Block, links: &[Link], title: &str) -> Option<String> {
+    let stem = title
+        .strip_suffix('\u{2026}')
+        .or_else(|| title.strip_suffix("..."))?
+        .trim_end();
+    if stem.is_empty() {
+        return None;
+    }
+    block
+        .links
+        .iter()
+        .filter_map(|&l| dom.attr(links[l].node, "title"))
+        .map(crate::text::collapse_whitespace)
+        .find(|full| full.len() > stem.len() && full.starts_with(stem))
 }
 
 /// True when element `i` is, holds or sits inside a link to another URL than the entry's: the
