@@ -8,6 +8,7 @@ use clap::Args;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use vectora_core::parse::{Document, DocumentKind};
 use vectora_parse::{DateSource, Entry};
 
 #[derive(Args)]
@@ -18,10 +19,12 @@ pub struct ParseArgs {
     pub url: Option<url::Url>,
     #[arg(long, value_enum, default_value = "auto")]
     pub format: Format,
-    /// Use this source's configured extraction rules (html_extractors.yaml).
+    /// Read the file as this source's documents are read in a run: its mode, its configured
+    /// extraction rules (html_extractors.yaml), else the global defaults.
     #[arg(long)]
     pub source_key: Option<String>,
-    /// Config root for --source-key (default: ./config, else the bundled config).
+    /// Config root (default: ./config, else the bundled config): its extraction rules, global
+    /// max_items and date formats apply.
     #[arg(long)]
     pub config: Option<String>,
     /// The saved document.
@@ -65,42 +68,48 @@ pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let Some(url) = args.url.clone() else {
         anyhow::bail!("--url is required for --format {:?}", args.format);
     };
-    let rules = match &args.source_key {
+    // The config ingestion would use (./config, else the bundled one): its extraction rules,
+    // global max_items and date formats apply here exactly as in a run.
+    let (cfg, origin) = load_config(args.config.as_deref()).await?;
+    let source = match &args.source_key {
         None => None,
-        Some(k) => {
-            let (cfg, origin) = load_config(args.config.as_deref()).await?;
-            if !cfg.sources.contains_key(k) {
-                anyhow::bail!("unknown source `{k}` in {origin}");
-            }
-            cfg.extractors.get(k).cloned()
-        }
-    };
-    let is_feed = match args.format {
-        Format::Rss | Format::Atom | Format::Json => true,
-        Format::Html | Format::Article => false,
-        Format::Clinicaltrials | Format::Pubmed | Format::Openfda => false,
-        Format::Auto => matches!(
-            vectora_parse::feed::detect_format(&body),
-            Some(
-                vectora_parse::DocFormat::Rss
-                    | vectora_parse::DocFormat::Atom
-                    | vectora_parse::DocFormat::JsonFeed
-            )
+        Some(k) => Some(
+            cfg.sources
+                .get(k)
+                .with_context(|| format!("unknown source `{k}` in {origin}"))?,
         ),
     };
-    let parsed = if is_feed {
-        vectora_parse::feed::parse_feed(&body, None, &url)
-    } else if args.format == Format::Article {
-        // One article page: a one-element array (empty when the page has no title).
-        let (text, _, _) = vectora_parse::encoding::decode(&body, None);
-        vectora_parse::html::parse_article(&text, &url).map(|entry| vectora_parse::Parsed {
-            entries: entry.into_iter().collect(),
-            ..vectora_parse::Parsed::default()
-        })
-    } else {
-        let (text, _, _) = vectora_parse::encoding::decode(&body, None);
-        vectora_parse::html::parse_listing(&text, &url, rules.as_deref())
+    let kind = match args.format {
+        Format::Rss | Format::Atom | Format::Json => DocumentKind::Feed,
+        Format::Html => DocumentKind::Listing,
+        Format::Article => DocumentKind::Article,
+        // Only API formats return early above.
+        Format::Clinicaltrials | Format::Pubmed | Format::Openfda => DocumentKind::Listing,
+        // A source's documents are read by its mode, as in a run; a file of no source by what
+        // it looks like.
+        Format::Auto => match source {
+            Some(s) => DocumentKind::of_source(s),
+            None if vectora_parse::feed::detect_format(&body).is_some_and(|f| {
+                matches!(
+                    f,
+                    vectora_parse::DocFormat::Rss
+                        | vectora_parse::DocFormat::Atom
+                        | vectora_parse::DocFormat::JsonFeed
+                )
+            }) =>
+            {
+                DocumentKind::Feed
+            }
+            None => DocumentKind::Listing,
+        },
     };
+    let doc = Document {
+        body: &body,
+        content_type: None,
+        url: &url,
+    };
+    let today = chrono::Utc::now().date_naive();
+    let parsed = vectora_core::parse::parse_as(&cfg, source, kind, doc, today);
     let parsed = match parsed {
         Ok(p) => p,
         Err(e) => {

@@ -341,3 +341,35 @@ fn parse_article_prints_one_dated_item() {
         "https://www.camurus.com/media/press-releases/2025/oczyesa/"
     );
 }
+
+/// `parse` reads a page as ingestion would: the config's global `default_max_items` caps a
+/// listing without configured selectors (the bundled config's 20 here, a copy's 50 after).
+#[test]
+fn parse_applies_the_configs_extraction_defaults_like_a_run() {
+    let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/html/files/govuk_publications_index.html");
+    let count = |extra: &[&std::ffi::OsStr], cwd: &Path| -> usize {
+        let out = run(bin()
+            .current_dir(cwd)
+            .args(["parse", "--url", "https://www.gov.uk/government/publications"])
+            .args(extra)
+            .arg(&page));
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout)
+            .unwrap()
+            .len()
+    };
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(count(&[], empty.path()), 20, "the bundled config's default_max_items");
+    let cfg = tempfile::tempdir().unwrap();
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"), cfg.path());
+    let extractors = cfg.path().join("canonical/sources/html_extractors.yaml");
+    let yaml = std::fs::read_to_string(&extractors).unwrap();
+    std::fs::write(
+        &extractors,
+        yaml.replace("default_max_items: 20", "default_max_items: 50"),
+    )
+    .unwrap();
+    let found = count(&["--config".as_ref(), cfg.path().as_os_str()], empty.path());
+    assert_eq!(found, 40, "every publication of the page once the cap is above it");
+}
