@@ -482,3 +482,274 @@ async fn with_an_ncbi_key_pubmed_sends_it_and_goes_at_ten_requests_a_second() {
         .count();
     assert!(refused > 0, "a keyed run goes faster than 3/s");
 }
+
+/// A request's query as name → value pairs, in order.
+fn query_pairs(r: &vectora_testweb::RequestRecord) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(r.query.as_deref().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// The drugsfda source of the paging tests: one application per page.
+fn approvals(web: &TestWeb) -> String {
+    source(
+        "fda_approvals",
+        &web.url("/drug/drugsfda.json"),
+        "    provider: openfda_drugsfda\n    query: 'openfda.product_type:\"HUMAN PRESCRIPTION DRUG\"'\n    page_size: 1\n",
+    )
+}
+
+#[tokio::test]
+async fn openfda_pages_by_the_next_link_past_the_skip_limit() {
+    // openFDA's skip limit (25,000) lowered to 1: a client paging with skip fails at the third
+    // page; the engine follows the `Link: rel="Next"` cursor instead, from the second page on.
+    let web = TestWeb::start(TestWebConfig {
+        openfda_skip_limit: 1,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine(config_with(&[approvals(&web)]), data.path());
+    let report = run(&engine, &window(date(2017, 1, 1), date(2022, 12, 31))).await;
+    let o = &report.sources[0];
+    assert_eq!(o.status, SourceStatus::Ok, "{o:?}");
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+    assert_eq!(o.items_parsed, 11);
+    assert_eq!(o.api.as_ref().unwrap().requests, 3);
+    let log = web.requests_for("/drug/drugsfda.json");
+    let pages: Vec<Vec<(String, String)>> = log.iter().map(query_pairs).collect();
+    assert_eq!(pages.len(), 3);
+    assert!(param(&pages[0], "skip").is_empty() && param(&pages[0], "search_after").is_empty());
+    // The cursor pages are the link's URL as written: the same search and limit, skip=0 and
+    // the cursor of the previous page's last result.
+    for (page, cursor) in pages[1..].iter().zip(["0=0", "0=1"]) {
+        assert_eq!(param(page, "search"), param(&pages[0], "search"));
+        assert_eq!(param(page, "limit"), ["1"]);
+        assert_eq!(param(page, "skip"), ["0"]);
+        assert_eq!(param(page, "search_after"), [cursor]);
+    }
+    let applications: std::collections::BTreeSet<String> = stored_items(data.path())
+        .iter()
+        .map(|i| {
+            i["metadata"]["application_number"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        applications.into_iter().collect::<Vec<_>>(),
+        ["ANDA206242", "ANDA209824", "ANDA212589"]
+    );
+    // Paging with skip would have been refused past the lowered limit.
+    let refused = reqwest::get(web.url("/drug/drugsfda.json?search=x&limit=1&skip=2"))
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Skip value must 1 or less.")
+    );
+}
+
+#[tokio::test]
+async fn without_a_next_link_openfda_pages_with_skip() {
+    let web = TestWeb::start(TestWebConfig {
+        openfda_links: false,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine(config_with(&[approvals(&web)]), data.path());
+    let report = run(&engine, &window(date(2017, 1, 1), date(2022, 12, 31))).await;
+    let o = &report.sources[0];
+    assert_eq!((o.status, o.items_parsed), (SourceStatus::Ok, 11), "{o:?}");
+    let skips: Vec<Vec<String>> = web
+        .requests_for("/drug/drugsfda.json")
+        .iter()
+        .map(|r| {
+            let pairs = query_pairs(r);
+            assert!(param(&pairs, "search_after").is_empty(), "{pairs:?}");
+            param(&pairs, "skip")
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        skips,
+        [vec![], vec!["1".to_string()], vec!["2".to_string()]]
+    );
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_host_fails_its_source_alone() {
+    // The "other host": a second test web, which must never be asked anything.
+    let elsewhere = web().await;
+    let web = TestWeb::start(TestWebConfig {
+        openfda_next_base: Some(elsewhere.base_url().to_string()),
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    let pubmed = source(
+        "science_pubmed",
+        &format!("{}/entrez/eutils/", web.base_url()),
+        "    provider: pubmed\n    query: 'telomere OR lactate'\n    email: watch@example.org\n",
+    );
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine(config_with(&[approvals(&web), pubmed]), data.path());
+    let report = run(&engine, &window(date(2016, 1, 1), date(2022, 12, 31))).await;
+    let fda = report
+        .sources
+        .iter()
+        .find(|s| s.source_key == "fda_approvals")
+        .unwrap();
+    assert_eq!(fda.status, SourceStatus::Blocked, "{fda:?}");
+    let message = fda.error.as_deref().unwrap();
+    let expected = format!(
+        "source `fda_approvals`: openFDA's next page link leads to {}/drug/drugsfda.json?",
+        elsewhere.base_url()
+    );
+    assert!(message.starts_with(&expected), "{message}");
+    assert!(
+        message.ends_with(&format!(
+            "another host than the api_url's ({}): not followed",
+            web.base_url()
+        )),
+        "{message}"
+    );
+    assert_eq!(fda.api.as_ref().unwrap().requests, 1);
+    assert!(elsewhere.request_log().is_empty());
+    let pubmed = report
+        .sources
+        .iter()
+        .find(|s| s.source_key == "science_pubmed")
+        .unwrap();
+    assert_eq!((pubmed.status, pubmed.items_parsed), (SourceStatus::Ok, 4));
+    assert_eq!(report.sources_failed, 1);
+    // The first page's approvals were read, and none of them stored.
+    let items = stored_items(data.path());
+    assert_eq!(items.len(), 4);
+    assert!(items.iter().all(|i| i["source_key"] == "science_pubmed"));
+}
+
+#[tokio::test]
+async fn the_api_key_goes_on_every_openfda_page_the_cursor_ones_included() {
+    let web = web().await;
+    let fetcher = Fetcher::new(FetchSettings {
+        allow_private_networks: true,
+        ..FetchSettings::default()
+    })
+    .unwrap();
+    let def = config::ApiDef {
+        provider: config::ApiProvider::OpenfdaDrugsfda,
+        query: "openfda.product_type:\"HUMAN PRESCRIPTION DRUG\"".into(),
+        max_items: 100,
+        page_size: Some(1),
+        api_key_env: None,
+        tool: String::new(),
+        email: None,
+        email_env: String::new(),
+    };
+    let interval = vectora_core::api::provider_interval(def.provider, true);
+    let mut session = vectora_core::api::Session::new(&fetcher, def.provider, interval, None);
+    let base = url::Url::parse(&web.url("/drug/drugsfda.json")).unwrap();
+    let window = vectora_core::window::Window {
+        from: date(2017, 1, 1),
+        to: date(2022, 12, 31),
+    };
+    let (records, warnings) = vectora_core::api::openfda::collect(
+        &mut session,
+        "fda_approvals",
+        &base,
+        &def,
+        Some("k3y"),
+        window,
+    )
+    .await
+    .unwrap();
+    assert_eq!((records.len(), warnings.len()), (11, 0));
+    let pages: Vec<Vec<(String, String)>> = web.request_log().iter().map(query_pairs).collect();
+    assert_eq!(pages.len(), 3);
+    for (i, page) in pages.iter().enumerate() {
+        assert_eq!(param(page, "api_key"), ["k3y"], "page {i}: {page:?}");
+        assert_eq!(param(page, "search_after").len(), usize::from(i > 0));
+    }
+    // The links the provider sent do not carry the key: the engine put it back.
+    let first = reqwest::get(format!(
+        "{}?{}",
+        base,
+        web.request_log()[0].query.as_deref().unwrap()
+    ))
+    .await
+    .unwrap();
+    let link = first.headers()["link"].to_str().unwrap().to_string();
+    assert!(
+        link.contains("search_after=0%3D0") && !link.contains("api_key"),
+        "{link}"
+    );
+}
+
+#[tokio::test]
+async fn a_next_link_that_repeats_a_page_or_cannot_be_read_stops_the_paging() {
+    let web = web().await;
+    // Every answer's Link replaced by one fixed cursor: the second page's link is the first's.
+    let stuck = format!(
+        "<{}?search=x&limit=1&skip=0&search_after=0%3D0>; rel=\"next\"",
+        web.url("/drug/drugsfda.json")
+    );
+    web.set_fault(
+        "/drug/drugsfda.json",
+        Fault::Header {
+            name: "link".into(),
+            value: stuck,
+        },
+    );
+    let req = window(date(2017, 1, 1), date(2022, 12, 31));
+    let data = tempfile::tempdir().unwrap();
+    let engine = engine(config_with(&[approvals(&web)]), data.path());
+    let report = run(&engine, &req).await;
+    let o = &report.sources[0];
+    assert_eq!(o.status, SourceStatus::Ok, "{o:?}");
+    assert_eq!(
+        o.warnings,
+        ["openFDA's next link repeats an earlier page: stopped after 2 results"]
+    );
+    assert_eq!(o.api.as_ref().unwrap().requests, 2);
+    // An unreadable Link header fails the source: whether more pages remain is unknown.
+    web.set_fault(
+        "/drug/drugsfda.json",
+        Fault::Header {
+            name: "link".into(),
+            value: format!(
+                "<{}?search_after=0%3D0; rel=next",
+                web.url("/drug/drugsfda.json")
+            ),
+        },
+    );
+    let data = tempfile::tempdir().unwrap();
+    let engine = self::engine(Arc::new(engine.config().clone()), data.path());
+    let report = run(&engine, &req).await;
+    let o = &report.sources[0];
+    assert_eq!(o.status, SourceStatus::ParseError, "{o:?}");
+    let message = o.error.as_deref().unwrap();
+    assert!(
+        message
+            .starts_with("source `fda_approvals`: openFDA's unreadable Link header: the target <"),
+        "{message}"
+    );
+}

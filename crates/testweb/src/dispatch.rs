@@ -178,7 +178,7 @@ fn dispatch<'a>(
                 Err(_) => static_files::not_found(),
             };
         }
-        if let Some(answer) = ctx.shared.providers.serve(path, query) {
+        if let Some(answer) = ctx.shared.providers.serve(path, query, &ctx.base) {
             return answer;
         }
         match &ctx.root {
@@ -380,5 +380,15 @@ async fn apply(
             faults::redirect(302, &format!("/fault/redirect-loop/{other}"))
         }
         Fault::RedirectTo { location, status } => faults::redirect(status, &location),
+        Fault::Header { name, value } => {
+            let mut response = serve_next(ctx, headers, next.as_deref()).await;
+            if let (Ok(name), Ok(value)) = (
+                header::HeaderName::try_from(name),
+                HeaderValue::try_from(value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+            response
+        }
     }
 }

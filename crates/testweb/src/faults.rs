@@ -53,6 +53,9 @@ pub enum Fault {
     RedirectLoop,
     /// One redirect to an arbitrary absolute URL (e.g. a cloud metadata address).
     RedirectTo { location: String, status: u16 },
+    /// The normal content with this header set in place of the server's own (e.g. a `Link`
+    /// that sends a client round in circles). A name or value HTTP cannot carry is left out.
+    Header { name: String, value: String },
 }
 
 /// A fault attached to a path, optionally only for the first `times` requests.

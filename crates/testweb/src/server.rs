@@ -54,6 +54,14 @@ pub struct TestWebConfig {
     pub today: NaiveDate,
     /// Results one PubMed search serves (ESearch's is 10,000; lower it to test narrowing).
     pub pubmed_result_cap: usize,
+    /// Largest `skip` openFDA serves (25,000; lower it to test paging past it by the cursor).
+    pub openfda_skip_limit: usize,
+    /// Whether openFDA's answers announce their next page in a `Link: rel="Next"` header, as the
+    /// real API does (default true; false imitates an answer without one).
+    pub openfda_links: bool,
+    /// Base URL (`http://host:port`) of the next links instead of the listener's own: another
+    /// host, to test that a client refuses to follow it.
+    pub openfda_next_base: Option<String>,
 }
 
 impl Default for TestWebConfig {
@@ -68,6 +76,9 @@ impl Default for TestWebConfig {
             seed: 0x5EED,
             today: fixture_today(),
             pubmed_result_cap: 10_000,
+            openfda_skip_limit: 25_000,
+            openfda_links: true,
+            openfda_next_base: None,
         }
     }
 }
@@ -114,7 +125,12 @@ impl TestWeb {
             url_faults: UrlFaultCounters::default(),
             providers: crate::providers::Providers::load(
                 &crate::providers::provider_fixtures_dir(),
-                config.pubmed_result_cap,
+                &crate::providers::Settings {
+                    pubmed_result_cap: config.pubmed_result_cap,
+                    openfda_skip_limit: config.openfda_skip_limit,
+                    openfda_links: config.openfda_links,
+                    openfda_next_base: config.openfda_next_base.clone(),
+                },
             )?,
             shutdown: shutdown_rx,
         });

@@ -6,11 +6,12 @@
 //! (bytes in, records out) so that `vectora-inbox parse` reads a saved response as a run does.
 
 pub mod clinicaltrials;
+pub mod link_header;
 pub mod openfda;
 pub mod pubmed;
 mod session;
 
-pub use session::{CallError, Session};
+pub use session::{Answer, CallError, Session};
 
 use crate::config::{ApiDef, ApiProvider, SourceDef};
 use crate::fetch::{FetchErrorKind, Fetcher};
@@ -120,7 +121,16 @@ pub async fn collect(run: ApiRun<'_>) -> Result<Collected, ApiFailure> {
             pubmed::collect(&mut session, base, run.def, key.as_deref(), run.window).await
         }
         ApiProvider::OpenfdaDrugsfda | ApiProvider::OpenfdaLabel => {
-            openfda::collect(&mut session, base, run.def, key.as_deref(), run.window).await
+            let key = key.as_deref();
+            openfda::collect(
+                &mut session,
+                &run.source.key,
+                base,
+                run.def,
+                key,
+                run.window,
+            )
+            .await
         }
     };
     match result {

@@ -1,15 +1,19 @@
 //! openFDA: `/drug/drugsfda.json` (approvals) and `/drug/label.json` (label versions). The
 //! query AND the window in openFDA syntax (`submissions.submission_status_date:[A TO B]` with
 //! `submissions.submission_status:"AP"`, or `effective_time:[A TO B]`), paged with `limit` and
-//! `skip`. A `404 NOT_FOUND` "No matches found" answer is an empty result.
+//! the `Link: rel="next"` cursor openFDA sends (`search_after`, the only way past `skip`'s
+//! 25,000), or `skip` when an answer has no link. A `404 NOT_FOUND` "No matches found" answer is
+//! an empty result.
 
-use super::{CallError, Record, Session, strings};
-use crate::config::{ApiDef, ApiProvider};
+use super::{Answer, CallError, Record, Session, link_header, strings};
+use crate::config::{ApiDef, ApiProvider, OPENFDA_MAX_ITEMS};
+use crate::fetch::FetchErrorKind;
 use crate::model::VERSION_KEY;
 use crate::window::Window;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
 use url::Url;
 use vectora_parse::{DateSource, Entry};
 
@@ -141,9 +145,23 @@ pub fn page_url(base: &Url, search: &str, limit: usize, skip: usize, api_key: Op
     url
 }
 
-/// Pages through the window's approvals or label versions.
-pub(super) async fn collect(
+/// How the next page is asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Next {
+    /// The search again, these many results skipped.
+    Skip(usize),
+    /// The answer's `Link: rel="next"` URL (it carries openFDA's `search_after` cursor).
+    Cursor(Url),
+}
+
+/// Pages through the window's approvals or label versions: by the `Link: rel="next"` cursor
+/// whenever an answer has one, else by `skip` (up to [`MAX_SKIP`]). Stops at `max_items`, at an
+/// empty page, once `meta.results.total` results are read, or after
+/// [`OPENFDA_MAX_ITEMS`] results (a run's bound, whatever the paging). `source_key` names the
+/// source in the errors of its paging.
+pub async fn collect(
     session: &mut Session<'_>,
+    source_key: &str,
     base: &Url,
     def: &ApiDef,
     api_key: Option<&str>,
@@ -157,30 +175,101 @@ pub(super) async fn collect(
         .min(MAX_LIMIT);
     let mut records = Vec::new();
     let mut warnings = Vec::new();
-    let mut skip = 0;
+    let mut read = 0;
+    let mut next = Next::Skip(0);
+    let mut followed = HashSet::new();
     loop {
-        let url = page_url(base, &search, limit, skip, api_key);
-        let body = match session.get(&url).await {
-            Ok(b) => b,
+        let url = match &next {
+            Next::Skip(skip) => page_url(base, &search, limit, *skip, api_key),
+            Next::Cursor(link) => with_api_key(link, api_key),
+        };
+        let answer = match session.answer(&url).await {
+            Ok(a) => a,
             Err(e) if is_no_match(&e) => break,
             Err(e) => return Err(e),
         };
-        let page = parse_any(&body, Some((def.provider, window))).map_err(CallError::Parse)?;
+        let page =
+            parse_any(&answer.body, Some((def.provider, window))).map_err(CallError::Parse)?;
         records.extend(page.records);
-        skip += page.returned;
-        if page.returned == 0 || skip >= page.total || records.len() >= def.max_items {
+        read += page.returned;
+        if page.returned == 0 || read >= page.total || records.len() >= def.max_items {
             break;
         }
-        if skip > MAX_SKIP {
+        if read >= OPENFDA_MAX_ITEMS {
             warnings.push(format!(
-                "{} results match: openFDA pages with skip up to {MAX_SKIP} only",
+                "{} results match: a run reads at most {OPENFDA_MAX_ITEMS} of them",
                 page.total
+            ));
+            break;
+        }
+        next = match next_page(source_key, base, &answer, read)? {
+            Some(n) => n,
+            None => {
+                warnings.push(format!(
+                    "{} results match: openFDA sent no next link and pages with skip up to {MAX_SKIP} only; {read} read",
+                    page.total
+                ));
+                break;
+            }
+        };
+        if let Next::Cursor(link) = &next
+            && !followed.insert(link.clone())
+        {
+            warnings.push(format!(
+                "openFDA's next link repeats an earlier page: stopped after {read} results"
             ));
             break;
         }
     }
     records.truncate(def.max_items);
     Ok((records, warnings))
+}
+
+/// The request after an answer, `read` results in: the answer's `rel="next"` link when it has
+/// one, refused unless on the api_url's origin (scheme, host and port: the api key goes with
+/// it); else `skip`, which openFDA serves up to [`MAX_SKIP`] (`None` past it).
+fn next_page(
+    source_key: &str,
+    base: &Url,
+    answer: &Answer,
+    read: usize,
+) -> Result<Option<Next>, CallError> {
+    let link = link_header::next_link(&answer.links, &answer.url)
+        .map_err(|why| CallError::Parse(format!("source `{source_key}`: openFDA's {why}")))?;
+    match link {
+        Some(link) if link.origin() != base.origin() => Err(CallError::Fetch {
+            kind: FetchErrorKind::Blocked,
+            http_status: None,
+            message: format!(
+                "source `{source_key}`: openFDA's next page link leads to {}, another host than the api_url's ({}): not followed",
+                crate::model::redact_url(&link),
+                base.origin().ascii_serialization()
+            ),
+            body: None,
+        }),
+        Some(link) => Ok(Some(Next::Cursor(link))),
+        None if read > MAX_SKIP => Ok(None),
+        None => Ok(Some(Next::Skip(read))),
+    }
+}
+
+/// A next link with the run's `api_key` (openFDA's links leave it out), in place of any the link
+/// carries.
+fn with_api_key(link: &Url, api_key: Option<&str>) -> Url {
+    let Some(key) = api_key else {
+        return link.clone();
+    };
+    let mut url = link.clone();
+    if link.query_pairs().any(|(k, _)| k == "api_key") {
+        let kept: Vec<(String, String)> = link
+            .query_pairs()
+            .filter(|(k, _)| k != "api_key")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    url.query_pairs_mut().append_pair("api_key", key);
+    url
 }
 
 /// openFDA answers a search without results with `404 NOT_FOUND` "No matches found!".
@@ -524,6 +613,90 @@ mod tests {
         assert_eq!(
             url.query(),
             Some("search=a+AND+b%3A%5B1+TO+2%5D&limit=100&skip=200&api_key=k3y")
+        );
+    }
+
+    fn answer(links: &[&str]) -> Answer {
+        Answer {
+            body: bytes::Bytes::new(),
+            links: links.iter().map(|l| l.to_string()).collect(),
+            url: Url::parse("https://api.fda.gov/drug/label.json?search=x&limit=2").unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_next_page_is_the_link_on_the_api_urls_origin_else_skip() {
+        let base = Url::parse("https://api.fda.gov/drug/label.json").unwrap();
+        let same = "</drug/label.json?search=x&limit=2&skip=0&search_after=0%3D9>; rel=\"Next\"";
+        assert_eq!(
+            next_page("fda", &base, &answer(&[same]), 30_000).unwrap(),
+            Some(Next::Cursor(
+                Url::parse(
+                    "https://api.fda.gov/drug/label.json?search=x&limit=2&skip=0&search_after=0%3D9"
+                )
+                .unwrap()
+            ))
+        );
+        assert_eq!(
+            next_page("fda", &base, &answer(&[]), MAX_SKIP).unwrap(),
+            Some(Next::Skip(MAX_SKIP))
+        );
+        assert_eq!(
+            next_page("fda", &base, &answer(&[]), MAX_SKIP + 1).unwrap(),
+            None
+        );
+        for foreign in [
+            "<https://api.fda.gov.evil.test/drug/label.json?search_after=0%3D9&api_key=leak>; rel=next",
+            "<https://api.fda.gov:8443/drug/label.json>; rel=next",
+            "<http://api.fda.gov/drug/label.json>; rel=next",
+        ] {
+            let err = next_page("fda_labels", &base, &answer(&[foreign]), 2).unwrap_err();
+            assert_eq!(err.status(), crate::model::SourceStatus::Blocked);
+            let message = err.message();
+            assert!(
+                message.starts_with("source `fda_labels`: openFDA's next page link leads to ")
+                    && message.ends_with(
+                        "another host than the api_url's (https://api.fda.gov): not followed"
+                    ),
+                "{message}"
+            );
+            assert!(!message.contains("leak"), "{message}");
+        }
+        let err =
+            next_page("fda_labels", &base, &answer(&["<https://api.fda.gov/x"]), 2).unwrap_err();
+        assert_eq!(err.status(), crate::model::SourceStatus::ParseError);
+        assert!(
+            err.message()
+                .starts_with("source `fda_labels`: openFDA's unreadable Link header: "),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn the_api_key_goes_on_every_cursor_page_once() {
+        let link = Url::parse(
+            "https://api.fda.gov/drug/label.json?search=a%20b&limit=2&skip=0&search_after=0%3D1%3B1%3Dx",
+        )
+        .unwrap();
+        assert_eq!(with_api_key(&link, None), link);
+        // Appended: the link's own encoding is left as openFDA wrote it.
+        assert_eq!(
+            with_api_key(&link, Some("k3y")).query(),
+            Some("search=a%20b&limit=2&skip=0&search_after=0%3D1%3B1%3Dx&api_key=k3y")
+        );
+        let keyed =
+            Url::parse("https://api.fda.gov/d.json?api_key=other&search_after=0%3D1").unwrap();
+        let pairs: Vec<(String, String)> = with_api_key(&keyed, Some("k3y"))
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("search_after".to_string(), "0=1".to_string()),
+                ("api_key".to_string(), "k3y".to_string())
+            ]
         );
     }
 

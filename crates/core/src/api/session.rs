@@ -22,6 +22,15 @@ pub struct Session<'a> {
     pub bytes: u64,
 }
 
+/// A provider's answer: its body, the `Link` header values (RFC 8288) and the URL they are
+/// relative to (the one the body came from, after redirects).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub body: Bytes,
+    pub links: Vec<String>,
+    pub url: Url,
+}
+
 /// A failed call or an answer that could not be used.
 #[derive(Debug, Clone)]
 pub enum CallError {
@@ -82,6 +91,11 @@ impl<'a> Session<'a> {
     /// GETs a provider URL. An error answer's message is the provider's, prefixed with the
     /// status (`HTTP 400 Bad Request: …`).
     pub async fn get(&mut self, url: &Url) -> Result<Bytes, CallError> {
+        self.answer(url).await.map(|a| a.body)
+    }
+
+    /// Like [`Session::get`], with the answer's `Link` headers (openFDA pages with them).
+    pub async fn answer(&mut self, url: &Url) -> Result<Answer, CallError> {
         let opts = FetchOptions {
             insecure_tls: self.insecure_tls,
             min_interval: Some(self.interval),
@@ -94,7 +108,11 @@ impl<'a> Session<'a> {
                 self.usage.throttled += f.throttled;
                 self.last_status = Some(f.status);
                 self.bytes += f.body.len() as u64;
-                Ok(f.body)
+                Ok(Answer {
+                    body: f.body,
+                    links: f.links,
+                    url: f.final_url,
+                })
             }
             Err(e) => {
                 self.usage.requests += e.attempts;

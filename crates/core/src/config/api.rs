@@ -6,8 +6,10 @@ use super::raw::RawApi;
 
 /// Items per run when `max_items` is not set.
 pub const DEFAULT_API_MAX_ITEMS: usize = 500;
-/// openFDA pages with `skip` up to 25,000 (`limit` ≤ 1000 more): a run never asks past that.
-pub const OPENFDA_MAX_ITEMS: usize = 26_000;
+/// Items (and results read) per run of an openFDA source, at most: its `search_after` cursor pages
+/// without end, so the bound is the run's own (100 pages of 1,000: 25 s at openFDA's pace of 240
+/// requests a minute).
+pub const OPENFDA_MAX_ITEMS: usize = 100_000;
 /// NCBI's `tool` parameter when the catalog names none.
 pub const DEFAULT_NCBI_TOOL: &str = "vectora-inbox";
 /// Environment variable read for NCBI's `email` when the catalog gives neither `email` nor
@@ -261,9 +263,9 @@ mod tests {
                 "missing or empty",
             ),
             (
-                Some(raw(Some("openfda_drugsfda"), Some("q"), Some(30_000))),
+                Some(raw(Some("openfda_drugsfda"), Some("q"), Some(100_001))),
                 "sources[2].api.max_items",
-                "between 1 and 26000",
+                "between 1 and 100000",
             ),
         ];
         for (block, key, text) in cases {

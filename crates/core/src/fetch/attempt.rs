@@ -106,6 +106,7 @@ pub(super) async fn run(
                 throttled: 0,
                 etag: etag.or_else(|| opts.etag.clone()),
                 last_modified: last_modified.or_else(|| opts.last_modified.clone()),
+                links: Vec::new(),
             });
         }
         if !resp.status().is_success() {
@@ -139,6 +140,12 @@ pub(super) async fn run(
                 ),
             ));
         }
+        let links = resp
+            .headers()
+            .get_all(header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
         let body = read_capped(resp, cap, progress).await?;
         return Ok(Fetched {
             status,
@@ -149,6 +156,7 @@ pub(super) async fn run(
             throttled: 0,
             etag,
             last_modified,
+            links,
         });
     }
 }

@@ -99,6 +99,9 @@ pub struct Fetched {
     /// Validators to send next time (on a 304: the server's, or else the ones sent).
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Every `Link` header value (RFC 8288), in order: API providers announce their next page
+    /// there.
+    pub links: Vec<String>,
 }
 
 impl Fetched {

@@ -36,6 +36,15 @@ pub enum Provider {
     OpenFda,
 }
 
+/// How the imitated providers page (see [`crate::TestWebConfig`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub pubmed_result_cap: usize,
+    pub openfda_skip_limit: usize,
+    pub openfda_links: bool,
+    pub openfda_next_base: Option<String>,
+}
+
 /// The records served, loaded once, and what was seen of the clients.
 #[derive(Debug)]
 pub(crate) struct Providers {
@@ -48,21 +57,22 @@ pub(crate) struct Providers {
 }
 
 impl Providers {
-    pub(crate) fn load(dir: &Path, pubmed_result_cap: usize) -> Result<Providers> {
+    pub(crate) fn load(dir: &Path, settings: &Settings) -> Result<Providers> {
         Ok(Providers {
             ctgov: ctgov::Studies::load(&dir.join("clinicaltrials"))
                 .context("loading the ClinicalTrials.gov studies")?,
-            ncbi: ncbi::Pubmed::load(&dir.join("pubmed"), pubmed_result_cap)
+            ncbi: ncbi::Pubmed::load(&dir.join("pubmed"), settings.pubmed_result_cap)
                 .context("loading the PubMed records")?,
-            openfda: openfda::Records::load(&dir.join("openfda"))
+            openfda: openfda::Records::load(&dir.join("openfda"), openfda::Paging::of(settings))
                 .context("loading the openFDA records")?,
             paces: Mutex::new(HashMap::new()),
             violations: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Serves a provider path, or `None` when the path is not a provider's.
-    pub(crate) fn serve(&self, path: &str, query: Option<&str>) -> Option<Response> {
+    /// Serves a provider path, or `None` when the path is not a provider's. `base` is the
+    /// listener's (`http://127.0.0.1:port`), for the links an answer writes.
+    pub(crate) fn serve(&self, path: &str, query: Option<&str>, base: &str) -> Option<Response> {
         let params = parse_query(query);
         let provider = match path {
             ctgov::PATH => Provider::ClinicalTrials,
@@ -79,8 +89,11 @@ impl Providers {
             ctgov::PATH => self.ctgov.serve(&params),
             ncbi::ESEARCH_PATH => self.ncbi.esearch(&params),
             ncbi::EFETCH_PATH => self.ncbi.efetch(&params),
-            openfda::DRUGSFDA_PATH => self.openfda.serve(openfda::Endpoint::DrugsFda, &params),
-            _ => self.openfda.serve(openfda::Endpoint::Label, &params),
+            openfda::DRUGSFDA_PATH => {
+                self.openfda
+                    .serve(openfda::Endpoint::DrugsFda, &params, base)
+            }
+            _ => self.openfda.serve(openfda::Endpoint::Label, &params, base),
         })
     }
 
