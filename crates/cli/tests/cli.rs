@@ -351,7 +351,11 @@ fn parse_applies_the_configs_extraction_defaults_like_a_run() {
     let count = |extra: &[&std::ffi::OsStr], cwd: &Path| -> usize {
         let out = run(bin()
             .current_dir(cwd)
-            .args(["parse", "--url", "https://www.gov.uk/government/publications"])
+            .args([
+                "parse",
+                "--url",
+                "https://www.gov.uk/government/publications",
+            ])
             .args(extra)
             .arg(&page));
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -360,9 +364,16 @@ fn parse_applies_the_configs_extraction_defaults_like_a_run() {
             .len()
     };
     let empty = tempfile::tempdir().unwrap();
-    assert_eq!(count(&[], empty.path()), 20, "the bundled config's default_max_items");
+    assert_eq!(
+        count(&[], empty.path()),
+        20,
+        "the bundled config's default_max_items"
+    );
     let cfg = tempfile::tempdir().unwrap();
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"), cfg.path());
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
+        cfg.path(),
+    );
     let extractors = cfg.path().join("canonical/sources/html_extractors.yaml");
     let yaml = std::fs::read_to_string(&extractors).unwrap();
     std::fs::write(
@@ -371,5 +382,8 @@ fn parse_applies_the_configs_extraction_defaults_like_a_run() {
     )
     .unwrap();
     let found = count(&["--config".as_ref(), cfg.path().as_os_str()], empty.path());
-    assert_eq!(found, 40, "every publication of the page once the cap is above it");
+    assert_eq!(
+        found, 40,
+        "every publication of the page once the cap is above it"
+    );
 }

@@ -182,14 +182,9 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// Echoed input is bounded: an event can be arbitrarily large.
+/// Echoed input is bounded: an event can be arbitrarily large (the engine's rule for messages).
 fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max).collect();
-    out.push('…');
-    out
+    vectora_core::model::truncate_message(s, max)
 }
 
 #[cfg(test)]

@@ -131,6 +131,16 @@ pub(crate) fn decode_reference(rest: &str) -> Option<(Cow<'static, str>, usize)>
 /// Decodes XML and HTML character references (`&amp;`, `&nbsp;`, `&#8217;`, `&#x24;`). Unknown
 /// names and bare `&` stay as they are, so nothing the publisher wrote is lost.
 pub fn decode_entities(s: &str) -> Cow<'_, str> {
+    decode_references(s, false)
+}
+
+/// Decodes numeric character references only (`&#8217;`, `&#x24;`): a DOCTYPE entity value,
+/// where named references are not expanded.
+pub(crate) fn decode_char_refs(s: &str) -> Cow<'_, str> {
+    decode_references(s, true)
+}
+
+fn decode_references(s: &str, numeric_only: bool) -> Cow<'_, str> {
     if !s.contains('&') {
         return Cow::Borrowed(s);
     }
@@ -139,7 +149,10 @@ pub fn decode_entities(s: &str) -> Cow<'_, str> {
     while let Some(pos) = rest.find('&') {
         out.push_str(&rest[..pos]);
         let after = &rest[pos + 1..];
-        match decode_reference(after) {
+        let decoded = (!numeric_only || after.starts_with('#'))
+            .then(|| decode_reference(after))
+            .flatten();
+        match decoded {
             Some((text, used)) => {
                 out.push_str(&text);
                 rest = after.get(used..).unwrap_or("");

@@ -57,7 +57,8 @@ pub struct ExtractionDefaults {
 impl Default for ExtractionDefaults {
     fn default() -> Self {
         Self {
-            max_items: 20,
+            // The parser's rule: one default for "the rules do not say".
+            max_items: vectora_parse::html::DEFAULT_MAX_ITEMS,
             date_formats: Vec::new(),
             timeout_secs: None,
         }

@@ -375,7 +375,7 @@ impl<'a> Reader<'a> {
             }
             // Only plain-text values are expanded: a value that refers to other entities is
             // how billion-laughs builds up, so such entities stay unexpanded (as written).
-            let value = decode_char_refs_only(inner);
+            let value = crate::text::decode_char_refs(inner).into_owned();
             if value.contains('&') {
                 self.problem("DOCTYPE entity ignored (refers to other entities)");
                 continue;
@@ -559,28 +559,6 @@ impl<'a> Reader<'a> {
         out.push_str(rest);
         std::borrow::Cow::Owned(out)
     }
-}
-
-/// Resolves only character references (`&#...;`) in a DOCTYPE entity value.
-fn decode_char_refs_only(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(p) = rest.find("&#") {
-        out.push_str(&rest[..p]);
-        let after = &rest[p + 1..];
-        match decode_reference(after) {
-            Some((t, used)) => {
-                out.push_str(&t);
-                rest = after.get(used..).unwrap_or("");
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Raw attributes as `(qualified name, raw value)`.
