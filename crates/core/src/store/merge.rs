@@ -74,7 +74,7 @@ impl DataStore {
                 Err(e) => return Err(StoreError::backend(&self.location, &e)),
             };
             let updated = update(existing);
-            let body = serde_json::to_vec_pretty(&updated).map_err(|e| StoreError::Corrupt {
+            let body = serde_json::to_vec_pretty(&updated).map_err(|e| StoreError::Encode {
                 key: self.display_key(key),
                 message: e.to_string(),
             })?;

@@ -24,6 +24,9 @@ pub enum StoreError {
     Backend { location: String, message: String },
     #[error("{key}: stored JSON is corrupt: {message}")]
     Corrupt { key: String, message: String },
+    /// A value that could not be written as JSON (nothing was stored): a bug, not bad data.
+    #[error("{key}: cannot encode as JSON: {message}")]
+    Encode { key: String, message: String },
 }
 
 impl StoreError {
