@@ -17,6 +17,23 @@ use std::collections::HashSet;
 use url::Url;
 use vectora_parse::{DateSource, Entry};
 
+/// Labels asked for per page when the source does not say: a drug label is a large document
+/// (tens to hundreds of KB of text), so 1,000 of them would pass the fetcher's body cap.
+pub const LABEL_PAGE_SIZE: usize = 50;
+
+/// Records asked for per page: the source's `page_size`, else openFDA's largest `limit` (labels:
+/// [`LABEL_PAGE_SIZE`]), never more than the source's `max_items`.
+fn page_limit(def: &ApiDef) -> usize {
+    let default = match def.provider {
+        ApiProvider::OpenfdaLabel => LABEL_PAGE_SIZE,
+        _ => MAX_LIMIT,
+    };
+    def.page_size
+        .unwrap_or(default)
+        .min(def.max_items)
+        .min(MAX_LIMIT)
+}
+
 /// Largest `limit` openFDA serves.
 pub const MAX_LIMIT: usize = 1000;
 /// Largest `skip` openFDA accepts (past it, only the `search_after` cursor pages further).
@@ -168,11 +185,7 @@ pub async fn collect(
     window: Window,
 ) -> Result<(Vec<Record>, Vec<String>), CallError> {
     let search = search_term(def.provider, &def.query, window);
-    let limit = def
-        .page_size
-        .unwrap_or(MAX_LIMIT)
-        .min(def.max_items)
-        .min(MAX_LIMIT);
+    let limit = page_limit(def);
     let mut records = Vec::new();
     let mut warnings = Vec::new();
     let mut read = 0;
@@ -585,6 +598,37 @@ fn label_record(label: Label) -> Option<Record> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_pages_are_small_unless_the_source_says() {
+        let def = |provider, page_size, max_items| ApiDef {
+            provider,
+            query: "x".into(),
+            max_items,
+            page_size,
+            api_key_env: None,
+            tool: "t".into(),
+            email: None,
+            email_env: "E".into(),
+        };
+        assert_eq!(
+            page_limit(&def(ApiProvider::OpenfdaLabel, None, 500)),
+            LABEL_PAGE_SIZE
+        );
+        assert_eq!(
+            page_limit(&def(ApiProvider::OpenfdaDrugsfda, None, 500)),
+            500
+        );
+        assert_eq!(
+            page_limit(&def(ApiProvider::OpenfdaDrugsfda, None, 5000)),
+            MAX_LIMIT
+        );
+        assert_eq!(
+            page_limit(&def(ApiProvider::OpenfdaLabel, Some(200), 500)),
+            200
+        );
+        assert_eq!(page_limit(&def(ApiProvider::OpenfdaLabel, None, 10)), 10);
+    }
 
     fn window() -> Window {
         Window {
