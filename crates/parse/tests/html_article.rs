@@ -195,3 +195,39 @@ fn visible_word_dates_in_european_languages_are_the_publication_date() {
         assert_eq!(entry.published, want, "{lang}: {line}");
     }
 }
+
+#[test]
+fn the_only_date_of_the_text_is_the_last_resort_and_two_dates_are_none() {
+    let body = |tail: &str| {
+        page(
+            "<title>CHP closely monitors cluster of pneumonia cases</title>",
+            &format!(
+                "<h1>CHP closely monitors cluster of pneumonia cases on Mainland</h1>\
+                 <p>The Centre for Health Protection is today closely monitoring a cluster of \
+                 pneumonia cases and will maintain close liaison with the health authorities.</p>\
+                 <p>{}</p><p>{tail}</p>",
+                "Members of the public should maintain good personal and environmental hygiene. "
+                    .repeat(8)
+            ),
+        )
+    };
+    let read = |html: &str| {
+        parse_article_with(
+            html,
+            &url("https://www.info.example/gia/general/P01.htm"),
+            &ctx(),
+        )
+        .unwrap()
+        .unwrap()
+    };
+    let one = read(&body("Ends/Tuesday, December 31, 2019 Issued at HKT 19:06"));
+    assert_eq!(one.published, d(2019, 12, 31));
+    assert_eq!(one.date_source, Some(DateSource::Article));
+    let two = read(&body(
+        "Ends/Tuesday, December 31, 2019. Updated on January 3, 2020.",
+    ));
+    assert_eq!(
+        two.published, None,
+        "two dates in the text: neither is the publication date"
+    );
+}

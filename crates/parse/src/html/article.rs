@@ -205,7 +205,36 @@ fn article_date(
         }
     }
     // 5. The URL.
-    dates::date_from_url(page_url.as_str(), ctx).map(|d| (d, DateSource::Url))
+    if let Some(d) = dates::date_from_url(page_url.as_str(), ctx) {
+        return Some((d, DateSource::Url));
+    }
+    // 6. The one date the article's text holds, wherever it is ("Ends/Tuesday, December 31,
+    // 2019" under a government release). Two different dates say nothing: none is kept.
+    only_date_in_text(dom, lang_hint, ctx).map(|d| (d, DateSource::Article))
+}
+
+/// The single distinct plausible date written in the page's visible text outside its furniture.
+fn only_date_in_text(
+    dom: &Dom<'_>,
+    lang_hint: Option<dates::DateOrder>,
+    ctx: &ParseContext,
+) -> Option<NaiveDate> {
+    let mut text = String::new();
+    for n in &dom.nodes {
+        if !n.hidden
+            && !n.boiler
+            && let Some(t) = n.text
+        {
+            text.push(' ');
+            text.push_str(t);
+        }
+    }
+    let mut found = dates::find_dates(&text)
+        .into_iter()
+        .filter_map(|f| f.raw.resolve(f.raw.default_order(lang_hint)))
+        .filter(|d| ctx.is_plausible(*d));
+    let first = found.next()?;
+    found.all(|d| d == first).then_some(first)
 }
 
 /// `datePublished` (else `dateCreated`) anywhere in a JSON-LD document, walked without recursion.
