@@ -57,15 +57,29 @@ pub struct IngestArgs {
     /// Allow fetching from loopback and private addresses (local test webs only).
     #[arg(long, env = "VECTORA_ALLOW_PRIVATE_NETWORKS", value_parser = vectora_core::fetch::guard::parse_switch, default_value = "false")]
     pub allow_private_networks: bool,
-    /// Sources fetched at the same time.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
+    /// Sources in progress at once, over all hosts (a host's own sources always go one at a
+    /// time). Default: sized for the machine, min(1024, (open-file limit - 128) / 2,
+    /// memory / 4 MiB).
+    #[arg(long)]
+    pub concurrency: Option<usize>,
     /// Minimum interval between two requests to the same host, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub min_host_interval_ms: u64,
-    /// Bound on one request, in seconds.
-    #[arg(long, default_value_t = 30)]
+    /// Connect deadline, in seconds: a host that does not take the connection.
+    #[arg(long, default_value_t = 5)]
+    pub connect_timeout: u64,
+    /// First-byte deadline, in seconds: from a request to its answer's headers.
+    #[arg(long, default_value_t = 8)]
+    pub first_byte_timeout: u64,
+    /// Idle deadline, in seconds: longest silence while a body arrives.
+    #[arg(long, default_value_t = 10)]
+    pub idle_timeout: u64,
+    /// Response deadline, in seconds: one response from request to last byte.
+    #[arg(long, default_value_t = 60)]
     pub request_timeout: u64,
+    /// A source's budget, in seconds: every attempt, backoff and article page of it.
+    #[arg(long, default_value_t = 90)]
+    pub source_timeout: u64,
     /// Bound on the whole run, in seconds (sources not started by then are reported as skipped).
     #[arg(long)]
     pub deadline: Option<u64>,
@@ -150,14 +164,23 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     let settings = FetchSettings {
         allow_private_networks: args.allow_private_networks,
         min_host_interval: Duration::from_millis(args.min_host_interval_ms),
+        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
+        first_byte_timeout: Duration::from_secs(args.first_byte_timeout.max(1)),
+        idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
         request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        source_deadline: Duration::from_secs(args.source_timeout.max(1)),
         ..FetchSettings::default()
     };
     let fetcher = Fetcher::new(settings).map_err(anyhow::Error::msg)?;
+    let defaults = EngineOptions::default();
     let options = EngineOptions {
-        concurrency: args.concurrency.max(1),
-        ..EngineOptions::default()
+        concurrency: args.concurrency.unwrap_or(defaults.concurrency).max(1),
+        ..defaults
     };
+    tracing::info!(
+        concurrency = options.concurrency,
+        "sources in progress at once, at most"
+    );
     let engine = Engine::new(Arc::new(config), fetcher, store, options);
     let deadline = args
         .deadline

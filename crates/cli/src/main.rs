@@ -76,6 +76,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+    // A run over thousands of hosts needs more sockets than the usual soft limit of 1024; the
+    // default concurrency is then sized from the raised limit.
+    match vectora_core::fetch::capacity::raise_open_file_limit() {
+        Ok(limit) => tracing::debug!(limit, "open-file limit"),
+        Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

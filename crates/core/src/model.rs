@@ -252,6 +252,10 @@ pub struct SourceOutcome {
     /// not api sources, and outcomes are moved around a lot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<Box<ApiUsage>>,
+    /// For a source ended by a deadline (`timeout`, or `skipped` at the run's deadline), which
+    /// one: `connect`, `first_byte`, `idle`, `response`, `source` or `run`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<crate::fetch::Deadline>,
 }
 
 /// Filtered entries recorded per source and run: enough to review a profile, bounded for the
@@ -302,6 +306,7 @@ impl SourceOutcome {
             last_success: None,
             newest_item: None,
             api: None,
+            deadline: None,
         }
     }
 

@@ -237,3 +237,163 @@ async fn a_busy_host_listed_first_does_not_hold_up_the_others() {
         busy.iter().map(|r| r.since_start).collect::<Vec<_>>()
     );
 }
+
+/// A hundred sources of one host at the engine's default (machine-sized) concurrency: still one
+/// request at a time on that host, each at least the host's interval after the previous one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_sources_on_one_host_go_one_at_a_time_at_the_default_concurrency() {
+    const INTERVAL_MS: u64 = 20;
+    let web = TestWeb::start(TestWebConfig::default()).await.unwrap();
+    let sources: Vec<TestSource> = (0..100)
+        .map(|i| {
+            TestSource::rss(
+                &format!("one_host_{i:03}"),
+                web.url(&format!("/synthetic/{i}/feed/")),
+            )
+            .interval_ms(INTERVAL_MS)
+        })
+        .collect();
+    let cfg_dir = tempfile::tempdir().unwrap();
+    let cfg = config(cfg_dir.path(), &sources).await;
+    let data = tempfile::tempdir().unwrap();
+    let options = EngineOptions::default();
+    assert!(options.concurrency >= 100, "{}", options.concurrency);
+    let e = engine(&cfg, fast_settings(&web), data.path(), options);
+    let report = run(&e, &request(), None).await;
+    assert_eq!(report.status, RunStatus::Success, "{:#?}", report.sources);
+    let log = web.request_log();
+    assert_eq!(log.len(), 100);
+    assert!(
+        log.iter().all(|r| r.in_flight_on_listener == 1),
+        "never two requests at once on the host"
+    );
+    for pair in log.windows(2) {
+        let gap = pair[1].since_start.saturating_sub(pair[0].since_start);
+        assert!(
+            gap >= Duration::from_millis(INTERVAL_MS - 5),
+            "{gap:?} between {} and {}",
+            pair[0].path,
+            pair[1].path
+        );
+    }
+    // The sources of the host ran in catalog order, and the report keeps that order.
+    let paths: Vec<String> = log.iter().map(|r| r.path.clone()).collect();
+    let want: Vec<String> = (0..100).map(|i| format!("/synthetic/{i}/feed/")).collect();
+    assert_eq!(paths, want);
+    let keys: Vec<&str> = report
+        .sources
+        .iter()
+        .map(|o| o.source_key.as_str())
+        .collect();
+    let want_keys: Vec<&str> = sources.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, want_keys);
+}
+
+/// The connection is kept only for a request known to follow on the same host: the next source
+/// of the host, or the next article page. The last request to a host asks to close it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_are_kept_only_for_the_next_request_to_the_same_host() {
+    let web = TestWeb::start_many(TestWebConfig::default(), 3)
+        .await
+        .unwrap();
+    let urls = web.base_urls().to_vec();
+    // Host 0: two feeds. Host 1: a listing whose two newest entries are undated (two article
+    // pages follow it). Host 2: one feed.
+    let sources = vec![
+        TestSource::rss("first_of_two", format!("{}/synthetic/5/feed/", urls[0])),
+        TestSource::html("undated", format!("{}/news-undated/", urls[1])),
+        TestSource::rss("second_of_two", format!("{}/synthetic/6/feed/", urls[0])),
+        TestSource::rss("alone", format!("{}/feed/", urls[2])),
+    ];
+    let cfg_dir = tempfile::tempdir().unwrap();
+    let cfg = config(cfg_dir.path(), &sources).await;
+    let data = tempfile::tempdir().unwrap();
+    let e = engine(
+        &cfg,
+        fast_settings(&web),
+        data.path(),
+        EngineOptions::default(),
+    );
+    let report = run(&e, &request(), None).await;
+    assert_eq!(report.status, RunStatus::Success, "{:#?}", report.sources);
+    assert_eq!(outcome(&report, "undated").articles_fetched, 2);
+    let closes = |port: u16| -> Vec<(String, bool)> {
+        web.request_log()
+            .iter()
+            .filter(|r| r.port() == port)
+            .map(|r| (r.path.clone(), r.header("connection") == Some("close")))
+            .collect()
+    };
+    let port = |i: usize| addr_of(&urls[i]).port();
+    assert_eq!(
+        closes(port(0)),
+        vec![
+            ("/synthetic/5/feed/".to_string(), false),
+            ("/synthetic/6/feed/".to_string(), true)
+        ]
+    );
+    let site = web.synthetic_site(1);
+    let articles: Vec<String> = site.entries()[..2].iter().map(|e| e.path()).collect();
+    assert_eq!(
+        closes(port(1)),
+        vec![
+            ("/news-undated/".to_string(), true),
+            (articles[0].clone(), false),
+            (articles[1].clone(), true)
+        ]
+    );
+    assert_eq!(closes(port(2)), vec![("/feed/".to_string(), true)]);
+}
+
+/// Sockets open in this process (Linux: the `socket:[…]` entries of /proc/self/fd).
+#[cfg(target_os = "linux")]
+fn open_sockets() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|target| target.to_string_lossy().starts_with("socket:"))
+        .count()
+}
+
+/// A run over many hosts leaves no connection behind: each host's last request closed its
+/// connection, so the sockets open afterwards are the test web's listeners (and a few of the
+/// runtime's), not one per host reached.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_over_many_hosts_leaves_no_idle_connection_behind() {
+    const HOSTS: usize = 150;
+    let web = TestWeb::start_many(TestWebConfig::default(), HOSTS)
+        .await
+        .unwrap();
+    let sources: Vec<TestSource> = web
+        .base_urls()
+        .iter()
+        .enumerate()
+        .map(|(i, b)| TestSource::rss(&format!("host_{i:03}"), format!("{b}/feed/")))
+        .collect();
+    let cfg_dir = tempfile::tempdir().unwrap();
+    let cfg = config(cfg_dir.path(), &sources).await;
+    let data = tempfile::tempdir().unwrap();
+    let e = engine(
+        &cfg,
+        fast_settings(&web),
+        data.path(),
+        EngineOptions::default(),
+    );
+    let before = open_sockets();
+    let report = run(&e, &request(), None).await;
+    assert_eq!(report.status, RunStatus::Success, "{:#?}", report.sources);
+    // Closing is asynchronous on the server's side: give it a moment, then count.
+    let mut after = open_sockets();
+    for _ in 0..50 {
+        if after <= before + 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = open_sockets();
+    }
+    assert!(
+        after <= before + 10,
+        "{before} sockets before the run, {after} after it: connections were left open"
+    );
+}

@@ -21,20 +21,72 @@ pub fn is_html_source(index: usize) -> bool {
     index.is_multiple_of(2)
 }
 
-/// The source key of synthetic site `index`.
+/// The source key of synthetic site `index` in the standard layout.
 pub fn bench_source_key(index: usize) -> String {
-    if is_html_source(index) {
-        format!("press_corporate__synth_{index:04}")
-    } else {
-        format!("press_sector__synth_{index:04}")
+    site_source_key(index, BenchSite::standard(index))
+}
+
+/// What a benchmark source reads from its synthetic site, and how the site behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BenchSite {
+    /// The RSS feed (`/feed/`).
+    Feed,
+    /// The HTML listing (`/news/`), every entry dated.
+    Listing,
+    /// The listing with its two newest entries undated (`/news-undated/`): their article pages are
+    /// fetched to date them, the article fallback at work.
+    UndatedListing,
+    /// `500 Internal Server Error` on every request.
+    ServerError,
+    /// The feed cut off in its third item (`/feed-truncated/`): a malformed feed.
+    TruncatedFeed,
+    /// Takes the request and answers only after this many seconds.
+    Hang(u64),
+}
+
+impl BenchSite {
+    /// The standard layout: even sites read as HTML listings, odd sites as RSS feeds.
+    pub fn standard(index: usize) -> BenchSite {
+        if is_html_source(index) {
+            BenchSite::Listing
+        } else {
+            BenchSite::Feed
+        }
+    }
+
+    /// Whether the source is an HTML one (else RSS).
+    pub fn is_html(self) -> bool {
+        matches!(self, BenchSite::Listing | BenchSite::UndatedListing)
+    }
+
+    /// The path the source is configured with, on its site's listener.
+    pub fn path(self) -> String {
+        match self {
+            BenchSite::Feed => "/feed/".into(),
+            BenchSite::Listing => "/news/".into(),
+            BenchSite::UndatedListing => "/news-undated/".into(),
+            BenchSite::ServerError => "/fault/status/500/feed/".into(),
+            BenchSite::TruncatedFeed => "/feed-truncated/".into(),
+            BenchSite::Hang(seconds) => format!("/fault/hang/{seconds}/feed/"),
+        }
     }
 }
 
 /// Writes `dest/clients/bench_synthetic.yaml` and `dest/canonical/sources/source_catalog.yaml` (one
-/// source per base URL), nothing else: the old system's bucket layout, so that every benchmark
-/// also runs the engine's bundled profiles, term lists and extraction defaults standing in for
-/// the missing canonical files.
+/// source per base URL, [`BenchSite::standard`] layout), nothing else: the old system's bucket
+/// layout, so that every benchmark also runs the engine's bundled profiles, term lists and
+/// extraction defaults standing in for the missing canonical files.
 pub fn write_bench_config(dest: &Path, base_urls: &[String]) -> Result<()> {
+    write_bench_config_with(dest, base_urls, BenchSite::standard)
+}
+
+/// [`write_bench_config`] with the site of each index chosen by `site`. Source keys are
+/// `press_corporate__synth_NNNN` for HTML sources, `press_sector__synth_NNNN` for the others.
+pub fn write_bench_config_with(
+    dest: &Path,
+    base_urls: &[String],
+    site: impl Fn(usize) -> BenchSite,
+) -> Result<()> {
     for sub in ["canonical/sources", "clients"] {
         std::fs::create_dir_all(dest.join(sub))
             .with_context(|| format!("creating {}", dest.join(sub).display()))?;
@@ -44,21 +96,13 @@ pub fn write_bench_config(dest: &Path, base_urls: &[String]) -> Result<()> {
     let mut keys = String::new();
     for (index, base) in base_urls.iter().enumerate() {
         let base = base.trim_end_matches('/');
-        let key = bench_source_key(index);
-        let (mode, rss, html, source_type) = if is_html_source(index) {
-            (
-                "html",
-                String::new(),
-                format!("{base}/news/"),
-                "press_corporate",
-            )
+        let kind = site(index);
+        let key = site_source_key(index, kind);
+        let url = format!("{base}{}", kind.path());
+        let (mode, rss, html, source_type) = if kind.is_html() {
+            ("html", String::new(), url, "press_corporate")
         } else {
-            (
-                "rss",
-                format!("{base}/feed/"),
-                String::new(),
-                "press_sector",
-            )
+            ("rss", url, String::new(), "press_sector")
         };
         let _ = write!(
             catalog,
@@ -79,6 +123,15 @@ pub fn write_bench_config(dest: &Path, base_urls: &[String]) -> Result<()> {
         ),
     )?;
     Ok(())
+}
+
+/// The source key of site `index` read as `kind`.
+pub fn site_source_key(index: usize, kind: BenchSite) -> String {
+    if kind.is_html() {
+        format!("press_corporate__synth_{index:04}")
+    } else {
+        format!("press_sector__synth_{index:04}")
+    }
 }
 
 /// Items a correct run over the first `sites` synthetic sites must produce for the window

@@ -219,7 +219,15 @@ fn serve_synthetic(
     let (body, content_type) = match inner.trim_end_matches('/') {
         "" => (site.home_page(site_url), "text/html; charset=utf-8"),
         "/news" => (site.news_page(site_url), "text/html; charset=utf-8"),
+        "/news-undated" => (
+            site.news_page_undated(site_url, 2),
+            "text/html; charset=utf-8",
+        ),
         "/feed" => (site.feed(site_url), "application/rss+xml; charset=utf-8"),
+        "/feed-truncated" => (
+            site.feed_truncated(site_url),
+            "application/rss+xml; charset=utf-8",
+        ),
         other => match other
             .strip_prefix("/news/")
             .and_then(|slug| site.article_page(slug, site_url))
@@ -366,6 +374,14 @@ async fn apply(
         } => streams::large(bytes, declare_length),
         Fault::Drip { chunk, interval } => streams::drip(chunk, interval, shutdown),
         Fault::Stall => streams::stall(StatusCode::OK, shutdown),
+        Fault::Trickle { chunk, interval } => {
+            let content = serve_next(ctx, headers, next.as_deref()).await;
+            streams::trickle(content, chunk, interval, shutdown).await
+        }
+        Fault::StallAfter(bytes) => {
+            let content = serve_next(ctx, headers, next.as_deref()).await;
+            streams::stall_after(content, bytes, shutdown).await
+        }
         Fault::RedirectChain { hops: 0, .. } => serve_next(ctx, headers, next.as_deref()).await,
         Fault::RedirectChain { hops, status } => {
             let mut location = format!("/fault/redirect/{}{}", hops - 1, next.unwrap_or_default());

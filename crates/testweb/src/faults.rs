@@ -47,6 +47,12 @@ pub enum Fault {
     Drip { chunk: usize, interval: Duration },
     /// 200 headers, then nothing, forever.
     Stall,
+    /// The normal content, `chunk` bytes every `interval` until it is all sent: a slow server
+    /// that keeps sending.
+    Trickle { chunk: usize, interval: Duration },
+    /// The normal content's headers and first `bytes` bytes (its full length announced), then
+    /// silence: a body that stalls midway.
+    StallAfter(u64),
     /// `hops` redirects (relative `Location`) before the normal content.
     RedirectChain { hops: u32, status: u16 },
     /// Two URLs redirecting to each other, forever.
@@ -162,6 +168,7 @@ pub struct UrlFault {
 /// * `gzip[/<tail>]`, `br[/<tail>]`, `windows-1252[/<tail>]`
 /// * `large/<mb>` (`length=1` declares Content-Length; `bytes=N` overrides the size)
 /// * `drip` (`bytes=4`, `interval_ms=1000`), `stall` (`status=200`)
+/// * `trickle/<ms>[/<tail>]` (`bytes=256` per interval), `stall-after/<bytes>[/<tail>]`
 /// * `redirect/<hops>[/<tail>]` (`status=302`), `redirect-loop[/<n>]`, `redirect-to?url=<abs>` (`status=302`)
 pub fn parse_url_fault(rest: &str, query: &HashMap<String, String>) -> Result<UrlFault, String> {
     let (kind, after_kind) = rest.split_once('/').unwrap_or((rest, ""));
@@ -256,6 +263,18 @@ pub fn parse_url_fault(rest: &str, query: &HashMap<String, String>) -> Result<Ur
             (Fault::Drip { chunk, interval }, None, None)
         }
         "stall" => (Fault::Stall, None, None),
+        "trickle" => {
+            let (ms, tail) = number_then_tail("milliseconds")?;
+            let chunk = usize::try_from(query_number("bytes", 256)?)
+                .unwrap_or(256)
+                .max(1);
+            let interval = Duration::from_millis(ms);
+            (Fault::Trickle { chunk, interval }, tail, None)
+        }
+        "stall-after" => {
+            let (bytes, tail) = number_then_tail("bytes")?;
+            (Fault::StallAfter(bytes), tail, None)
+        }
         "redirect" => {
             let (hops, tail) = number_then_tail("hops")?;
             let hops = u32::try_from(hops).map_err(|_| format!("{hops} hops is too many"))?;
@@ -383,11 +402,29 @@ mod tests {
             "redirect-to",
             "nope",
             "large/",
+            "trickle/x",
+            "stall-after/",
             "",
         ] {
             assert!(parse_url_fault(rest, &query(&[])).is_err(), "{rest}");
         }
         assert!(parse_url_fault("status/500", &query(&[("times", "x")])).is_err());
+    }
+
+    #[test]
+    fn trickle_and_stall_after_take_their_numbers_and_tail() {
+        let parsed = parse_url_fault("trickle/100/feed/", &query(&[("bytes", "64")])).unwrap();
+        assert_eq!(
+            parsed.fault,
+            Fault::Trickle {
+                chunk: 64,
+                interval: Duration::from_millis(100)
+            }
+        );
+        assert_eq!(parsed.next.as_deref(), Some("/feed/"));
+        let parsed = parse_url_fault("stall-after/500/news/", &query(&[])).unwrap();
+        assert_eq!(parsed.fault, Fault::StallAfter(500));
+        assert_eq!(parsed.next.as_deref(), Some("/news/"));
     }
 
     #[test]

@@ -29,7 +29,10 @@ mod static_files;
 mod streams;
 pub mod synthetic;
 
-pub use bench_config::{BENCH_CLIENT_ID, bench_source_key, expected_items, write_bench_config};
+pub use bench_config::{
+    BENCH_CLIENT_ID, BenchSite, bench_source_key, expected_items, site_source_key,
+    write_bench_config, write_bench_config_with,
+};
 pub use conditional::etag_of;
 pub use encoding::ContentCoding;
 pub use faults::{Fault, FaultRule, RetryAfterForm};
@@ -39,6 +42,6 @@ pub use lai_config::{
 };
 pub use providers::{Pace, Provider, provider_fixtures_dir};
 pub use request_log::RequestRecord;
-pub use server::{FIXTURE_TODAY, TestWeb, TestWebConfig, fixture_today};
+pub use server::{FIXTURE_TODAY, TestWeb, TestWebConfig, fixture_today, loopback_address};
 pub use static_files::content_type_for;
 pub use synthetic::{SyntheticEntry, SyntheticSite};

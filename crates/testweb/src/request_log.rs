@@ -12,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::http::{HeaderMap, Method};
 
 /// Headers copied into the log. They are the ones the engine's behaviour is judged on: conditional GET,
-/// identification, content negotiation.
+/// identification, content negotiation, connection reuse.
 pub const LOGGED_HEADERS: &[&str] = &[
     "if-none-match",
     "if-modified-since",
@@ -20,6 +20,7 @@ pub const LOGGED_HEADERS: &[&str] = &[
     "accept",
     "accept-encoding",
     "accept-language",
+    "connection",
 ];
 
 /// One request as the server saw it.

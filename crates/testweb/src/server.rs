@@ -1,6 +1,6 @@
 //! Starting, addressing and stopping a test web.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -62,6 +62,19 @@ pub struct TestWebConfig {
     /// Base URL (`http://host:port`) of the next links instead of the listener's own: another
     /// host, to test that a client refuses to follow it.
     pub openfda_next_base: Option<String>,
+    /// Give numbered listener *i* its own loopback address ([`loopback_address`]: 127.0.0.1,
+    /// 127.0.0.2, … 127.0.1.1, …), all on one port, instead of a port of its own on 127.0.0.1:
+    /// hosts told apart by address, as on the real web, and no port range used up.
+    pub distinct_addresses: bool,
+}
+
+/// The loopback address of numbered listener `index` with [`TestWebConfig::distinct_addresses`]:
+/// `127.0.x.y`, `y` from 1 to 254 (no .0 or .255 that might look like network or broadcast
+/// addresses), so up to 65,024 listeners.
+pub fn loopback_address(index: usize) -> std::net::Ipv4Addr {
+    let x = u8::try_from(index / 254).unwrap_or(u8::MAX);
+    let y = u8::try_from(index % 254 + 1).unwrap_or(1);
+    std::net::Ipv4Addr::new(127, 0, x, y)
 }
 
 impl Default for TestWebConfig {
@@ -79,6 +92,7 @@ impl Default for TestWebConfig {
             openfda_skip_limit: 25_000,
             openfda_links: true,
             openfda_next_base: None,
+            distinct_addresses: false,
         }
     }
 }
@@ -142,17 +156,31 @@ impl TestWeb {
             shutdown,
             tasks: Vec::with_capacity(total),
         };
+        if config.distinct_addresses && listeners > 65_024 {
+            bail!("{listeners} listeners: at most 65,024 distinct loopback addresses");
+        }
+        let mut shared_port = config.port;
         for index in 0..listeners {
-            let port = match config.port {
-                0 => 0,
-                first => u16::try_from(usize::from(first) + index)
-                    .with_context(|| format!("port {first} + {index} is past 65535"))?,
+            let (ip, port) = if config.distinct_addresses {
+                (loopback_address(index), shared_port)
+            } else {
+                let port = match config.port {
+                    0 => 0,
+                    first => u16::try_from(usize::from(first) + index)
+                        .with_context(|| format!("port {first} + {index} is past 65535"))?,
+                };
+                (Ipv4Addr::LOCALHOST, port)
             };
-            let base = web.listen(port, RootContent::Synthetic(index)).await?;
+            let (base, bound) = web.listen(ip, port, RootContent::Synthetic(index)).await?;
+            if shared_port == 0 {
+                shared_port = bound;
+            }
             web.base_urls.push(base);
         }
         for site in sites {
-            let base = web.listen(0, RootContent::Site(site.clone())).await?;
+            let (base, _) = web
+                .listen(Ipv4Addr::LOCALHOST, 0, RootContent::Site(site.clone()))
+                .await?;
             web.site_urls.push((site, base));
         }
         Ok(web)
@@ -207,10 +235,16 @@ impl TestWeb {
             .context("the test web thread ended before starting")?
     }
 
-    async fn listen(&mut self, port: u16, root: RootContent) -> Result<String> {
-        let listener = TcpListener::bind(("127.0.0.1", port))
+    /// Binds `ip:port` and serves `root` there; returns the base URL and the port bound.
+    async fn listen(
+        &mut self,
+        ip: Ipv4Addr,
+        port: u16,
+        root: RootContent,
+    ) -> Result<(String, u16)> {
+        let listener = TcpListener::bind((ip, port))
             .await
-            .with_context(|| format!("binding 127.0.0.1:{port}"))?;
+            .with_context(|| format!("binding {ip}:{port}"))?;
         let addr: SocketAddr = listener.local_addr()?;
         let base = format!("http://{addr}");
         let ctx = ListenerCtx {
@@ -230,7 +264,7 @@ impl TestWeb {
                 tracing::warn!(%error, "test web listener stopped");
             }
         }));
-        Ok(base)
+        Ok((base, addr.port()))
     }
 
     /// Base URL of the first listener, `http://127.0.0.1:PORT` (no trailing slash).

@@ -121,3 +121,68 @@ pub fn stall(status: StatusCode, shutdown: watch::Receiver<bool>) -> Response {
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("10000"));
     response
 }
+
+/// The body of `content`, whole (the content is a page of the test web: small).
+async fn body_of(content: Response) -> Option<(axum::http::response::Parts, Bytes)> {
+    let (parts, body) = content.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024 * 1024).await.ok()?;
+    Some((parts, bytes))
+}
+
+/// `content` sent `chunk` bytes every `interval` until complete (uncompressed, its length
+/// announced): slow, but never silent for longer than `interval`.
+pub async fn trickle(
+    content: Response,
+    chunk: usize,
+    interval: Duration,
+    shutdown: watch::Receiver<bool>,
+) -> Response {
+    let Some((mut parts, bytes)) = body_of(content).await else {
+        return internal_error();
+    };
+    let chunk = chunk.max(1);
+    let stream = futures::stream::unfold((0usize, shutdown), move |(sent, shutdown)| {
+        let bytes = bytes.clone();
+        async move {
+            if sent >= bytes.len() {
+                return None;
+            }
+            if sent > 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = shutdown_signal(shutdown.clone()) => return Some((Err(aborted()), (usize::MAX, shutdown))),
+                }
+            }
+            let end = (sent + chunk).min(bytes.len());
+            Some((Ok(bytes.slice(sent..end)), (end, shutdown)))
+        }
+    });
+    // Not compressed on the way out (that would buffer it whole).
+    parts.extensions = Default::default();
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+/// `content`'s headers (its full length announced) and first `bytes` bytes, then silence until
+/// the server stops.
+pub async fn stall_after(
+    content: Response,
+    bytes: u64,
+    shutdown: watch::Receiver<bool>,
+) -> Response {
+    let Some((mut parts, body)) = body_of(content).await else {
+        return internal_error();
+    };
+    let sent = body.slice(..usize::try_from(bytes).unwrap_or(usize::MAX).min(body.len()));
+    let head = futures::stream::once(async move { Ok::<_, std::io::Error>(sent) });
+    let silence = futures::stream::once(async move {
+        shutdown_signal(shutdown).await;
+        Err::<Bytes, _>(aborted())
+    });
+    parts.extensions = Default::default();
+    // The whole body is announced (and one more byte, so that even a complete prefix stalls).
+    parts.headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(body.len() as u64 + 1),
+    );
+    Response::from_parts(parts, Body::from_stream(head.chain(silence)))
+}

@@ -2,7 +2,8 @@
 //! feed and an article page per entry, all derived deterministically from `(seed, site index, today)`.
 //!
 //! Paths inside a synthetic site: `/` (home), `/news/` (listing), `/news/<slug>/` (article), `/feed/`
-//! (RSS 2.0). On a listener started for site *i* they are served at the root; on any listener they are
+//! (RSS 2.0), `/news-undated/` (the listing, its two newest entries without a date: their article
+//! pages have it), `/feed-truncated/` (the feed cut off in its third item). On a listener started for site *i* they are served at the root; on any listener they are
 //! also reachable as `/synthetic/<i>/...`.
 
 use chrono::{Duration as Days, NaiveDate};
@@ -166,17 +167,47 @@ impl SyntheticSite {
 
     /// The HTML news listing; `site_url` is the site's origin (plus mount prefix), no trailing slash.
     pub fn news_page(&self, site_url: &str) -> String {
+        self.listing(site_url, 0)
+    }
+
+    /// The news listing with its newest `undated` entries shown without a date (as newsrooms
+    /// often show their latest releases): their dates are only on their article pages.
+    pub fn news_page_undated(&self, site_url: &str, undated: usize) -> String {
+        self.listing(site_url, undated)
+    }
+
+    /// The RSS feed cut off in the middle of its third item, as a server that drops the connection
+    /// mid-write leaves it (closing tags missing): the first two items are whole.
+    pub fn feed_truncated(&self, site_url: &str) -> String {
+        let feed = self.feed(site_url);
+        let cut = feed
+            .match_indices("<item>")
+            .nth(2)
+            .map_or(feed.len() / 2, |(at, _)| {
+                at + "<item>\n  <title>".len() + 10
+            });
+        feed.get(..cut).unwrap_or(&feed).to_string()
+    }
+
+    fn listing(&self, site_url: &str, undated: usize) -> String {
         let company = escape(&self.company());
         let mut html = format!(
             "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>News - {company}</title></head>\n<body>\n<header class=\"site-header\"><a href=\"{site_url}/\">{company}</a>\n<nav><a href=\"{site_url}/news/\">News</a> <a href=\"{site_url}/feed/\">RSS</a></nav></header>\n<main>\n<h1>News</h1>\n<div class=\"news-list\">\n"
         );
-        for entry in self.entries() {
+        for (n, entry) in self.entries().iter().enumerate() {
+            let time = if n < undated {
+                String::new()
+            } else {
+                format!(
+                    "  <time datetime=\"{}\">{}</time>\n",
+                    entry.published.format("%Y-%m-%d"),
+                    entry.published.format("%B %-d, %Y")
+                )
+            };
             html.push_str(&format!(
-                "<article class=\"news-item\">\n  <h3><a href=\"{site_url}{path}\">{title}</a></h3>\n  <time datetime=\"{iso}\">{display}</time>\n  <p class=\"excerpt\">{summary}</p>\n</article>\n",
+                "<article class=\"news-item\">\n  <h3><a href=\"{site_url}{path}\">{title}</a></h3>\n{time}  <p class=\"excerpt\">{summary}</p>\n</article>\n",
                 path = entry.path(),
                 title = escape(&entry.title),
-                iso = entry.published.format("%Y-%m-%d"),
-                display = entry.published.format("%B %-d, %Y"),
                 summary = escape(&entry.summary),
             ));
         }
@@ -405,6 +436,23 @@ mod tests {
         }
         assert!(site.article_page("no-such-entry", "http://h").is_none());
         assert_eq!(feed.matches("<item>").count(), site.entries().len());
+    }
+
+    #[test]
+    fn undated_listing_and_truncated_feed() {
+        let site = SyntheticSite::new(1, 0, today());
+        let entries = site.entries();
+        let page = site.news_page_undated("http://h", 2);
+        assert_eq!(page.matches("<time").count(), entries.len() - 2);
+        assert!(page.contains(&format!("http://h{}", entries[0].path())));
+        assert_eq!(
+            site.news_page_undated("http://h", 0),
+            site.news_page("http://h")
+        );
+        let cut = site.feed_truncated("http://h");
+        assert!(site.feed("http://h").starts_with(&cut));
+        assert_eq!(cut.matches("</item>").count(), 2);
+        assert!(!cut.contains("</rss>"));
     }
 
     #[test]

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use vectora_testweb::{
-    TestWeb, TestWebConfig, bench_source_key, expected_items, fixture_today, write_bench_config,
+    BenchSite, TestWeb, TestWebConfig, bench_source_key, expected_items, fixture_today,
+    loopback_address, site_source_key, write_bench_config, write_bench_config_with,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,6 +56,54 @@ async fn a_thousand_listeners_each_serve_their_own_synthetic_site() {
     assert_eq!(
         log.iter().map(|r| r.port()).collect::<BTreeSet<_>>().len(),
         1000
+    );
+}
+
+/// Listeners on distinct loopback addresses (127.0.x.y), one port for all: each serves its own site.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listeners_on_distinct_loopback_addresses_each_serve_their_own_site() {
+    let web = TestWeb::start(TestWebConfig {
+        listeners: 300,
+        distinct_addresses: true,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    let bases = web.base_urls().to_vec();
+    let port = bases[0].rsplit(':').next().unwrap().to_string();
+    assert!(
+        bases.iter().all(|b| b.ends_with(&format!(":{port}"))),
+        "one port"
+    );
+    assert_eq!(bases[0], format!("http://127.0.0.1:{port}"));
+    assert_eq!(bases[253], format!("http://127.0.0.254:{port}"));
+    assert_eq!(bases[254], format!("http://127.0.1.1:{port}"));
+    assert_eq!(loopback_address(299).to_string(), "127.0.1.46");
+    let http = common::client();
+    for index in [0, 253, 254, 299] {
+        let body = http
+            .get(format!("{}/feed/", bases[index]))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            body,
+            web.synthetic_site(index).feed(&bases[index]),
+            "site {index}"
+        );
+    }
+    let addrs: BTreeSet<String> = web
+        .request_log()
+        .iter()
+        .map(|r| r.local_addr.ip().to_string())
+        .collect();
+    assert_eq!(
+        addrs.len(),
+        4,
+        "each request reached its own address: {addrs:?}"
     );
 }
 
@@ -219,6 +268,60 @@ async fn bench_config_lists_one_source_per_listener_and_expected_items_count_the
     assert_eq!(all, manual, "a 40-day window holds every entry");
     let last_week = expected_items(0x5EED, today, 4, today - chrono::Days::new(6), today);
     assert!(last_week < all);
+}
+
+/// A layout with every kind of site: each source's URL answers as its kind says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_config_layouts_point_each_source_at_its_kind_of_site() {
+    let kinds = [
+        BenchSite::Feed,
+        BenchSite::Listing,
+        BenchSite::UndatedListing,
+        BenchSite::ServerError,
+        BenchSite::TruncatedFeed,
+        BenchSite::Hang(1),
+    ];
+    let web = TestWeb::start_many(TestWebConfig::default(), kinds.len())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_bench_config_with(dir.path(), web.base_urls(), |i| kinds[i]).unwrap();
+    let catalog =
+        std::fs::read_to_string(dir.path().join("canonical/sources/source_catalog.yaml")).unwrap();
+    let parsed: serde_json::Value = serde_saphyr::from_str(&catalog).unwrap();
+    let http = common::client();
+    for (index, source) in parsed["sources"].as_array().unwrap().iter().enumerate() {
+        let kind = kinds[index];
+        assert_eq!(source["source_key"], site_source_key(index, kind));
+        assert_eq!(
+            source["ingestion_mode"],
+            if kind.is_html() { "html" } else { "rss" }
+        );
+        let url = source[if kind.is_html() {
+            "html_url"
+        } else {
+            "rss_url"
+        }]
+        .as_str()
+        .unwrap();
+        assert_eq!(url, format!("{}{}", web.base_urls()[index], kind.path()));
+        let response = http.get(url).send().await.unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        let site = web.synthetic_site(index);
+        match kind {
+            BenchSite::ServerError => assert_eq!(status, 500),
+            BenchSite::TruncatedFeed => {
+                assert_eq!(body.matches("</item>").count(), 2);
+                assert!(!body.contains("</rss>"));
+            }
+            BenchSite::UndatedListing => {
+                assert_eq!(body.matches("<time").count(), site.entries().len() - 2)
+            }
+            BenchSite::Hang(_) => assert_eq!(body, site.feed(&web.base_urls()[index])),
+            _ => assert_eq!(status, 200),
+        }
+    }
 }
 
 /// Every file under `root`, relative, with `/` separators.

@@ -281,7 +281,7 @@ pub(super) fn parse_yaml<T: serde::de::DeserializeOwned + Default>(
     if text.trim().is_empty() {
         return Some(T::default());
     }
-    match serde_saphyr::from_str::<T>(text) {
+    match serde_saphyr::from_str_with_options::<T>(text, yaml_options(text)) {
         Ok(v) => Some(v),
         Err(e) => {
             let msg = e.to_string();
@@ -296,5 +296,59 @@ pub(super) fn parse_yaml<T: serde::de::DeserializeOwned + Default>(
             ));
             None
         }
+    }
+}
+
+/// The YAML parser's limits, scaled with the file. Its default budget (250,000 nodes, 1,000,000
+/// events) stops short of a catalog of 10,000 sources; a file is allowed as many nodes as it has
+/// bytes (a node takes at least two) and twice as many events, while the limits on aliases,
+/// anchors, depth and documents, which are what YAML bombs abuse, stay as they are.
+fn yaml_options(text: &str) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = budget.max_nodes.max(text.len());
+    budget.max_events = budget.max_events.max(text.len().saturating_mul(2));
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(sources: usize) -> String {
+        let mut text = String::from("sources:\n");
+        for i in 0..sources {
+            text.push_str(&format!(
+                "- source_key: press_sector__s{i}\n  company_id: s{i}\n  rss_url: 'http://h{i}.example/feed/'\n  ingestion_mode: rss\n  enabled: true\n  source_type: press_sector\n  tags:\n  - benchmark\n  ingestion_profile: default_broad\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn a_catalog_of_twenty_thousand_sources_parses() {
+        let mut diags = Vec::new();
+        let text = catalog(20_000);
+        let parsed: Option<serde_json::Value> = parse_yaml("catalog.yaml", &text, &mut diags);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(parsed.unwrap()["sources"].as_array().unwrap().len(), 20_000);
+    }
+
+    #[test]
+    fn alias_bombs_are_still_refused() {
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for n in 1..10 {
+            let prev = if n == 1 {
+                "a".to_string()
+            } else {
+                format!("l{}", n - 1)
+            };
+            bomb.push_str(&format!("l{n}: &l{n} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let mut diags = Vec::new();
+        let parsed: Option<serde_json::Value> = parse_yaml("bomb.yaml", &bomb, &mut diags);
+        assert!(parsed.is_none());
+        assert!(diags[0].to_string().contains("YAML error"), "{diags:?}");
     }
 }

@@ -1,6 +1,7 @@
 //! How one attempt failed, with a message an operator can act on, and what that means for the next
 //! attempt (retry or not) and for the report (the error kind).
 
+use super::deadlines::{Deadline, shown};
 use super::{FetchError, FetchErrorKind, guard};
 use std::time::Duration;
 
@@ -30,6 +31,8 @@ pub(super) struct AttemptError {
     pub message: String,
     /// `Retry-After` of a throttling answer (429, 503).
     pub retry_after: Option<Duration>,
+    /// For a timeout, the deadline that ended the attempt.
+    pub deadline: Option<Deadline>,
 }
 
 impl AttemptError {
@@ -38,6 +41,15 @@ impl AttemptError {
             cause,
             message: message.into(),
             retry_after: None,
+            deadline: None,
+        }
+    }
+
+    /// A timeout, naming the deadline that ended it.
+    pub fn timeout(deadline: Deadline, message: impl Into<String>) -> Self {
+        AttemptError {
+            deadline: Some(deadline),
+            ..AttemptError::new(Cause::Timeout, message)
         }
     }
 
@@ -88,6 +100,7 @@ impl Progress {
             bytes: self.bytes,
             body: self.error_body,
             throttled,
+            deadline: e.deadline,
         }
     }
 }
@@ -103,8 +116,9 @@ pub(super) fn status_text(status: u16) -> String {
     }
 }
 
-/// Maps a reqwest error to a cause, finding a guard refusal anywhere in the error chain.
-pub(super) fn classify(e: &reqwest::Error) -> AttemptError {
+/// Maps a reqwest error to a cause, finding a guard refusal anywhere in the error chain. The
+/// client's only timer is the connect deadline (`connect_timeout`): the fetcher runs the others.
+pub(super) fn classify(e: &reqwest::Error, connect_timeout: Duration) -> AttemptError {
     let mut src: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(s) = src {
         if let Some(b) = s.downcast_ref::<guard::BlockedAddress>() {
@@ -112,10 +126,18 @@ pub(super) fn classify(e: &reqwest::Error) -> AttemptError {
         }
         src = s.source();
     }
+    if e.is_timeout() {
+        let host = e.url().and_then(|u| u.host_str()).unwrap_or("the host");
+        return AttemptError::timeout(
+            Deadline::Connect,
+            format!(
+                "could not connect to {host} within {} (connect deadline)",
+                shown(connect_timeout)
+            ),
+        );
+    }
     let text = concise(e);
-    let cause = if e.is_timeout() {
-        Cause::Timeout
-    } else if e.is_decode() {
+    let cause = if e.is_decode() {
         Cause::Body
     } else if untrusted_certificate(e) {
         Cause::Certificate
@@ -160,9 +182,6 @@ fn concise(e: &reqwest::Error) -> String {
     let chain = error_chain(e);
     let lower = chain.to_ascii_lowercase();
     let innermost = innermost(e);
-    if e.is_timeout() {
-        return format!("no answer from {host} in time");
-    }
     if lower.contains("dns error") || lower.contains("lookup address") {
         return format!("cannot resolve host {host} (DNS lookup failed)");
     }

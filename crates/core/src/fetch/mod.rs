@@ -1,21 +1,26 @@
 //! HTTP fetching like a good citizen: one shared client, per-host politeness (one request in flight
 //! and a minimum interval per host), retries with backoff on transient failures, `Retry-After`
-//! honoured for the whole host, deadlines per source and per run, a streamed body cap, at most a few
-//! redirects, conditional GET, and the address guard on every hop.
+//! honoured for the whole host, separate deadlines (connect, first byte, idle body, whole
+//! response, source, run), a streamed body cap, at most a few redirects, conditional GET, and the
+//! address guard on every hop.
 //!
 //! Module map: [`politeness`] (the per-host queue), [`guard`] (refused addresses), `retry` (backoff,
-//! `Retry-After`), `attempt` (one request and its redirects), `failure` (what went wrong, for the
-//! report), `client` (the reqwest client).
+//! `Retry-After`), `attempt` (one request and its redirects), [`deadlines`] (which deadline ended
+//! an attempt), `failure` (what went wrong, for the report), `client` (the reqwest client),
+//! [`capacity`] (how much work in flight the machine takes).
 
 mod attempt;
+pub mod capacity;
 mod client;
+pub mod deadlines;
 mod failure;
 pub mod guard;
 pub mod politeness;
 mod retry;
 
+pub use deadlines::Deadline;
 pub use guard::GuardPolicy;
-pub use politeness::{HostGate, host_key, spread_by_host};
+pub use politeness::{HostGate, group_by_host, host_key, spread_by_host};
 pub use retry::parse_retry_after;
 
 use bytes::Bytes;
@@ -32,12 +37,22 @@ use url::Url;
 pub struct FetchSettings {
     /// Sent with every request: identifies the product and where to learn about it.
     pub user_agent: String,
+    /// Bound on establishing a connection (TCP and TLS): a host that does not take it.
     pub connect_timeout: Duration,
-    /// Bound on one request (headers and body) of one hop.
+    /// Bound from sending a request (connecting included) to its status line and headers: a host
+    /// that takes the connection and never answers.
+    pub first_byte_timeout: Duration,
+    /// Longest silence while a body is arriving: a body that stalls. A slow body that keeps
+    /// coming is not cut by it.
+    pub idle_timeout: Duration,
+    /// Bound on one response as a whole, from sending the request to the body's last byte (each
+    /// redirect hop has its own, started once the hop has its host's turn).
     pub request_timeout: Duration,
-    /// Bound on one source, all attempts, backoffs and redirects included. It starts when the
-    /// source's first request is sent: time spent queued behind other sources of the same host
-    /// does not count (the run's deadline bounds that).
+    /// Bound on one source, all attempts, backoffs and redirects included (and its article
+    /// pages, which share it). It starts when the source's first request is sent: time spent
+    /// queued behind other sources of the same host does not count (the run's deadline bounds
+    /// that). A timed-out attempt is retried at most once, and only when another whole attempt
+    /// (`request_timeout`) still fits in it.
     pub source_deadline: Duration,
     /// Response bodies (decoded) larger than this are abandoned while streaming.
     pub max_body_bytes: usize,
@@ -68,8 +83,10 @@ impl Default for FetchSettings {
                 "vectora-inbox/{} (+https://github.com/vectora/vectora-inbox; news ingestion bot)",
                 env!("CARGO_PKG_VERSION")
             ),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            first_byte_timeout: Duration::from_secs(8),
+            idle_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
             source_deadline: Duration::from_secs(90),
             max_body_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
@@ -102,6 +119,9 @@ pub struct Fetched {
     /// Every `Link` header value (RFC 8288), in order: API providers announce their next page
     /// there.
     pub links: Vec<String>,
+    /// When the first request was sent: the start of the source's budget, which follow-up
+    /// requests of the same source share ([`FetchOptions::source_started`]).
+    pub started: Instant,
 }
 
 impl Fetched {
@@ -142,6 +162,8 @@ pub struct FetchError {
     pub body: Option<Bytes>,
     /// 429 answers received, the last one included.
     pub throttled: u32,
+    /// For a timeout, the deadline that ended the fetch.
+    pub deadline: Option<Deadline>,
 }
 
 /// Per-request options that come from the source's config.
@@ -156,6 +178,13 @@ pub struct FetchOptions {
     /// Validators of the last full response: sent as If-None-Match / If-Modified-Since.
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// Another request to the same host follows soon (the next article of a source, the next
+    /// source of the host): keep the connection for it. Otherwise it is closed after the answer,
+    /// so that idle connections do not pile up over a run of many hosts.
+    pub keep_alive: bool,
+    /// A follow-up of a source whose first request was sent then ([`Fetched::started`]): it
+    /// shares that source's budget instead of starting its own.
+    pub source_started: Option<Instant>,
 }
 
 /// The HTTP fetcher, built once and shared by every source of a run (and across warm Lambda
@@ -204,11 +233,13 @@ impl Fetcher {
 
     /// GETs a URL with politeness, retries, deadlines and limits.
     ///
-    /// The source deadline starts with the first request; `opts.deadline` (the run's) bounds
-    /// everything, queueing included. Statuses 408, 429 and 5xx, timeouts and connection failures
-    /// are retried up to `max_attempts` with exponential backoff and jitter, or after the server's
-    /// `Retry-After` — which also keeps every other request away from that host until then. A
-    /// `Retry-After` past `max_retry_after` or past the deadline fails the source at once.
+    /// The source deadline starts with the first request (or at `opts.source_started`);
+    /// `opts.deadline` (the run's) bounds everything, queueing included. Statuses 408, 429 and
+    /// 5xx, timeouts and connection failures are retried up to `max_attempts` with exponential
+    /// backoff and jitter, or after the server's `Retry-After` — which also keeps every other
+    /// request away from that host until then. A timed-out attempt is retried at most once, and
+    /// only when a whole further attempt fits in the source's budget. A `Retry-After` past
+    /// `max_retry_after` or past the deadline fails the source at once.
     pub async fn fetch(&self, url: &Url, opts: &FetchOptions) -> Result<Fetched, FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             let message = format!(
@@ -230,66 +261,86 @@ impl Fetcher {
         }
         let host = host_key(url);
         let interval = opts.min_interval.unwrap_or(self.settings.min_host_interval);
+        let mut started = opts.source_started;
+        let mut budget = Budget {
+            run: opts.deadline,
+            source: started.map(|s| s + self.settings.source_deadline),
+        };
+        let mut tally = Tally::default();
+        loop {
+            let turn = match self.turn(&host, interval, &budget).await {
+                Ok(t) => t,
+                Err(e) => return Err(tally.into_error(e)),
+            };
+            let source_start = *started.get_or_insert_with(Instant::now);
+            budget.source = Some(source_start + self.settings.source_deadline);
+            tally.attempts += 1;
+            let (failure, progress) = match self.attempt(url, opts, turn, &budget).await {
+                Ok(mut fetched) => {
+                    fetched.attempts = tally.attempts;
+                    fetched.throttled = tally.throttled;
+                    fetched.started = source_start;
+                    return Ok(fetched);
+                }
+                Err(failed) => failed,
+            };
+            tally.last = progress;
+            tally.throttled += u32::from(tally.last.http_status == Some(429));
+            tally.timeouts += u32::from(failure.cause == Cause::Timeout);
+            if matches!(failure.deadline, Some(Deadline::Source | Deadline::Run)) {
+                // Nothing is left to retry with.
+                return Err(tally.into_error(failure));
+            }
+            match self.plan_retry(&host, failure, &tally, &budget) {
+                Ok(delay) => tokio::time::sleep(delay).await,
+                Err(e) => return Err(tally.into_error(e)),
+            }
+        }
+    }
+
+    /// One attempt within the budget; a failure comes with what the attempt received before it.
+    async fn attempt(
+        &self,
+        url: &Url,
+        opts: &FetchOptions,
+        turn: HostTurn,
+        budget: &Budget,
+    ) -> Result<Fetched, (AttemptError, Progress)> {
         let client = if opts.insecure_tls {
             &self.insecure_client
         } else {
             &self.client
         };
-        let mut source_deadline: Option<Instant> = None;
-        let mut attempts = 0u32;
-        let mut throttled = 0u32;
-        let mut last = Progress::default();
-        loop {
-            let limit = earliest(opts.deadline, source_deadline);
-            let turn = match self.turn(&host, interval, limit).await {
-                Ok(t) => t,
-                Err(e) => return Err(last.into_error(e, attempts, throttled)),
-            };
-            let source_end = *source_deadline
-                .get_or_insert_with(|| Instant::now() + self.settings.source_deadline);
-            let deadline = earliest(opts.deadline, Some(source_end)).unwrap_or(source_end);
-            attempts += 1;
-            let mut progress = Progress::default();
-            let result = tokio::time::timeout_at(
-                deadline,
-                attempt::run(self, client, url, opts, turn, deadline, &mut progress),
-            )
-            .await;
-            let failure = match result {
-                Ok(Ok(mut fetched)) => {
-                    fetched.attempts = attempts;
-                    fetched.throttled = throttled;
-                    return Ok(fetched);
-                }
-                Ok(Err(e)) => e,
-                Err(_) => {
-                    let which = if opts.deadline.is_some_and(|d| d <= source_end) {
-                        "the run's deadline"
-                    } else {
-                        "the source's deadline"
-                    };
-                    let during = match progress.http_status {
-                        Some(s) => format!(
-                            " while reading the body (HTTP {s}, {} bytes so far)",
-                            progress.bytes
-                        ),
-                        None => " waiting for an answer".to_string(),
-                    };
-                    // Nothing is left to retry with.
-                    return Err(progress.into_error(
-                        AttemptError::new(Cause::Timeout, format!("{which} was reached{during}")),
-                        attempts,
-                        throttled,
-                    ));
-                }
-            };
-            last = progress;
-            throttled += u32::from(last.http_status == Some(429));
-            match self.plan_retry(&host, failure, &last, attempts, deadline) {
-                Ok(delay) => tokio::time::sleep(delay).await,
-                Err(e) => return Err(last.into_error(e, attempts, throttled)),
+        let (end, which) = budget.earliest();
+        let mut progress = Progress::default();
+        let run = attempt::run(self, client, url, opts, turn, (end, which), &mut progress);
+        match tokio::time::timeout_at(end, run).await {
+            Ok(Ok(fetched)) => Ok(fetched),
+            Ok(Err(e)) => Err((e, progress)),
+            Err(_) => {
+                let e = self.deadline_passed(which, &progress);
+                Err((e, progress))
             }
         }
+    }
+
+    /// The error of an attempt cut by the source's or the run's deadline.
+    fn deadline_passed(&self, which: Deadline, progress: &Progress) -> AttemptError {
+        let during = match progress.http_status {
+            Some(s) => format!(
+                " while reading the body (HTTP {s}, {} bytes so far)",
+                progress.bytes
+            ),
+            None => " waiting for an answer".to_string(),
+        };
+        let message = match which {
+            Deadline::Run => format!("the run's deadline was reached{during}"),
+            _ => format!(
+                "the source's deadline ({}) was reached{during}",
+                deadlines::shown(self.settings.source_deadline)
+            ),
+        };
+        AttemptError::timeout(which, message)
     }
 
     /// After a failed attempt: throttles the host when the server asked, then returns the delay
@@ -298,11 +349,12 @@ impl Fetcher {
         &self,
         host: &str,
         failure: AttemptError,
-        last: &Progress,
-        attempts: u32,
-        deadline: Instant,
+        tally: &Tally,
+        budget: &Budget,
     ) -> Result<Duration, AttemptError> {
         let now = Instant::now();
+        let last = &tally.last;
+        let attempts = tally.attempts;
         let throttled = last.http_status.is_some_and(retry::is_throttling_status);
         let backoff = retry::backoff(self.settings.retry_base_delay, attempts);
         if let Some(ra) = failure.retry_after {
@@ -313,8 +365,9 @@ impl Fetcher {
         if !failure.retryable(last.http_status) {
             return Err(failure);
         }
-        if attempts >= self.settings.max_attempts {
-            let message = if self.settings.max_attempts > 1 {
+        let timed_out = failure.cause == Cause::Timeout;
+        if attempts >= self.settings.max_attempts || (timed_out && tally.timeouts >= 2) {
+            let message = if attempts > 1 {
                 format!("{} (after {attempts} attempts)", failure.message)
             } else {
                 failure.message.clone()
@@ -333,12 +386,30 @@ impl Fetcher {
             return Err(AttemptError { message, ..failure });
         }
         let delay = failure.retry_after.unwrap_or(backoff);
-        if now + delay >= deadline {
-            let message = format!(
-                "{} (attempt {attempts}; no time left for a retry in {} ms before the deadline)",
-                failure.message,
-                delay.as_millis()
-            );
+        // A timeout is retried only when a whole attempt still fits: a second hang must not
+        // run into the budget and leave nothing but a deadline error.
+        let needed = if timed_out {
+            delay + self.settings.request_timeout
+        } else {
+            delay
+        };
+        let (end, _) = budget.earliest();
+        if now + needed >= end {
+            let left = end.saturating_duration_since(now);
+            let message = if timed_out {
+                format!(
+                    "{} (attempt {attempts}; not retried: another attempt of up to {} does not fit in the {} left of the budget)",
+                    failure.message,
+                    deadlines::shown(self.settings.request_timeout),
+                    deadlines::shown(left)
+                )
+            } else {
+                format!(
+                    "{} (attempt {attempts}; no time left for a retry in {} ms before the deadline)",
+                    failure.message,
+                    delay.as_millis()
+                )
+            };
             return Err(AttemptError { message, ..failure });
         }
         tracing::debug!(host, attempt = attempts, delay_ms = delay.as_millis() as u64, error = %failure.message, "retrying");
@@ -351,31 +422,74 @@ impl Fetcher {
         &self,
         host: &str,
         interval: Duration,
-        limit: Option<Instant>,
+        budget: &Budget,
     ) -> Result<HostTurn, AttemptError> {
         let longest_wait = Instant::now() + self.settings.max_retry_after.max(interval);
+        let limit = budget.limit();
         self.gate
-            .turn(host, interval, limit, longest_wait)
+            .turn(host, interval, limit.map(|(at, _)| at), longest_wait)
             .await
-            .map_err(|refused| refusal(host, refused))
+            .map_err(|refused| refusal(host, refused, limit.map(|(_, which)| which)))
     }
 
-    /// The turn of a redirect hop (the source's deadline has started).
+    /// The turn of a redirect hop, within the attempt's deadline (`which` names it).
     async fn hop_turn(
         &self,
         url: &Url,
         interval: Duration,
-        deadline: Instant,
+        (deadline, which): (Instant, Deadline),
     ) -> Result<HostTurn, AttemptError> {
         let host = host_key(url);
         self.gate
             .turn(&host, interval, Some(deadline), deadline)
             .await
-            .map_err(|refused| refusal(&host, refused))
+            .map_err(|refused| refusal(&host, refused, Some(which)))
     }
 }
 
-fn refusal(host: &str, refused: TurnRefused) -> AttemptError {
+/// The deadlines over every attempt of one fetch: the run's, and the source's once it started.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    run: Option<Instant>,
+    source: Option<Instant>,
+}
+
+impl Budget {
+    /// The earliest of the two, and which it is; `None` before the source started without a
+    /// run deadline.
+    fn limit(&self) -> Option<(Instant, Deadline)> {
+        match (self.run, self.source) {
+            (Some(r), Some(s)) if r <= s => Some((r, Deadline::Run)),
+            (_, Some(s)) => Some((s, Deadline::Source)),
+            (Some(r), None) => Some((r, Deadline::Run)),
+            (None, None) => None,
+        }
+    }
+
+    /// [`Budget::limit`] once the source has started (its deadline is then always set).
+    fn earliest(&self) -> (Instant, Deadline) {
+        self.limit()
+            .unwrap_or_else(|| (Instant::now(), Deadline::Source))
+    }
+}
+
+/// What the attempts of one fetch came to so far.
+#[derive(Debug, Default)]
+struct Tally {
+    attempts: u32,
+    throttled: u32,
+    timeouts: u32,
+    /// What the last failed attempt received.
+    last: Progress,
+}
+
+impl Tally {
+    fn into_error(self, e: AttemptError) -> FetchError {
+        self.last.into_error(e, self.attempts, self.throttled)
+    }
+}
+
+fn refusal(host: &str, refused: TurnRefused, limit: Option<Deadline>) -> AttemptError {
     let secs = |t: Instant| {
         t.saturating_duration_since(Instant::now())
             .as_secs_f64()
@@ -389,24 +503,22 @@ fn refusal(host: &str, refused: TurnRefused) -> AttemptError {
                 secs(until)
             ),
         ),
-        TurnRefused::NotBefore(at) => AttemptError::new(
-            Cause::Timeout,
-            format!(
-                "deadline reached: the next turn on {host} comes in {} s, after the deadline",
-                secs(at)
-            ),
-        ),
-        TurnRefused::QueuedPastLimit => AttemptError::new(
-            Cause::Timeout,
-            format!("deadline reached while queued behind other requests to {host}"),
-        ),
-    }
-}
-
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, None) => a,
-        (None, b) => b,
+        TurnRefused::NotBefore(at) => AttemptError {
+            deadline: limit,
+            ..AttemptError::new(
+                Cause::Timeout,
+                format!(
+                    "deadline reached: the next turn on {host} comes in {} s, after the deadline",
+                    secs(at)
+                ),
+            )
+        },
+        TurnRefused::QueuedPastLimit => AttemptError {
+            deadline: limit,
+            ..AttemptError::new(
+                Cause::Timeout,
+                format!("deadline reached while queued behind other requests to {host}"),
+            )
+        },
     }
 }

@@ -195,6 +195,23 @@ pub fn host_key(url: &url::Url) -> String {
     )
 }
 
+/// Groups work by host: one group per host, in the order hosts first appear, each host's entries
+/// in their original order. A runner that gives each group to one worker, and runs workers for
+/// many hosts at once, never holds a worker (or a socket) waiting in a host's queue.
+pub fn group_by_host<T>(items: Vec<T>, host_of: impl Fn(&T) -> String) -> Vec<Vec<T>> {
+    let mut position: HashMap<String, usize> = HashMap::new();
+    let mut groups: Vec<Vec<T>> = Vec::new();
+    for item in items {
+        let next = groups.len();
+        let at = *position.entry(host_of(&item)).or_insert(next);
+        if at == next {
+            groups.push(Vec::new());
+        }
+        groups[at].push(item);
+    }
+    groups
+}
+
 /// Reorders work so that consecutive entries hit different hosts where possible (round robin over
 /// hosts, each host's entries in their original order). A bounded-concurrency runner fed in this
 /// order does not fill all its slots with sources queued on one slow or strict host while other
@@ -372,6 +389,17 @@ mod tests {
             .unwrap_err();
         assert_eq!(refused, TurnRefused::QueuedPastLimit);
         assert_eq!(Instant::now(), now + Duration::from_millis(250));
+    }
+
+    #[test]
+    fn group_by_host_keeps_first_appearance_and_order_within_a_host() {
+        let items = vec!["a1", "b1", "a2", "c1", "b2", "a3"];
+        let groups = group_by_host(items, |s| s[..1].to_string());
+        assert_eq!(
+            groups,
+            vec![vec!["a1", "a2", "a3"], vec!["b1", "b2"], vec!["c1"]]
+        );
+        assert!(group_by_host(Vec::<&str>::new(), |s| s.to_string()).is_empty());
     }
 
     #[test]

@@ -4,13 +4,15 @@
 use super::Engine;
 use super::source::SourceRunContext;
 use crate::config::SourceDef;
-use crate::fetch::FetchOptions;
+use crate::fetch::{FetchErrorKind, FetchOptions, host_key};
 use crate::model::SourceOutcome;
 
 impl Engine {
     /// The article fallback: for undated entries (and, when configured, entries without a
     /// teaser) fetch the entry's own page and read its date (meta tags, JSON-LD, `<time>`,
-    /// text) and main text. Bounded per source; PDFs and other non-HTML links are skipped.
+    /// text) and main text. Bounded per source, and by the source's budget (`opts` carries its
+    /// start); the first article that times out ends the fallback (the host is hanging: the
+    /// others would too). PDFs and other non-HTML links are skipped.
     pub(super) async fn complete_from_articles(
         &self,
         source: &SourceDef,
@@ -19,34 +21,41 @@ impl Engine {
         ctx: &SourceRunContext<'_>,
         outcome: &mut SourceOutcome,
     ) {
-        let mut budget = source.article_fallback;
-        let article_opts = FetchOptions {
-            etag: None,
-            last_modified: None,
-            ..opts.clone()
-        };
+        let wanted = article_targets(source, entries);
         let parse_ctx = vectora_parse::dates::ParseContext::new(ctx.now.date_naive());
         let mut failures = 0usize;
-        for entry in entries.iter_mut() {
-            let needs_date = entry.published.is_none();
-            let needs_text = source.article_content && entry.content.trim().is_empty();
-            if !(needs_date || needs_text) {
-                continue;
-            }
-            if budget == 0 {
-                break;
-            }
-            let Ok(url) = url::Url::parse(&entry.url) else {
-                continue;
+        for (n, (index, url)) in wanted.iter().enumerate() {
+            let article_opts = FetchOptions {
+                etag: None,
+                last_modified: None,
+                // The connection is kept when the next article is on the same host (after the
+                // last one: when the next source of the host follows, as `opts` says).
+                keep_alive: match wanted.get(n + 1) {
+                    Some((_, next)) => host_key(next) == host_key(url),
+                    None => {
+                        opts.keep_alive
+                            && source
+                                .url
+                                .as_ref()
+                                .is_some_and(|u| host_key(u) == host_key(url))
+                    }
+                },
+                ..opts.clone()
             };
-            if url.path().to_ascii_lowercase().ends_with(".pdf") {
-                continue;
-            }
-            budget -= 1;
             outcome.articles_fetched += 1;
-            let fetched = match self.fetcher.fetch(&url, &article_opts).await {
+            let fetched = match self.fetcher.fetch(url, &article_opts).await {
                 Ok(f) if !f.not_modified() => f,
                 Ok(_) => continue,
+                Err(e) if e.kind == FetchErrorKind::Timeout => {
+                    failures += 1;
+                    outcome.warnings.push(format!(
+                        "article pages: stopped after {} of {}: {}",
+                        n + 1,
+                        wanted.len(),
+                        e.message
+                    ));
+                    break;
+                }
                 Err(e) => {
                     failures += 1;
                     tracing::debug!(source_key = %source.key, url = %url, error = %e, "article fetch failed");
@@ -60,6 +69,9 @@ impl Engine {
             if !is_html {
                 continue;
             }
+            let entry = &mut entries[*index];
+            let needs_date = entry.published.is_none();
+            let needs_text = source.article_content && entry.content.trim().is_empty();
             let (html, _, _) =
                 vectora_parse::encoding::decode(&fetched.body, fetched.content_type.as_deref());
             if let Ok(Some(article)) =
@@ -80,4 +92,19 @@ impl Engine {
                 .push(format!("{failures} article page(s) could not be fetched"));
         }
     }
+}
+
+/// The entries whose page is fetched, in listing order, at most `article_fallback` of them:
+/// undated ones (and, with `article_content`, those without a teaser) with a usable, non-PDF link.
+fn article_targets(source: &SourceDef, entries: &[vectora_parse::Entry]) -> Vec<(usize, url::Url)> {
+    entries
+        .iter()
+        .enumerate()
+        .filter(|(_, entry)| {
+            entry.published.is_none() || (source.article_content && entry.content.trim().is_empty())
+        })
+        .filter_map(|(i, entry)| url::Url::parse(&entry.url).ok().map(|u| (i, u)))
+        .filter(|(_, url)| !url.path().to_ascii_lowercase().ends_with(".pdf"))
+        .take(source.article_fallback)
+        .collect()
 }

@@ -2,25 +2,26 @@
 //! plan → fetch → parse → filter → dedup → store → report, and nothing else.
 
 mod articles;
+mod gather;
+mod hosts;
 mod probe;
 mod source;
+mod write;
 
 pub use probe::Probe;
 
-use source::{SourceResult, SourceRunContext};
+use source::SourceRunContext;
 
 use crate::config::{Client, Config, ConfigErrors, DEFAULT_PERIOD_DAYS, SourceDef};
-use crate::dedup::Deduper;
 use crate::fetch::Fetcher;
 use crate::health::HealthState;
-use crate::model::{Item, RunReport, RunStatus, SourceOutcome};
+use crate::model::{RunReport, SourceOutcome};
 use crate::plan::{Planned, plan_sources};
 use crate::request::RunRequest;
-use crate::state::{IngestIndex, validators_key};
-use crate::store::{DataStore, StoreError, items_key, run_report_key};
+use crate::state::IngestIndex;
+use crate::store::{DataStore, StoreError};
 use crate::window::Window;
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
 use std::sync::Arc;
 use tokio::time::Instant;
 
@@ -40,7 +41,9 @@ pub enum RunError {
 /// Engine-wide options.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Sources fetched at the same time.
+    /// The global bound: sources in progress at once, over all hosts (a host's own sources run
+    /// one after another, whatever this is). Default: sized for the machine, see
+    /// [`crate::fetch::capacity::Machine::default_concurrency`].
     pub concurrency: usize,
     /// Overrides "now" (tests, replays). Defaults to the clock.
     pub now: Option<DateTime<Utc>>,
@@ -52,7 +55,7 @@ pub struct EngineOptions {
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
-            concurrency: 16,
+            concurrency: crate::fetch::capacity::Machine::detect().default_concurrency(),
             now: None,
             validator_max_age: chrono::Duration::days(7),
         }
@@ -77,6 +80,9 @@ pub struct Engine {
     fetcher: Fetcher,
     store: DataStore,
     options: EngineOptions,
+    /// Pages parsed at once: one per core. Parsing is CPU work; more at once would only hold
+    /// more pages' trees in memory (a large page's costs about 30 times its size).
+    parse_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// The outcome of one client in a multi-client run: isolated from the others.
@@ -93,11 +99,13 @@ impl Engine {
         store: DataStore,
         options: EngineOptions,
     ) -> Engine {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Engine {
             config,
             fetcher,
             store,
             options,
+            parse_slots: Arc::new(tokio::sync::Semaphore::new(cores)),
         }
     }
 
@@ -193,29 +201,8 @@ impl Engine {
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
 
-        let plan = plan_sources(&self.config, client, req.sources.as_deref());
-        let (to_run, mut outcomes): (Vec<_>, Vec<_>) =
-            plan.into_iter().partition(|p| matches!(p, Planned::Run(_)));
-        let to_run: Vec<&SourceDef> = to_run
-            .into_iter()
-            .filter_map(|p| {
-                if let Planned::Run(s) = p {
-                    Some(s)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        let mut outcomes: Vec<SourceOutcome> = outcomes
-            .drain(..)
-            .filter_map(|p| {
-                if let Planned::Skip(o) = p {
-                    Some(o)
-                } else {
-                    None
-                }
-            })
-            .collect();
+        let (to_run, mut outcomes) =
+            split_plan(plan_sources(&self.config, client, req.sources.as_deref()));
         observer.client_started(client_id, to_run.len());
         for o in &outcomes {
             observer.source_finished(client_id, o);
@@ -236,129 +223,23 @@ impl Engine {
         } else {
             IngestIndex::load(&self.store, client_id, now.date_naive()).await?
         };
-        // Hosts interleaved: the concurrency slots never all wait in one host's queue while
-        // other hosts sit idle. Results are put back in source order below.
-        let order = crate::fetch::spread_by_host(to_run.iter().enumerate().collect(), |(_, s)| {
-            s.url
-                .as_ref()
-                .map(crate::fetch::host_key)
-                .unwrap_or_default()
-        });
-        let mut results: Vec<(usize, SourceResult)> = futures::stream::iter(order)
-            .map(|(i, s)| {
-                let ctx = &ctx;
-                async move { (i, self.run_source(s, ctx).await) }
-            })
-            .buffer_unordered(self.options.concurrency.max(1))
-            .inspect(|(_, r)| {
-                log_outcome(client_id, &r.outcome);
-                observer.source_finished(client_id, &r.outcome);
-            })
-            .collect()
-            .await;
-        results.sort_by_key(|(i, _)| *i);
-
-        // Dedup within the run (in source order), then against what earlier runs ingested.
-        let mut deduper = Deduper::default();
-        let mut items: Vec<Item> = Vec::new();
-        let (mut ingested, mut filtered, mut deduplicated) = (0usize, 0usize, 0usize);
-        let mut run_outcomes = Vec::new();
-        let mut validators = Vec::new();
-        for (_, r) in results {
-            ingested += r.outcome.items_parsed;
-            filtered += r.filtered_out;
-            let mut outcome = r.outcome;
-            let mut kept = 0;
-            for it in r.items {
-                if deduper.insert(&it) && !index.contains(&it) {
-                    items.push(it);
-                    kept += 1;
-                } else {
-                    deduplicated += 1;
-                }
-            }
-            outcome.items_kept = kept;
-            run_outcomes.push(outcome);
-            validators.extend(r.validators.map(|v| (r.source_key.clone(), v)));
-        }
-        run_outcomes.append(&mut outcomes);
-
-        let day = now.date_naive();
-        let key = items_key(client_id, day);
-        let (items_final, output_path) = if req.dry_run {
-            (items.len(), None)
-        } else if items.is_empty() {
-            // Nothing to add: leave the day's file (or its absence) as it is.
-            (0, None)
-        } else {
-            let merged = self.store.merge_items(&key, &items).await?;
-            deduplicated += merged.already_present;
-            (merged.added, Some(self.store.display_key(&key)))
-        };
-        if !req.dry_run {
-            // Order matters for crash safety: items first, then the index, then the validators
-            // (a 304 must never hide items that were not stored).
-            if !items.is_empty() {
-                IngestIndex::record(&self.store, client_id, day, &items).await?;
-            }
-            for (source_key, v) in &validators {
-                let body = serde_json::to_vec(v).map_err(|e| StoreError::Corrupt {
-                    key: source_key.clone(),
-                    message: e.to_string(),
-                })?;
-                self.store
-                    .put(&validators_key(client_id, source_key), body.into())
-                    .await?;
-            }
-        }
+        let mut gathered = self.run_sources(&to_run, &ctx, &index, observer).await;
+        let written = self
+            .write_items(req, client_id, now.date_naive(), &gathered)
+            .await?;
+        gathered.deduplicated += written.already_present;
+        gathered.outcomes.append(&mut outcomes);
 
         // Health last, once everything else is stored (a dry run computes it, stores nothing).
-        HealthState::after_run(&self.store, client_id, &run_outcomes, now, req.dry_run)
+        HealthState::after_run(&self.store, client_id, &gathered.outcomes, now, req.dry_run)
             .await
-            .annotate(&mut run_outcomes, now, client.stale_after_days);
-
-        let attempted: Vec<&SourceOutcome> = run_outcomes
-            .iter()
-            .filter(|o| o.status.was_attempted())
-            .collect();
-        let failed = attempted.iter().filter(|o| o.status.is_failure()).count();
-        let status = if attempted.is_empty() || failed == attempted.len() {
-            RunStatus::Failed
-        } else if failed > 0 {
-            RunStatus::Partial
-        } else {
-            RunStatus::Success
-        };
+            .annotate(&mut gathered.outcomes, now, client.stale_after_days);
         let report = RunReport {
-            client_id: client_id.to_string(),
-            run_id: run_id.clone(),
-            execution_date: crate::model::format_timestamp(now),
-            sources_processed: attempted.len(),
-            sources_failed: failed,
-            items_ingested: ingested,
-            items_filtered_out: filtered,
-            items_deduplicated: deduplicated,
-            items_final,
-            period_days_used: window.days(),
-            window_from: window.from,
-            window_to: window.to,
-            s3_output_path: output_path,
             execution_time_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-            dry_run: req.dry_run,
-            ingestion_mode: req.ingestion_mode,
-            temporal_mode: req.temporal_mode,
-            status,
-            sources: run_outcomes,
-            warnings: self.config.run_warnings(client_id),
+            ..self.report(req, client_id, run_id, now, window, gathered, written)
         };
         if !req.dry_run {
-            let body = serde_json::to_vec_pretty(&report).map_err(|e| StoreError::Corrupt {
-                key: run_report_key(client_id, day, &run_id),
-                message: e.to_string(),
-            })?;
-            self.store
-                .put(&run_report_key(client_id, day, &run_id), body.into())
-                .await?;
+            self.write_report(&report, now.date_naive()).await?;
         }
         tracing::info!(
             client_id,
@@ -375,6 +256,19 @@ impl Engine {
         );
         Ok(report)
     }
+}
+
+/// The plan's sources to run, in catalog order, and the outcomes of those it leaves out.
+fn split_plan(plan: Vec<Planned<'_>>) -> (Vec<&SourceDef>, Vec<SourceOutcome>) {
+    let mut to_run = Vec::new();
+    let mut skipped = Vec::new();
+    for p in plan {
+        match p {
+            Planned::Run(s) => to_run.push(s),
+            Planned::Skip(o) => skipped.push(o),
+        }
+    }
+    (to_run, skipped)
 }
 
 fn log_outcome(client_id: &str, o: &SourceOutcome) {

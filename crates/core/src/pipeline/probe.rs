@@ -50,7 +50,7 @@ impl Engine {
             temporal_mode: TemporalMode::Flexible,
             deadline: None,
         };
-        let result = self.run_source(&unfiltered, &ctx).await;
+        let result = self.run_source(&unfiltered, &ctx, false).await;
         Probe {
             dates: result.items.iter().map(|i| i.published_at).collect(),
             outcome: result.outcome,

@@ -50,13 +50,16 @@ impl SourceResult {
 }
 
 impl Engine {
+    /// Runs one source; `host_follows` says that another source of the same host comes next
+    /// (its connection is then kept for it).
     pub(super) async fn run_source(
         &self,
         source: &SourceDef,
         ctx: &SourceRunContext<'_>,
+        host_follows: bool,
     ) -> SourceResult {
         let started = std::time::Instant::now();
-        let mut result = self.fetch_and_parse(source, ctx).await;
+        let mut result = self.fetch_and_parse(source, ctx, host_follows).await;
         result.outcome.duration_ms =
             u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
@@ -66,6 +69,7 @@ impl Engine {
         &self,
         source: &SourceDef,
         ctx: &SourceRunContext<'_>,
+        host_follows: bool,
     ) -> SourceResult {
         let key = source.key.as_str();
         let fail = |status: SourceStatus, msg: String| {
@@ -74,10 +78,10 @@ impl Engine {
         if let Some(d) = ctx.deadline
             && Instant::now() >= d
         {
-            return fail(
-                SourceStatus::Skipped,
-                "run deadline reached before this source could start".into(),
-            );
+            let mut skipped = SourceOutcome::new(key, SourceStatus::Skipped)
+                .with_error("run deadline reached before this source could start");
+            skipped.deadline = Some(crate::fetch::Deadline::Run);
+            return SourceResult::failed(skipped);
         }
         let Some(url) = &source.url else {
             return fail(
@@ -111,6 +115,8 @@ impl Engine {
             deadline: ctx.deadline,
             etag: previous.as_ref().and_then(|v| v.etag.clone()),
             last_modified: previous.as_ref().and_then(|v| v.last_modified.clone()),
+            keep_alive: host_follows,
+            source_started: None,
         };
         let mut outcome = SourceOutcome::new(key, SourceStatus::Ok);
         outcome.url = Some(crate::model::redact_url(url));
@@ -133,6 +139,7 @@ impl Engine {
                 outcome.http_status = e.http_status;
                 outcome.attempts = e.attempts;
                 outcome.bytes = e.bytes;
+                outcome.deadline = e.deadline;
                 return SourceResult::failed(outcome.with_error(e.message));
             }
         };
@@ -150,12 +157,20 @@ impl Engine {
                 last_modified: fetched.last_modified.clone(),
                 fetched_at: ctx.now,
             });
+        // The article pages share the listing's budget.
+        let article_opts = FetchOptions {
+            source_started: Some(fetched.started),
+            ..opts.clone()
+        };
         // Parsing is CPU work: run it off the async workers so that a heavy page never stalls
         // the other sources' fetches. So is building the profile's matchers, done on first use.
         let config = self.config.clone();
         let source_owned = source.clone();
         let today = ctx.now.date_naive();
+        // One of the engine's parse slots (closed only if the engine is dropped, never here).
+        let slot = self.parse_slots.clone().acquire_owned().await.ok();
         let parsed = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             prepare_profile(&config, &source_owned)
                 .map_err(|message| (SourceStatus::ConfigError, message))?;
             crate::parse::parse_document(&config, &source_owned, &fetched, today)
@@ -172,8 +187,14 @@ impl Engine {
         };
         outcome.warnings.append(&mut parsed.warnings);
         if source.kind == SourceKind::Html {
-            self.complete_from_articles(source, &mut parsed.entries, &opts, ctx, &mut outcome)
-                .await;
+            self.complete_from_articles(
+                source,
+                &mut parsed.entries,
+                &article_opts,
+                ctx,
+                &mut outcome,
+            )
+            .await;
         }
         outcome.items_parsed = parsed.entries.len();
         outcome.newest_entry = parsed.entries.iter().filter_map(|e| e.published).max();
