@@ -1,35 +1,45 @@
 #!/usr/bin/env bash
-# Benchmarks of issue 8, in one run, from a fresh machine: ingest at scale against a simulated web
-# (N = 8, 100, 1000 sites, 150 ms per response), feed and HTML parser throughput against Python's
-# feedparser and BeautifulSoup on the same files, Lambda cold start and zip size. Prints every table and
-# writes them into docs/benchmarks.md (machine, date and this command included).
+# Benchmarks of issues 8 and 16, in one run, from a fresh machine: ingest at scale against a simulated
+# web (N = 8, 100, 1000 and 10,000 sources, each on its own loopback address 127.0.x.y, 150 ms per
+# response; a faults run of 40 sources, a quarter broken: 500s, malformed feeds, hangs of 60 s; 20
+# sources on one host), feed and HTML parser throughput against Python's feedparser and BeautifulSoup
+# on the same files, Lambda cold start and zip size. Prints every table and writes them into
+# docs/benchmarks.md (machine, date and this command included).
 #
-# Usage: scripts/bench.sh [--quick] [--runs N] [--sites 8,100,1000] [--skip-lambda] [--no-doc]
-#   --quick        N = 8 and 100, one run each, 1 s per parser measurement (a smoke run, ~1 min)
-#   --runs N       runs per site count (default 3; the median is reported)
-#   --sites LIST   site counts (default 8,100,1000)
+# Usage: scripts/bench.sh [--quick] [--runs N] [--sites 8,100,1000,10000] [--faults N] [--one-host N]
+#                         [--skip-lambda] [--no-doc]
+#   --quick        N = 8 and 100, one run each, no faults or one-host run, 1 s per parser measurement
+#                  (a smoke run, ~1 min)
+#   --runs N       runs per row under 5000 sources (default 3; the median is reported; larger rows once)
+#   --sites LIST   source counts of the plain web rows (default 8,100,1000,10000)
+#   --faults N     sources of the faults run (default 40; 0 skips it)
+#   --one-host N   sources of the one-host run (default 20; 0 skips it)
 #   --skip-lambda  skip the cold start and zip parts (they build the Lambda bootstrap)
 #   --no-doc       print only; leave docs/benchmarks.md alone
-# Time: about 3 minutes once the release binaries are built (the first build takes longer: the release
-# profile uses fat LTO). Everything talks to 127.0.0.1 only.
+# Time: about 5 minutes once the release binaries are built (the first build takes longer: the release
+# profile uses fat LTO). Everything talks to 127.0.0.0/8 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 command_line="scripts/bench.sh${*:+ $*}"
 
 runs=3
-sites=8,100,1000
+sites=8,100,1000,10000
+faults=40
+one_host=20
 seconds=2
 lambda=1
 write_doc=1
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) runs=1; sites=8,100; seconds=1 ;;
+    --quick) runs=1; sites=8,100; faults=0; one_host=0; seconds=1 ;;
     --runs) runs=$2; shift ;;
     --sites) sites=$2; shift ;;
+    --faults) faults=$2; shift ;;
+    --one-host) one_host=$2; shift ;;
     --skip-lambda) lambda=0 ;;
     --no-doc) write_doc=0 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -64,8 +74,9 @@ if [ "$write_doc" = 1 ]; then doc_args=(--doc "$doc"); fi
 step "Machine"
 "$bench" machine --command "$command_line" "${doc_args[@]}"
 
-step "Ingest at scale (sites: $sites, $runs run(s) each)"
-"$bench" scale --cli "$cli" --sites "$sites" --runs "$runs" --results "$results" "${doc_args[@]}"
+step "Ingest at scale (sources: $sites; faults run: $faults; one host: $one_host; $runs run(s) per row)"
+"$bench" scale --cli "$cli" --sites "$sites" --faults "$faults" --one-host "$one_host" --runs "$runs" \
+  --results "$results" "${doc_args[@]}"
 
 step "Feed parsing (crates/parse/benches/bench-feeds.sh)"
 bash crates/parse/benches/bench-feeds.sh | tee "$results/feeds.txt"

@@ -1,4 +1,5 @@
-//! Benchmarks of vectora-inbox (issue 8): ingest at scale against a simulated web, HTML listing parser
+//! Benchmarks of vectora-inbox (issues 8 and 16): ingest at scale against a simulated web (up to 10,000
+//! hosts, faults, one busy host), HTML listing parser
 //! throughput against BeautifulSoup, and the report in `docs/benchmarks.md`.
 //!
 //! The figures are printed by the `vectora-bench` binary (driven by `scripts/bench.sh`), never asserted

@@ -1,4 +1,4 @@
-//! `vectora-bench`: runs the benchmarks of issue 8 and writes their figures into `docs/benchmarks.md`.
+//! `vectora-bench`: runs the benchmarks of issues 8 and 16 and writes their figures into `docs/benchmarks.md`.
 //! Normally driven by `scripts/bench.sh`, which builds the release binaries, installs the Python
 //! comparison libraries and runs every part in order.
 
@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use vectora_bench::html_throughput::{self, CorpusResult};
 use vectora_bench::machine::{Machine, load_average};
-use vectora_bench::scale::{self, ScaleOptions};
+use vectora_bench::scale::{self, ScaleOptions, Scenario};
 use vectora_bench::{doc, summary};
 
 #[derive(Parser)]
@@ -37,26 +37,39 @@ struct Output {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Full `vectora-inbox ingest` over N simulated sites with a fixed latency, for each N.
+    /// Full `vectora-inbox ingest` over simulated webs: N sources on N hosts for each N, a
+    /// faults run, many sources on one host.
     Scale {
         /// The release `vectora-inbox` binary.
         #[arg(long, value_name = "FILE")]
         cli: PathBuf,
-        /// Site counts (comma-separated).
-        #[arg(long, value_delimiter = ',', default_value = "8,100,1000")]
+        /// Source counts of the plain web rows, one host each (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "8,100,1000,10000")]
         sites: Vec<usize>,
-        /// Runs per site count; the median is reported.
+        /// Sources of the faults run (a quarter broken); 0 skips it.
+        #[arg(long, default_value_t = 40)]
+        faults: usize,
+        /// Sources of the one-host run; 0 skips it.
+        #[arg(long, default_value_t = 20)]
+        one_host: usize,
+        /// Runs per row under 5000 sources; the median is reported.
         #[arg(long, default_value_t = 3)]
         runs: usize,
+        /// Runs per row from 5000 sources up.
+        #[arg(long, default_value_t = 1)]
+        big_runs: usize,
         /// Latency of every response of the simulated web, milliseconds.
         #[arg(long, default_value_t = 150)]
         latency_ms: u64,
-        /// `--concurrency` of the CLI (its default is 16).
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-        /// `--min-host-interval-ms` of the CLI (its default; one request per host, so it never waits).
+        /// `--concurrency` of the CLI; default: the CLI's own (sized for the machine).
+        #[arg(long)]
+        concurrency: Option<usize>,
+        /// `--min-host-interval-ms` of the CLI (its default).
         #[arg(long, default_value_t = 1000)]
         min_host_interval_ms: u64,
+        /// `--min-host-interval-ms` of the one-host run.
+        #[arg(long, default_value_t = 100)]
+        one_host_interval_ms: u64,
         /// Seed of the synthetic sites.
         #[arg(long, default_value_t = 0x5EED)]
         seed: u64,
@@ -105,7 +118,7 @@ enum Cmd {
         #[arg(long)]
         code: bool,
     },
-    /// The targets of issue 8 against the figures in a results folder.
+    /// The targets of issues 8 and 16 against the figures in a results folder.
     Summary {
         #[arg(long, value_name = "DIR")]
         results: PathBuf,
@@ -156,27 +169,46 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Scale {
             cli,
             sites,
+            faults,
+            one_host,
             runs,
+            big_runs,
             latency_ms,
             concurrency,
             min_host_interval_ms,
+            one_host_interval_ms,
             seed,
             output,
         } => {
             let load = load_line();
+            let mut rows: Vec<(Scenario, usize)> =
+                sites.iter().map(|&n| (Scenario::Web, n)).collect();
+            if faults > 0 {
+                rows.push((Scenario::Faults, faults));
+            }
+            if one_host > 0 {
+                rows.push((Scenario::OneHost, one_host));
+            }
             let options = ScaleOptions {
                 cli,
-                sites,
-                runs,
+                runs: rows,
+                repeats: runs,
+                big_repeats: big_runs,
                 latency: Duration::from_millis(latency_ms),
                 concurrency,
                 min_host_interval_ms,
+                one_host_interval_ms,
                 seed,
             };
             let results = scale::run_scale(&options)?;
+            let shown = concurrency.map_or_else(
+                || "the CLI's default `--concurrency`".to_string(),
+                |c| format!("`--concurrency {c}`"),
+            );
             let markdown = format!(
-                "{}\n{runs} runs per N, latency {latency_ms} ms per response, `--concurrency {concurrency}`. {load}\n",
-                scale::to_markdown(&results)
+                "{}\n{runs} runs per row under {} sources, {big_runs} from there up; latency {latency_ms} ms per response; {shown}; host interval {min_host_interval_ms} ms ({one_host_interval_ms} ms in the one-host run). {load}\n",
+                scale::to_markdown(&results),
+                scale::BIG_ROW
             );
             emit(&output, "scale", &markdown, &results)
         }

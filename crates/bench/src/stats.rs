@@ -4,8 +4,6 @@
 //! single run can be off by a large factor. Every figure is therefore taken several times and reported
 //! as its median, with the spread beside it so the reader can judge the noise.
 
-use std::time::Duration;
-
 /// The median of `values` (the mean of the two middle values for an even count); `None` when empty.
 pub fn median(values: &[f64]) -> Option<f64> {
     let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
@@ -28,14 +26,6 @@ pub fn min_max(values: &[f64]) -> Option<(f64, f64)> {
     Some(iter.fold((first, first), |(lo, hi), v| (lo.min(v), hi.max(v))))
 }
 
-/// The best time a fetcher with `concurrency` requests in flight can reach over `sites` sites that each
-/// answer after `latency`: `ceil(sites / concurrency) × latency` (one request per site; CPU time and
-/// connection set-up ignored).
-pub fn ideal_time(sites: usize, concurrency: usize, latency: Duration) -> Duration {
-    let waves = sites.div_ceil(concurrency.max(1));
-    latency.saturating_mul(u32::try_from(waves).unwrap_or(u32::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,17 +43,5 @@ mod tests {
     fn min_max_spans_the_values() {
         assert_eq!(min_max(&[2.0, 9.0, -1.0]), Some((-1.0, 9.0)));
         assert_eq!(min_max(&[]), None);
-    }
-
-    #[test]
-    fn ideal_time_counts_waves_of_requests() {
-        let latency = Duration::from_millis(150);
-        assert_eq!(ideal_time(8, 16, latency), Duration::from_millis(150));
-        assert_eq!(ideal_time(16, 16, latency), Duration::from_millis(150));
-        assert_eq!(ideal_time(17, 16, latency), Duration::from_millis(300));
-        assert_eq!(ideal_time(100, 16, latency), Duration::from_millis(1050));
-        assert_eq!(ideal_time(1000, 16, latency), Duration::from_millis(9450));
-        // A concurrency of 0 is treated as 1 rather than dividing by zero.
-        assert_eq!(ideal_time(3, 0, latency), Duration::from_millis(450));
     }
 }
