@@ -4,10 +4,20 @@
 //! one process we care about, unlike `getrusage(RUSAGE_CHILDREN)` (a running maximum over every child
 //! ever reaped) or sampling `/proc` (misses short peaks). stdout and stderr are drained on threads while
 //! the child runs, so a large JSON report can never fill the pipe and deadlock it.
+//!
+//! One catch: Linux carries a process's peak across `exec` from the address space it replaces, and a
+//! freshly forked child's address space is a copy of its parent's. A child of a large parent (this
+//! benchmark holding a simulated web of 10,000 hosts) therefore reports at least its parent's size.
+//! [`run_measured_via`] avoids it: the command is started by a small helper process (this
+//! benchmark's own `measure-child` subcommand, a few MB), whose child starts from the helper's size.
 
+use std::ffi::OsString;
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
 
 use anyhow::{Context, Result, bail};
 
@@ -66,6 +76,84 @@ pub fn run_measured(command: &mut Command) -> Result<Measured> {
 
 #[cfg(not(unix))]
 pub fn run_measured(_command: &mut Command) -> Result<Measured> {
+    bail!("peak-memory measurement needs wait4(2), which this platform does not have")
+}
+
+/// What the helper measured of the command it ran, as it writes it for its parent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HelperReport {
+    pub wall_nanos: u64,
+    pub peak_rss_bytes: u64,
+    pub exit_code: Option<i32>,
+}
+
+/// Runs `command` through `helper` (a binary whose `measure-child --out FILE -- PROGRAM ARGS…`
+/// runs [`measure_child`]), capturing the command's stdout and stderr: its peak RSS is its own, not
+/// this process's. The command's environment changes and working folder are passed on.
+pub fn run_measured_via(helper: &Path, command: &Command) -> Result<Measured> {
+    let report = tempfile::NamedTempFile::new()?;
+    let mut outer = Command::new(helper);
+    outer
+        .arg("measure-child")
+        .arg("--out")
+        .arg(report.path())
+        .arg("--")
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => outer.env(key, value),
+            None => outer.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        outer.current_dir(dir);
+    }
+    let helper_run = run_measured(&mut outer)?;
+    let text = std::fs::read_to_string(report.path())
+        .with_context(|| format!("reading the helper's report {}", report.path().display()))?;
+    let measured: HelperReport = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "the helper {} wrote no report (exit {:?}; stderr: {})",
+            helper.display(),
+            helper_run.exit_code,
+            helper_run.stderr.trim()
+        )
+    })?;
+    Ok(Measured {
+        wall: Duration::from_nanos(measured.wall_nanos),
+        peak_rss_bytes: measured.peak_rss_bytes,
+        exit_code: measured.exit_code,
+        stdout: helper_run.stdout,
+        stderr: helper_run.stderr,
+    })
+}
+
+/// The helper's side: runs `program` with this process's stdio and environment, waits for it and
+/// writes its [`HelperReport`] as JSON into `out`.
+#[cfg(unix)]
+pub fn measure_child(out: &Path, program: &OsString, args: &[OsString]) -> Result<()> {
+    let started = Instant::now();
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {program:?}"))?;
+    let pid = libc::pid_t::try_from(child.id()).context("child pid out of range")?;
+    let (status, usage) = wait4(pid)?;
+    let wall = started.elapsed();
+    drop(child);
+    let report = HelperReport {
+        wall_nanos: u64::try_from(wall.as_nanos()).unwrap_or(u64::MAX),
+        peak_rss_bytes: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+        exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+    };
+    std::fs::write(out, serde_json::to_vec(&report)?)
+        .with_context(|| format!("writing {}", out.display()))
+}
+
+#[cfg(not(unix))]
+pub fn measure_child(_out: &Path, _program: &OsString, _args: &[OsString]) -> Result<()> {
     bail!("peak-memory measurement needs wait4(2), which this platform does not have")
 }
 

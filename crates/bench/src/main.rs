@@ -118,6 +118,16 @@ enum Cmd {
         #[arg(long)]
         code: bool,
     },
+    /// Runs a program and writes its wall time, exit code and peak RSS as JSON into a file (the
+    /// scale benchmark starts the CLI through this, so that the peak is the CLI's own).
+    #[command(hide = true)]
+    MeasureChild {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The program and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<std::ffi::OsString>,
+    },
     /// The targets of issues 8 and 16 against the figures in a results folder.
     Summary {
         #[arg(long, value_name = "DIR")]
@@ -191,6 +201,8 @@ fn run(cli: Cli) -> Result<()> {
             }
             let options = ScaleOptions {
                 cli,
+                measurer: std::env::current_exe()
+                    .context("finding this benchmark's own binary (the CLI's measuring helper)")?,
                 runs: rows,
                 repeats: runs,
                 big_repeats: big_runs,
@@ -278,6 +290,10 @@ fn run(cli: Cli) -> Result<()> {
             };
             doc::update_file(&path, &name, &body)
         }
+        Cmd::MeasureChild { out, command } => match command.split_first() {
+            Some((program, args)) => vectora_bench::child::measure_child(&out, program, args),
+            None => anyhow::bail!("measure-child needs a program to run"),
+        },
         Cmd::Summary { results, doc: path } => {
             let markdown = summary::to_markdown(&summary::Figures::load(&results));
             println!("{markdown}");

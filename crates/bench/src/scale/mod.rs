@@ -29,7 +29,7 @@ use vectora_testweb::{
     write_bench_config_with,
 };
 
-use crate::child::run_measured;
+use crate::child::run_measured_via;
 use crate::stats::{median, min_max};
 
 /// How to run the scale benchmark.
@@ -37,6 +37,9 @@ use crate::stats::{median, min_max};
 pub struct ScaleOptions {
     /// The `vectora-inbox` binary (a release build).
     pub cli: PathBuf,
+    /// The binary whose `measure-child` subcommand starts the CLI (this benchmark's own), so that
+    /// the CLI's peak RSS is not raised to this process's (see [`crate::child`]).
+    pub measurer: PathBuf,
     /// The runs: a scenario and its number of sources.
     pub runs: Vec<(Scenario, usize)>,
     /// Runs per row (the median is reported) for rows under [`BIG_ROW`] sources.
@@ -334,7 +337,7 @@ fn run_once(options: &ScaleOptions, row: &Row, today: NaiveDate) -> Result<RunSa
     if let Some(c) = options.concurrency {
         command.args(["--concurrency", &c.to_string()]);
     }
-    let measured = run_measured(&mut command)?;
+    let measured = run_measured_via(&options.measurer, &command)?;
     let log = row.web.request_log();
     let report: serde_json::Value =
         serde_json::from_str(&measured.stdout).unwrap_or(serde_json::Value::Null);

@@ -9,6 +9,10 @@ use crate::state::{IngestIndex, validators_key};
 use crate::store::{StoreError, items_key, run_report_key};
 use crate::window::Window;
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::StreamExt;
+
+/// Validator files written at once.
+const VALIDATOR_WRITES: usize = 16;
 
 /// What writing the items came to.
 pub(super) struct Written {
@@ -51,14 +55,21 @@ impl Engine {
             };
             IngestIndex::record(&self.store, client_id, day, items).await?;
         }
-        for (source_key, v) in &gathered.validators {
-            let body = serde_json::to_vec(v).map_err(|e| StoreError::Corrupt {
-                key: source_key.clone(),
-                message: e.to_string(),
-            })?;
-            self.store
-                .put(&validators_key(client_id, source_key), body.into())
-                .await?;
+        // One small file per source: written a few at a time (10,000 of them one after another
+        // took seconds).
+        let mut puts = futures::stream::iter(&gathered.validators)
+            .map(|(source_key, v)| async move {
+                let body = serde_json::to_vec(v).map_err(|e| StoreError::Encode {
+                    key: source_key.clone(),
+                    message: e.to_string(),
+                })?;
+                self.store
+                    .put(&validators_key(client_id, source_key), body.into())
+                    .await
+            })
+            .buffer_unordered(VALIDATOR_WRITES);
+        while let Some(put) = puts.next().await {
+            put?;
         }
         Ok(written)
     }
@@ -119,7 +130,7 @@ impl Engine {
         day: NaiveDate,
     ) -> Result<(), StoreError> {
         let key = run_report_key(&report.client_id, day, &report.run_id);
-        let body = serde_json::to_vec_pretty(report).map_err(|e| StoreError::Corrupt {
+        let body = serde_json::to_vec_pretty(report).map_err(|e| StoreError::Encode {
             key: key.clone(),
             message: e.to_string(),
         })?;
