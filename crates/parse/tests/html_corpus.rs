@@ -97,10 +97,10 @@ fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 1.0 } else { a as f64 / b as f64 }
 }
 
-/// URL identity for scoring: no fragment, no trailing slash.
+/// URL identity for scoring: the crate's own canonical form (no fragment, no trailing slash, no
+/// tracking parameters), the one items are deduplicated by.
 fn url_key(url: &str) -> String {
-    let u = url.split('#').next().unwrap_or(url);
-    u.trim_end_matches('/').to_string()
+    vectora_parse::urls::canonicalize(url)
 }
 
 /// Title identity for scoring: the visible words, whatever the spacing, case and invisible marks.
