@@ -8,7 +8,7 @@
 //! read-merge-write like the index's: atomic, retried when another run wrote in between.
 
 use crate::model::{SourceOutcome, SourceStatus};
-use crate::store::{DataStore, StoreError};
+use crate::store::{DataStore, StoreError, health_key};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -174,11 +174,6 @@ pub struct HealthState {
     pub sources: BTreeMap<String, SourceHealth>,
 }
 
-/// `state/{client_id}/health.json`
-pub fn health_key(client_id: &str) -> String {
-    format!("state/{client_id}/health.json")
-}
-
 /// Whether a run's outcome says something about the source itself. Sources not run (unknown,
 /// disabled) and sources the run's deadline skipped leave their health as it was.
 fn observable(o: &SourceOutcome) -> bool {
@@ -241,7 +236,7 @@ impl HealthState {
                 let fresh = update(None);
                 match serde_json::to_vec_pretty(&fresh) {
                     Ok(body) => store.put(&health_key(client_id), body.into()).await,
-                    Err(e) => Err(StoreError::Corrupt {
+                    Err(e) => Err(StoreError::Encode {
                         key,
                         message: e.to_string(),
                     }),

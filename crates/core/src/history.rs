@@ -2,8 +2,10 @@
 //! read back for reports (`vectora-inbox report`) — the engine's own files, in its key layout.
 
 use crate::model::{Item, RunReport};
-use crate::store::{DataStore, StoreError, items_key};
-use chrono::{Duration, NaiveDate};
+use crate::store::{
+    DataStore, StoreError, day_of, items_day, items_key, items_prefix, listing_start, runs_prefix,
+};
+use chrono::NaiveDate;
 use futures::StreamExt;
 
 /// Files read at the same time.
@@ -26,35 +28,26 @@ impl History {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<History, StoreError> {
-        let runs_prefix = format!("runs/{client_id}/");
-        let items_prefix = format!("ingested/{client_id}/");
-        // Keys sort by day; `~` sorts after every run id and file name of the day before.
-        let day_before = (from - Duration::days(1)).format("%Y/%m/%d/~").to_string();
-        let (runs_after, items_after) = (
-            format!("{runs_prefix}{day_before}"),
-            format!("{items_prefix}{day_before}"),
+        let (runs_prefix, items_prefix) = (runs_prefix(client_id), items_prefix(client_id));
+        let (runs_start, items_start) = (
+            listing_start(&runs_prefix, from),
+            listing_start(&items_prefix, from),
         );
         let (run_keys, item_keys) = futures::try_join!(
-            store.list_after(&runs_prefix, &runs_after),
-            store.list_after(&items_prefix, &items_after),
+            store.list_after(&runs_prefix, &runs_start),
+            store.list_after(&items_prefix, &items_start),
         )?;
-        let in_period = |prefix: &str, key: &str| {
-            key.strip_prefix(prefix)
-                .and_then(|rest| rest.get(..10))
-                .and_then(|day| NaiveDate::parse_from_str(day, "%Y/%m/%d").ok())
-                .is_some_and(|d| (from..=to).contains(&d))
-        };
+        let in_period = |d: &NaiveDate| (from..=to).contains(d);
         let run_keys: Vec<String> = run_keys
             .into_iter()
-            .filter(|k| k.ends_with(".json") && in_period(&runs_prefix, k))
+            .filter(|k| {
+                k.ends_with(".json") && day_of(&runs_prefix, k).is_some_and(|d| in_period(&d))
+            })
             .collect();
         let days: Vec<NaiveDate> = item_keys
             .iter()
-            .filter(|k| in_period(&items_prefix, k))
-            .filter_map(|k| {
-                let day = k.strip_prefix(&items_prefix)?.strip_suffix("/items.json")?;
-                NaiveDate::parse_from_str(day, "%Y/%m/%d").ok()
-            })
+            .filter_map(|k| items_day(client_id, k))
+            .filter(in_period)
             .collect();
 
         let mut runs: Vec<RunReport> = read_all(store, run_keys).await?;

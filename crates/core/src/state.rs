@@ -8,7 +8,9 @@
 //! known next time — nothing is lost, nothing is ingested twice.
 
 use crate::model::Item;
-use crate::store::{DataStore, StoreError, items_key};
+use crate::store::{
+    DataStore, StoreError, index_key, items_day, items_key, items_prefix, listing_start,
+};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
@@ -27,10 +29,6 @@ pub struct IngestIndex {
     pub urls: HashMap<String, NaiveDate>,
     /// content hash → day first ingested
     pub hashes: HashMap<String, NaiveDate>,
-}
-
-pub fn index_key(client_id: &str) -> String {
-    format!("state/{client_id}/index.json")
 }
 
 impl IngestIndex {
@@ -76,23 +74,17 @@ impl IngestIndex {
         // The index and the listing of the recent items files in parallel: two requests, one
         // round trip, instead of a read per day of the repair window.
         let earliest = today - Duration::days(MAX_REPAIR_DAYS);
-        let prefix = format!("ingested/{client_id}/");
-        let (index_key, list_after) = (
-            index_key(client_id),
-            items_key(client_id, earliest - Duration::days(1)),
-        );
+        let prefix = items_prefix(client_id);
+        let (index_key, start) = (index_key(client_id), listing_start(&prefix, earliest));
         let (index, listed) = futures::try_join!(
             store.get_json::<IngestIndex>(&index_key),
-            store.list_after(&prefix, &list_after),
+            store.list_after(&prefix, &start),
         )?;
         let mut index = index.unwrap_or_default();
         let from = index.updated_day.unwrap_or(earliest).max(earliest);
         let days: Vec<NaiveDate> = listed
             .iter()
-            .filter_map(|key| {
-                let day = key.strip_prefix(&prefix)?.strip_suffix("/items.json")?;
-                NaiveDate::parse_from_str(day, "%Y/%m/%d").ok()
-            })
+            .filter_map(|key| items_day(client_id, key))
             .filter(|d| (from..=today).contains(d))
             .collect();
         let files = futures::stream::iter(days)
@@ -153,10 +145,6 @@ pub struct Validators {
     pub last_modified: Option<String>,
     /// When the server last sent a full (200) response for this URL.
     pub fetched_at: DateTime<Utc>,
-}
-
-pub fn validators_key(client_id: &str, source_key: &str) -> String {
-    format!("state/{client_id}/http/{source_key}.json")
 }
 
 impl Validators {

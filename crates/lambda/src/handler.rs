@@ -80,10 +80,6 @@ impl App {
         }
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// Answers one invocation. Never panics and never returns an error: every outcome is a response.
     pub async fn handle(&self, event: Value, ctx: &InvocationContext) -> LambdaResponse {
         let started = Instant::now();

@@ -12,7 +12,7 @@ pub use probe::Probe;
 
 use source::SourceRunContext;
 
-use crate::config::{Client, Config, ConfigErrors, DEFAULT_PERIOD_DAYS, SourceDef};
+use crate::config::{Config, ConfigErrors, DEFAULT_PERIOD_DAYS, SourceDef};
 use crate::fetch::Fetcher;
 use crate::health::HealthState;
 use crate::model::{RunReport, SourceOutcome};
@@ -277,12 +277,4 @@ fn log_outcome(client_id: &str, o: &SourceOutcome) {
     } else {
         tracing::info!(client_id, source_key = %o.source_key, status = ?o.status, http_status = o.http_status, items_parsed = o.items_parsed, items_kept = o.items_kept, duration_ms = o.duration_ms, "source finished");
     }
-}
-
-/// Convenience: resolves a client's id list for "every active client" runs.
-pub fn active_client_ids(config: &Config) -> Vec<String> {
-    config
-        .active_clients()
-        .map(|c: &Client| c.id.clone())
-        .collect()
 }

@@ -8,7 +8,8 @@ use crate::model::{
     FILTERED_RECORDED, FilteredEntry, Item, SourceContext, SourceOutcome, SourceStatus,
     TemporalMode,
 };
-use crate::state::{Validators, validators_key};
+use crate::state::Validators;
+use crate::store::validators_key;
 use crate::window::Window;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};

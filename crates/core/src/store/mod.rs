@@ -1,14 +1,18 @@
 //! Storage: one abstraction over a local folder and S3 (via `object_store`), the key layout of the
 //! data bucket, and the atomic read-merge-write of a day's items.
 
+mod keys;
 mod location;
 mod merge;
 
+pub use keys::{
+    FAN_OUT_RUNS, day_of, fan_out_summary_key, health_key, index_key, items_day, items_key,
+    items_prefix, listing_start, run_report_key, runs_prefix, validators_key,
+};
 pub use location::{Location, S3Auth, install_s3_auth, join};
 pub use merge::MergeOutcome;
 
 use bytes::Bytes;
-use chrono::NaiveDate;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use std::path::PathBuf;
@@ -169,44 +173,5 @@ impl DataStore {
                     message: e.to_string(),
                 }),
         }
-    }
-}
-
-/// `ingested/{client_id}/{YYYY}/{MM}/{DD}/items.json`
-pub fn items_key(client_id: &str, day: NaiveDate) -> String {
-    format!("ingested/{client_id}/{}/items.json", day.format("%Y/%m/%d"))
-}
-
-/// `runs/{client_id}/{YYYY}/{MM}/{DD}/{run_id}.json`
-pub fn run_report_key(client_id: &str, day: NaiveDate, run_id: &str) -> String {
-    format!("runs/{client_id}/{}/{run_id}.json", day.format("%Y/%m/%d"))
-}
-
-/// The folder of the fan-out summaries under `runs/`: a leading underscore and a name no client
-/// of the bundled configs uses, so it sits beside the clients' report folders.
-pub const FAN_OUT_RUNS: &str = "_fan_out";
-
-/// `runs/_fan_out/{YYYY}/{MM}/{DD}/{run_id}.json`: one Step Functions execution's summary (every
-/// client's outcome), written by its last step.
-pub fn fan_out_summary_key(day: NaiveDate, run_id: &str) -> String {
-    run_report_key(FAN_OUT_RUNS, day, run_id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_layout_matches_the_downstream_contract() {
-        let d = NaiveDate::from_ymd_opt(2025, 12, 7).unwrap();
-        assert_eq!(
-            items_key("lai_weekly_v3", d),
-            "ingested/lai_weekly_v3/2025/12/07/items.json"
-        );
-        assert_eq!(run_report_key("c", d, "r1"), "runs/c/2025/12/07/r1.json");
-        assert_eq!(
-            fan_out_summary_key(d, "exec-1"),
-            "runs/_fan_out/2025/12/07/exec-1.json"
-        );
     }
 }
