@@ -172,27 +172,10 @@ pub struct UrlFault {
 /// * `redirect/<hops>[/<tail>]` (`status=302`), `redirect-loop[/<n>]`, `redirect-to?url=<abs>` (`status=302`)
 pub fn parse_url_fault(rest: &str, query: &HashMap<String, String>) -> Result<UrlFault, String> {
     let (kind, after_kind) = rest.split_once('/').unwrap_or((rest, ""));
-    let number_then_tail = |what: &str| -> Result<(u64, Option<String>), String> {
-        let (number, tail) = after_kind.split_once('/').unwrap_or((after_kind, ""));
-        let value = number
-            .parse::<u64>()
-            .map_err(|_| format!("/fault/{kind}/ needs a number of {what}, got {number:?}"))?;
-        Ok((value, tail_path(tail)))
-    };
-    let query_number = |name: &str, default: u64| -> Result<u64, String> {
-        match query.get(name) {
-            Some(v) => v
-                .parse::<u64>()
-                .map_err(|_| format!("query parameter {name} must be a number, got {v:?}")),
-            None => Ok(default),
-        }
-    };
-    let status_param = |default: u16| -> Result<u16, String> {
-        let status = query_number("status", u64::from(default))?;
-        u16::try_from(status)
-            .ok()
-            .filter(|s| (100..=999).contains(s))
-            .ok_or_else(|| format!("status {status} is not an HTTP status"))
+    let url = FaultUrl {
+        kind,
+        after_kind,
+        query,
     };
     let times = match query.get("times") {
         Some(v) => Some(
@@ -202,94 +185,11 @@ pub fn parse_url_fault(rest: &str, query: &HashMap<String, String>) -> Result<Ur
         None => None,
     };
     let then = query.get("then").cloned();
-
     let (fault, tail, default_times) = match kind {
-        "status" => {
-            let (code, tail) = number_then_tail("status code")?;
-            let code = u16::try_from(code)
-                .ok()
-                .filter(|c| (100..=999).contains(c))
-                .ok_or_else(|| format!("{code} is not an HTTP status"))?;
-            (Fault::Status(code), tail, None)
-        }
-        "retry-after" | "retry-after-date" => {
-            let (seconds, tail) = number_then_tail("seconds")?;
-            let form =
-                if kind == "retry-after" && query.get("form").map(String::as_str) != Some("date") {
-                    RetryAfterForm::Seconds
-                } else {
-                    RetryAfterForm::HttpDate
-                };
-            (Fault::RetryAfter { seconds, form }, tail, Some(1))
-        }
-        "hang" if after_kind.is_empty() => (Fault::Hang(None), None, None),
-        "hang" => {
-            let (seconds, tail) = number_then_tail("seconds")?;
-            (Fault::Hang(Some(Duration::from_secs(seconds))), tail, None)
-        }
-        "latency" => {
-            let (ms, tail) = number_then_tail("milliseconds")?;
-            (Fault::Latency(Duration::from_millis(ms)), tail, None)
-        }
-        "gzip" => (
-            Fault::Encoding(ContentCoding::Gzip),
-            tail_path(after_kind),
-            None,
-        ),
-        "br" | "brotli" => (
-            Fault::Encoding(ContentCoding::Brotli),
-            tail_path(after_kind),
-            None,
-        ),
-        "windows-1252" | "cp1252" => (Fault::Windows1252, tail_path(after_kind), None),
-        "large" => {
-            let (mb, _) = number_then_tail("megabytes")?;
-            let bytes = query_number("bytes", mb.saturating_mul(1024 * 1024))?;
-            let declare_length = query.get("length").is_some_and(|v| v == "1" || v == "true");
-            (
-                Fault::Large {
-                    bytes,
-                    declare_length,
-                },
-                None,
-                None,
-            )
-        }
-        "drip" => {
-            let chunk = usize::try_from(query_number("bytes", 4)?)
-                .unwrap_or(4)
-                .max(1);
-            let interval = Duration::from_millis(query_number("interval_ms", 1000)?);
-            (Fault::Drip { chunk, interval }, None, None)
-        }
-        "stall" => (Fault::Stall, None, None),
-        "trickle" => {
-            let (ms, tail) = number_then_tail("milliseconds")?;
-            let chunk = usize::try_from(query_number("bytes", 256)?)
-                .unwrap_or(256)
-                .max(1);
-            let interval = Duration::from_millis(ms);
-            (Fault::Trickle { chunk, interval }, tail, None)
-        }
-        "stall-after" => {
-            let (bytes, tail) = number_then_tail("bytes")?;
-            (Fault::StallAfter(bytes), tail, None)
-        }
-        "redirect" => {
-            let (hops, tail) = number_then_tail("hops")?;
-            let hops = u32::try_from(hops).map_err(|_| format!("{hops} hops is too many"))?;
-            let status = status_param(302)?;
-            (Fault::RedirectChain { hops, status }, tail, None)
-        }
-        "redirect-loop" => (Fault::RedirectLoop, tail_path(after_kind), None),
-        "redirect-to" => {
-            let location = query
-                .get("url")
-                .cloned()
-                .ok_or("/fault/redirect-to needs ?url=<absolute URL>")?;
-            let status = status_param(302)?;
-            (Fault::RedirectTo { location, status }, None, None)
-        }
+        "status" | "retry-after" | "retry-after-date" | "hang" | "latency" => url.answer_fault()?,
+        "gzip" | "br" | "brotli" | "windows-1252" | "cp1252" => url.encoding_fault()?,
+        "large" | "drip" | "stall" | "trickle" | "stall-after" => url.body_fault()?,
+        "redirect" | "redirect-loop" | "redirect-to" => url.redirect_fault()?,
         other => return Err(format!("unknown fault kind {other:?}")),
     };
     Ok(UrlFault {
@@ -297,6 +197,155 @@ pub fn parse_url_fault(rest: &str, query: &HashMap<String, String>) -> Result<Ur
         times: times.or(default_times),
         next: tail.or(then),
     })
+}
+
+/// A fault, the path served after or through it, and its default `times`.
+type ParsedFault = (Fault, Option<String>, Option<u32>);
+
+/// The pieces of a `/fault/<kind>/<params>[/<tail>]` URL, read by the parsers of each fault family.
+struct FaultUrl<'a> {
+    kind: &'a str,
+    after_kind: &'a str,
+    query: &'a HashMap<String, String>,
+}
+
+impl FaultUrl<'_> {
+    /// `<number>[/<tail>]` after the kind.
+    fn number_then_tail(&self, what: &str) -> Result<(u64, Option<String>), String> {
+        let (number, tail) = self
+            .after_kind
+            .split_once('/')
+            .unwrap_or((self.after_kind, ""));
+        let value = number.parse::<u64>().map_err(|_| {
+            format!(
+                "/fault/{}/ needs a number of {what}, got {number:?}",
+                self.kind
+            )
+        })?;
+        Ok((value, tail_path(tail)))
+    }
+
+    fn query_number(&self, name: &str, default: u64) -> Result<u64, String> {
+        match self.query.get(name) {
+            Some(v) => v
+                .parse::<u64>()
+                .map_err(|_| format!("query parameter {name} must be a number, got {v:?}")),
+            None => Ok(default),
+        }
+    }
+
+    fn status_param(&self, default: u16) -> Result<u16, String> {
+        let status = self.query_number("status", u64::from(default))?;
+        u16::try_from(status)
+            .ok()
+            .filter(|s| (100..=999).contains(s))
+            .ok_or_else(|| format!("status {status} is not an HTTP status"))
+    }
+
+    /// When the answer comes, and which: `status`, `retry-after(-date)`, `hang`, `latency`.
+    fn answer_fault(&self) -> Result<ParsedFault, String> {
+        Ok(match self.kind {
+            "status" => {
+                let (code, tail) = self.number_then_tail("status code")?;
+                let code = u16::try_from(code)
+                    .ok()
+                    .filter(|c| (100..=999).contains(c))
+                    .ok_or_else(|| format!("{code} is not an HTTP status"))?;
+                (Fault::Status(code), tail, None)
+            }
+            "retry-after" | "retry-after-date" => {
+                let (seconds, tail) = self.number_then_tail("seconds")?;
+                let seconds_form = self.kind == "retry-after"
+                    && self.query.get("form").map(String::as_str) != Some("date");
+                let form = if seconds_form {
+                    RetryAfterForm::Seconds
+                } else {
+                    RetryAfterForm::HttpDate
+                };
+                (Fault::RetryAfter { seconds, form }, tail, Some(1))
+            }
+            "hang" if self.after_kind.is_empty() => (Fault::Hang(None), None, None),
+            "hang" => {
+                let (seconds, tail) = self.number_then_tail("seconds")?;
+                (Fault::Hang(Some(Duration::from_secs(seconds))), tail, None)
+            }
+            _ => {
+                let (ms, tail) = self.number_then_tail("milliseconds")?;
+                (Fault::Latency(Duration::from_millis(ms)), tail, None)
+            }
+        })
+    }
+
+    /// The content sent with another coding or charset: `gzip`, `br`, `windows-1252`.
+    fn encoding_fault(&self) -> Result<ParsedFault, String> {
+        let fault = match self.kind {
+            "gzip" => Fault::Encoding(ContentCoding::Gzip),
+            "br" | "brotli" => Fault::Encoding(ContentCoding::Brotli),
+            _ => Fault::Windows1252,
+        };
+        Ok((fault, tail_path(self.after_kind), None))
+    }
+
+    /// How the body arrives: `large`, `drip`, `stall`, `trickle`, `stall-after`.
+    fn body_fault(&self) -> Result<ParsedFault, String> {
+        Ok(match self.kind {
+            "large" => {
+                let (mb, _) = self.number_then_tail("megabytes")?;
+                let bytes = self.query_number("bytes", mb.saturating_mul(1024 * 1024))?;
+                let declare_length = self
+                    .query
+                    .get("length")
+                    .is_some_and(|v| v == "1" || v == "true");
+                let fault = Fault::Large {
+                    bytes,
+                    declare_length,
+                };
+                (fault, None, None)
+            }
+            "drip" => {
+                let chunk = usize::try_from(self.query_number("bytes", 4)?)
+                    .unwrap_or(4)
+                    .max(1);
+                let interval = Duration::from_millis(self.query_number("interval_ms", 1000)?);
+                (Fault::Drip { chunk, interval }, None, None)
+            }
+            "stall" => (Fault::Stall, None, None),
+            "trickle" => {
+                let (ms, tail) = self.number_then_tail("milliseconds")?;
+                let chunk = usize::try_from(self.query_number("bytes", 256)?)
+                    .unwrap_or(256)
+                    .max(1);
+                let interval = Duration::from_millis(ms);
+                (Fault::Trickle { chunk, interval }, tail, None)
+            }
+            _ => {
+                let (bytes, tail) = self.number_then_tail("bytes")?;
+                (Fault::StallAfter(bytes), tail, None)
+            }
+        })
+    }
+
+    /// Where the answer sends the client: `redirect`, `redirect-loop`, `redirect-to`.
+    fn redirect_fault(&self) -> Result<ParsedFault, String> {
+        Ok(match self.kind {
+            "redirect" => {
+                let (hops, tail) = self.number_then_tail("hops")?;
+                let hops = u32::try_from(hops).map_err(|_| format!("{hops} hops is too many"))?;
+                let status = self.status_param(302)?;
+                (Fault::RedirectChain { hops, status }, tail, None)
+            }
+            "redirect-loop" => (Fault::RedirectLoop, tail_path(self.after_kind), None),
+            _ => {
+                let location = self
+                    .query
+                    .get("url")
+                    .cloned()
+                    .ok_or("/fault/redirect-to needs ?url=<absolute URL>")?;
+                let status = self.status_param(302)?;
+                (Fault::RedirectTo { location, status }, None, None)
+            }
+        })
+    }
 }
 
 /// `"sites/x/"` → `Some("/sites/x/")`, `""` → `None`.

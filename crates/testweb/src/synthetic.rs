@@ -260,19 +260,52 @@ impl SyntheticSite {
     }
 }
 
-/// A title, a summary and whether it is LAI news. About one entry in five is noise.
+/// A title, a summary and whether it is LAI news. About one entry in five is noise. The draws
+/// from `rng` come in a fixed order (the four picks, the kind, then the noise's own picks) so a
+/// seed always gives the same site.
 fn headline(rng: &mut SplitMix64, company: &str, published: NaiveDate) -> (String, String, bool) {
-    let molecule = rng.pick(MOLECULES);
-    let indication = rng.pick(INDICATIONS);
-    let technology = rng.pick(TECHNOLOGIES);
-    let partner = rng.pick(PARTNERS);
+    let topic = Topic {
+        company,
+        molecule: rng.pick(MOLECULES),
+        indication: rng.pick(INDICATIONS),
+        technology: rng.pick(TECHNOLOGIES),
+        partner: rng.pick(PARTNERS),
+    };
     match rng.below(10) {
+        kind @ 0..=2 => {
+            let (title, summary) = noise_headline(kind, rng, company, published);
+            (title, summary, false)
+        }
+        kind => {
+            let (title, summary) = lai_headline(kind, &topic);
+            (title, summary, true)
+        }
+    }
+}
+
+/// What an LAI headline is about.
+struct Topic<'a> {
+    company: &'a str,
+    molecule: &'a str,
+    indication: &'a str,
+    technology: &'a str,
+    partner: &'a str,
+}
+
+/// The entries a relevance filter must drop: a job offer, an investor conference, a quarterly
+/// report (kinds 0, 1, 2).
+fn noise_headline(
+    kind: usize,
+    rng: &mut SplitMix64,
+    company: &str,
+    published: NaiveDate,
+) -> (String, String) {
+    match kind {
         0 => (
             format!("{company} Is Hiring: Senior Process Engineer, Sterile Manufacturing"),
             format!(
                 "Join our team in a position available now at our fill-finish site. {company} is recruiting an experienced engineer."
             ),
-            false,
         ),
         1 => (
             format!("{company} to Participate in Upcoming Investor Healthcare Conference"),
@@ -280,9 +313,8 @@ fn headline(rng: &mut SplitMix64, company: &str, published: NaiveDate) -> (Strin
                 "Management to present a company overview at {}.",
                 rng.pick(CONFERENCES)
             ),
-            false,
         ),
-        2 => {
+        _ => {
             let quarter = (published
                 .format("%m")
                 .to_string()
@@ -299,9 +331,22 @@ fn headline(rng: &mut SplitMix64, company: &str, published: NaiveDate) -> (Strin
                 format!(
                     "{company} reports quarterly results, cash flow and financial guidance for the period."
                 ),
-                false,
             )
         }
+    }
+}
+
+/// The LAI news a relevance filter must keep: trial results, a licence, an approval, an
+/// enrolment (kinds 3 to 9).
+fn lai_headline(kind: usize, topic: &Topic) -> (String, String) {
+    let Topic {
+        company,
+        molecule,
+        indication,
+        technology,
+        partner,
+    } = topic;
+    match kind {
         3 | 4 => (
             format!(
                 "{company} Reports Positive Phase 3 Results for Long-Acting Injectable {} in {indication}",
@@ -310,7 +355,6 @@ fn headline(rng: &mut SplitMix64, company: &str, published: NaiveDate) -> (Strin
             format!(
                 "The once-monthly subcutaneous {molecule} injection met its primary endpoint, supporting a regulatory submission for {indication}."
             ),
-            true,
         ),
         5 | 6 => (
             format!(
@@ -320,7 +364,6 @@ fn headline(rng: &mut SplitMix64, company: &str, published: NaiveDate) -> (Strin
             format!(
                 "The partnership applies the {technology} long-acting injectable platform to {molecule}, aiming at a 3-month dosing interval."
             ),
-            true,
         ),
         7 => (
             format!(
@@ -330,7 +373,6 @@ fn headline(rng: &mut SplitMix64, company: &str, published: NaiveDate) -> (Strin
             format!(
                 "The approval covers a long-acting formulation of {molecule} for adults with {indication}."
             ),
-            true,
         ),
         _ => (
             format!(
@@ -340,7 +382,6 @@ fn headline(rng: &mut SplitMix64, company: &str, published: NaiveDate) -> (Strin
             format!(
                 "The trial evaluates an intramuscular long-acting depot of {molecule} in {indication}."
             ),
-            true,
         ),
     }
 }
