@@ -9,24 +9,26 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use super::paths::{catalog_file, clients_dir, extractors_file, profiles_file, scopes_dir};
+
 macro_rules! bundled_files {
-    ($($path:literal),* $(,)?) => {
+    ($($path:expr),* $(,)?) => {
         &[$(($path, include_str!(concat!("../../../../config/", $path)))),*]
     };
 }
 
 /// Every file of the bundled config, by path relative to the config root.
 pub const FILES: &[(&str, &str)] = bundled_files!(
-    "clients/lai_weekly_v3.yaml",
-    "canonical/sources/source_catalog.yaml",
-    "canonical/sources/html_extractors.yaml",
-    "canonical/ingestion/ingestion_profiles.yaml",
-    "canonical/scopes/company_scopes.yaml",
-    "canonical/scopes/exclusion_scopes.yaml",
-    "canonical/scopes/indication_scopes.yaml",
-    "canonical/scopes/molecule_scopes.yaml",
-    "canonical/scopes/technology_scopes.yaml",
-    "canonical/scopes/trademark_scopes.yaml",
+    concat!(clients_dir!(), "lai_weekly_v3.yaml"),
+    catalog_file!(),
+    extractors_file!(),
+    profiles_file!(),
+    concat!(scopes_dir!(), "company_scopes.yaml"),
+    concat!(scopes_dir!(), "exclusion_scopes.yaml"),
+    concat!(scopes_dir!(), "indication_scopes.yaml"),
+    concat!(scopes_dir!(), "molecule_scopes.yaml"),
+    concat!(scopes_dir!(), "technology_scopes.yaml"),
+    concat!(scopes_dir!(), "trademark_scopes.yaml"),
 );
 
 /// The bundled config's files, ready for [`super::parse_files`].

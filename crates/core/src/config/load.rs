@@ -1,7 +1,8 @@
 //! Reading a config root (a local folder or `s3://bucket/prefix`) into memory, then parsing it.
 
+use super::Config;
 use super::diagnostics::Diagnostic;
-use super::{CLIENTS_DIR, Config, SCOPES_DIR};
+use super::paths::{self, SCOPES_DIR};
 use crate::store::Location;
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectStoreExt;
@@ -11,6 +12,8 @@ use std::collections::BTreeMap;
 const MAX_CONFIG_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// Config files read at the same time (a config has about ten).
 const CONCURRENT_READS: usize = 16;
+/// Stands in for the text of a file over [`MAX_CONFIG_FILE_BYTES`] (not read): reported.
+const TOO_LARGE: &str = "\u{0}too-large";
 
 /// Reads every YAML file of the config root and resolves it. Fails only when the root itself
 /// cannot be read; config problems are in [`Config::diagnostics`].
@@ -34,7 +37,7 @@ async fn read_yaml_files(
     let (store, root) = location.open()?;
     // Every request is issued at once (two listings, then every file): on S3 a cold start
     // waits for two round trips instead of one per file.
-    let listings = futures::future::try_join_all([CLIENTS_DIR, "canonical/"].map(|sub| {
+    let listings = futures::future::try_join_all(paths::LISTED_DIRS.map(|sub| {
         let prefix = crate::store::join(&root, sub);
         store.list(Some(&prefix)).try_collect::<Vec<_>>()
     }))
@@ -49,11 +52,11 @@ async fn read_yaml_files(
             .unwrap_or(full)
             .trim_start_matches('/')
             .to_string();
-        if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) {
+        if !paths::is_yaml(&rel) {
             continue;
         }
         if meta.size > MAX_CONFIG_FILE_BYTES {
-            out.insert(rel, String::from("\u{0}too-large"));
+            out.insert(rel, TOO_LARGE.to_string());
             continue;
         }
         wanted.push((rel, meta.location));
@@ -73,53 +76,10 @@ async fn read_yaml_files(
 }
 
 /// Reads a local config folder without an async runtime (for callers such as `config push`'s
-/// validation hook). Same files, same checks as [`load`].
+/// validation hook): the same reader as [`load`], driven to completion on this thread (the local
+/// store reads files on the calling thread, or on the runtime's blocking pool inside one).
 pub fn load_dir_blocking(dir: &std::path::Path) -> Result<Config, crate::store::StoreError> {
-    use crate::store::StoreError;
-    if !dir.is_dir() {
-        return Err(StoreError::NotFound(format!(
-            "config folder {} does not exist",
-            dir.display()
-        )));
-    }
-    let mut files = BTreeMap::new();
-    let mut stack = vec![
-        dir.join(CLIENTS_DIR.trim_end_matches('/')),
-        dir.join("canonical"),
-    ];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let rel = path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .to_string_lossy()
-                .replace('\\', "/");
-            if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) {
-                continue;
-            }
-            let too_large = entry
-                .metadata()
-                .map(|m| m.len() > MAX_CONFIG_FILE_BYTES)
-                .unwrap_or(false);
-            let text = if too_large {
-                String::from("\u{0}too-large")
-            } else {
-                let bytes =
-                    std::fs::read(&path).map_err(|e| StoreError::backend(&dir.display(), &e))?;
-                String::from_utf8_lossy(&bytes).into_owned()
-            };
-            files.insert(rel, text);
-        }
-    }
-    Ok(parse_files(&files))
+    futures::executor::block_on(load(&Location::Local(dir.to_path_buf())))
 }
 
 /// Parses and resolves config files given as (path relative to the root → text).
@@ -204,12 +164,12 @@ fn read_files(
     for (path, text) in files {
         let scope = if path == super::CATALOG_FILE {
             Scope::Global
-        } else if let Some(stem) = client_stem(path) {
+        } else if let Some(stem) = paths::client_stem(path) {
             Scope::Client(stem.to_string())
         } else {
             Scope::File
         };
-        if text == "\u{0}too-large" {
+        if text == TOO_LARGE {
             diags.push(
                 Diagnostic::error(
                     path,
@@ -224,13 +184,13 @@ fn read_files(
                 parsed.extractors_present = true;
             } else if path == super::CATALOG_FILE {
                 parsed.catalog_present = true;
-            } else if let Some(name) = path.strip_prefix(SCOPES_DIR) {
-                parsed.scopes.add_broken(scope_stem(name));
+            } else if let Some(stem) = paths::scope_stem(path) {
+                parsed.scopes.add_broken(stem);
             }
             continue;
         }
         let mut file_diags = Vec::new();
-        if path.starts_with(CLIENTS_DIR) {
+        if path.starts_with(paths::CLIENTS_DIR) {
             if let Some(v) = parse_yaml(path, text, &mut file_diags) {
                 parsed.clients.push((path.clone(), v));
             }
@@ -243,8 +203,7 @@ fn read_files(
         } else if path == super::PROFILES_FILE {
             parsed.profiles = parse_yaml(path, text, &mut file_diags).map(|v| (path.clone(), v));
             parsed.profiles_present = true;
-        } else if let Some(name) = path.strip_prefix(SCOPES_DIR) {
-            let stem = scope_stem(name);
+        } else if let Some(stem) = paths::scope_stem(path) {
             match parse_yaml::<serde_json::Value>(path, text, &mut file_diags) {
                 Some(v) => parsed.scopes.add_file(stem, path, v, &mut file_diags),
                 None => parsed.scopes.add_broken(stem),
@@ -254,22 +213,6 @@ fn read_files(
     }
     parsed.diagnostics = diags;
     parsed
-}
-
-/// `clients/{id}.yaml` → `id`.
-pub(super) fn client_stem(path: &str) -> Option<&str> {
-    let name = path.strip_prefix(CLIENTS_DIR)?;
-    Some(
-        name.strip_suffix(".yaml")
-            .or_else(|| name.strip_suffix(".yml"))
-            .unwrap_or(name),
-    )
-}
-
-fn scope_stem(name: &str) -> &str {
-    name.strip_suffix(".yaml")
-        .or_else(|| name.strip_suffix(".yml"))
-        .unwrap_or(name)
 }
 
 /// Parses one YAML file; a syntax or type error becomes a diagnostic with its line and column.
@@ -333,6 +276,38 @@ mod tests {
         let parsed: Option<serde_json::Value> = parse_yaml("catalog.yaml", &text, &mut diags);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(parsed.unwrap()["sources"].as_array().unwrap().len(), 20_000);
+    }
+
+    fn repo_config() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config")
+    }
+
+    fn summary(cfg: &Config) -> (String, Vec<String>) {
+        let diags = cfg.diagnostics.iter().map(|d| d.to_string()).collect();
+        (cfg.summary(), diags)
+    }
+
+    /// Without a runtime, the local store reads on this thread.
+    #[test]
+    fn the_blocking_loader_reads_what_the_async_one_reads() {
+        let blocking = load_dir_blocking(&repo_config()).expect("bundled config folder");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let loaded = runtime
+            .block_on(load(&Location::Local(repo_config())))
+            .expect("bundled config folder");
+        assert_eq!(summary(&blocking), summary(&loaded));
+        assert_eq!(blocking.clients.len(), 1);
+    }
+
+    /// Inside a runtime (`config push` validates from async code), on its blocking pool.
+    #[tokio::test(flavor = "current_thread")]
+    async fn the_blocking_loader_works_inside_a_runtime() {
+        let cfg = load_dir_blocking(&repo_config()).expect("bundled config folder");
+        assert!(cfg.clients.contains_key("lai_weekly_v3"));
+        let missing = load_dir_blocking(&repo_config().join("absent")).unwrap_err();
+        assert!(missing.to_string().contains("does not exist"), "{missing}");
     }
 
     #[test]

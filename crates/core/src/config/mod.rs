@@ -6,6 +6,7 @@ mod api;
 pub mod bundled;
 mod diagnostics;
 mod load;
+pub mod paths;
 mod raw;
 mod resolve;
 mod scopes;
@@ -23,12 +24,7 @@ use std::sync::Arc;
 use vectora_filter::Profile;
 use vectora_parse::html::ListingRules;
 
-/// Path of the source catalog inside a config root.
-pub const CATALOG_FILE: &str = "canonical/sources/source_catalog.yaml";
-pub const EXTRACTORS_FILE: &str = "canonical/sources/html_extractors.yaml";
-pub const PROFILES_FILE: &str = "canonical/ingestion/ingestion_profiles.yaml";
-pub const SCOPES_DIR: &str = "canonical/scopes/";
-pub const CLIENTS_DIR: &str = "clients/";
+pub use paths::{CATALOG_FILE, CLIENTS_DIR, EXTRACTORS_FILE, PROFILES_FILE, SCOPES_DIR};
 
 /// Default window when neither the request nor the client says.
 pub const DEFAULT_PERIOD_DAYS: u32 = 7;
@@ -46,12 +42,12 @@ pub struct Config {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// `global_settings` of `html_extractors.yaml`.
+/// `global_settings` of `html_extractors.yaml`: what a listing read without an extractor of its
+/// own uses, and what every extractor falls back on.
 #[derive(Debug, Clone)]
 pub struct ExtractionDefaults {
     pub max_items: usize,
     pub date_formats: Vec<String>,
-    pub timeout_secs: Option<f64>,
 }
 
 impl Default for ExtractionDefaults {
@@ -60,7 +56,6 @@ impl Default for ExtractionDefaults {
             // The parser's rule: one default for "the rules do not say".
             max_items: vectora_parse::html::DEFAULT_MAX_ITEMS,
             date_formats: Vec::new(),
-            timeout_secs: None,
         }
     }
 }

@@ -127,7 +127,6 @@ pub struct RawSelectors {
 
 #[derive(Debug, Deserialize, Default)]
 pub struct RawExtractorGlobals {
-    pub extraction_timeout: Option<f64>,
     pub default_max_items: Option<usize>,
     #[serde(default)]
     pub default_date_patterns: Vec<String>,
