@@ -44,7 +44,15 @@ pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
 /// The validation `config push` runs before uploading anything: the folder must hold the
 /// expected files and load without a single problem.
 pub fn require_valid_dir(dir: &std::path::Path) -> anyhow::Result<()> {
-    vectora_ops::config_push::require_layout(dir)?;
+    use vectora_core::config::paths::{LayoutError, check_layout};
+    match check_layout(dir) {
+        Err(LayoutError::Invalid { problems, .. }) => anyhow::bail!(
+            "config folder {} is invalid, nothing uploaded:\n  {}",
+            dir.display(),
+            problems.join("\n  ")
+        ),
+        other => other?,
+    }
     let mut config = vectora_core::config::load_dir_blocking(dir)?;
     config.build_all_profiles();
     let problems: Vec<String> = config
@@ -62,5 +70,27 @@ pub fn require_valid_dir(dir: &std::path::Path) -> anyhow::Result<()> {
             problems.len(),
             problems.join("\n  ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_layout_uploads_nothing_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = require_valid_dir(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("nothing uploaded"), "{err}");
+        assert!(err.contains("source_catalog.yaml is missing"), "{err}");
+        assert!(err.contains("clients/ has no client"), "{err}");
+        let absent = require_valid_dir(&dir.path().join("absent")).unwrap_err();
+        assert!(absent.to_string().contains("does not exist"), "{absent}");
+    }
+
+    #[test]
+    fn the_bundled_config_folder_can_be_pushed() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        require_valid_dir(&root).unwrap();
     }
 }

@@ -1,6 +1,6 @@
 //! `vectora-inbox config push`: validate a config folder, then upload it to the config bucket. An
-//! invalid folder uploads nothing. Validation is a callback so the CLI can pass the engine's full
-//! config validation (vectora_core::config); [`require_layout`] is the built-in minimum.
+//! invalid folder uploads nothing. Validation is a callback so the CLI can pass the engine's
+//! layout check and full config validation (`vectora_core::config`, which owns the config paths).
 
 use std::path::{Path, PathBuf};
 
@@ -34,55 +34,6 @@ pub struct ConfigPushArgs {
 
 /// Validates a config folder; an error stops the push before any upload.
 pub type ConfigValidator<'a> = &'a (dyn Fn(&Path) -> anyhow::Result<()> + Sync);
-
-/// The file the engine cannot run without (SPEC, "Config bucket"), with at least one client.
-pub const REQUIRED_FILES: &[&str] = &["canonical/sources/source_catalog.yaml"];
-
-/// Canonical files the engine takes from its bundled config when a bucket lacks them (the old
-/// system's buckets hold only clients and the catalog); pushed when present, never empty.
-pub const OPTIONAL_FILES: &[&str] = &[
-    "canonical/sources/html_extractors.yaml",
-    "canonical/ingestion/ingestion_profiles.yaml",
-];
-
-/// The built-in check: the catalog exists and is non-empty, the optional canonical files are
-/// non-empty where present, and there is at least one `clients/*.yaml`.
-pub fn require_layout(dir: &Path) -> anyhow::Result<()> {
-    if !dir.is_dir() {
-        bail!("config folder {} does not exist", dir.display());
-    }
-    let mut problems = Vec::new();
-    let required = REQUIRED_FILES.iter().map(|f| (f, true));
-    for (file, required) in required.chain(OPTIONAL_FILES.iter().map(|f| (f, false))) {
-        let path = dir.join(file);
-        match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() && m.len() > 0 => {}
-            Ok(_) => problems.push(format!("{file} is empty or not a file")),
-            Err(_) if required => problems.push(format!("{file} is missing")),
-            Err(_) => {}
-        }
-    }
-    let has_client = std::fs::read_dir(dir.join("clients"))
-        .map(|entries| {
-            entries.flatten().any(|e| {
-                e.path()
-                    .extension()
-                    .is_some_and(|x| x == "yaml" || x == "yml")
-            })
-        })
-        .unwrap_or(false);
-    if !has_client {
-        problems.push("clients/ has no client .yaml file".to_string());
-    }
-    if !problems.is_empty() {
-        bail!(
-            "config folder {} is invalid, nothing uploaded:\n  {}",
-            dir.display(),
-            problems.join("\n  ")
-        );
-    }
-    Ok(())
-}
 
 /// Every regular file under `dir` (hidden files and folders skipped) with its bucket key, sorted.
 pub fn collect_files(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
@@ -218,8 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn the_bundled_config_passes_and_keys_mirror_the_bucket() {
-        require_layout(&repo_config()).unwrap();
+    fn keys_mirror_the_bucket() {
         let files = collect_files(&repo_config()).unwrap();
         let keys: Vec<&str> = files.iter().map(|(_, k)| k.as_str()).collect();
         assert!(keys.contains(&"clients/lai_weekly_v3.yaml"));
@@ -228,45 +178,5 @@ mod tests {
             keys.iter()
                 .all(|k| !k.starts_with('/') && !k.contains('\\'))
         );
-    }
-
-    #[test]
-    fn missing_files_are_all_listed() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("canonical/sources")).unwrap();
-        std::fs::write(
-            dir.path().join("canonical/sources/source_catalog.yaml"),
-            "sources: []\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join("canonical/sources/html_extractors.yaml"),
-            "",
-        )
-        .unwrap();
-        let err = require_layout(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("html_extractors.yaml is empty"), "{err}");
-        assert!(err.contains("clients/ has no client"), "{err}");
-        // The engine stands the bundled profiles in for a missing profiles file.
-        assert!(!err.contains("ingestion_profiles.yaml"), "{err}");
-        assert!(err.contains("nothing uploaded"), "{err}");
-        assert!(!err.contains("source_catalog"), "{err}");
-        assert!(require_layout(&dir.path().join("absent")).is_err());
-    }
-
-    #[test]
-    fn an_old_layout_folder_passes() {
-        let dir = tempfile::tempdir().unwrap();
-        for file in [
-            "clients/lai_weekly_v3.yaml",
-            "canonical/sources/source_catalog.yaml",
-        ] {
-            std::fs::create_dir_all(dir.path().join(file).parent().unwrap()).unwrap();
-            std::fs::copy(repo_config().join(file), dir.path().join(file)).unwrap();
-        }
-        require_layout(dir.path()).unwrap();
-        std::fs::remove_file(dir.path().join("canonical/sources/source_catalog.yaml")).unwrap();
-        let err = require_layout(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("source_catalog.yaml is missing"), "{err}");
     }
 }

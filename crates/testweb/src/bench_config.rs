@@ -10,6 +10,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
+use vectora_core::config::paths;
 
 use crate::synthetic::SyntheticSite;
 
@@ -87,9 +88,11 @@ pub fn write_bench_config_with(
     base_urls: &[String],
     site: impl Fn(usize) -> BenchSite,
 ) -> Result<()> {
-    for sub in ["canonical/sources", "clients"] {
-        std::fs::create_dir_all(dest.join(sub))
-            .with_context(|| format!("creating {}", dest.join(sub).display()))?;
+    let catalog_path = dest.join(paths::CATALOG_FILE);
+    let client_path = dest.join(paths::client_file(BENCH_CLIENT_ID));
+    for file in [&catalog_path, &client_path] {
+        let dir = file.parent().unwrap_or(dest);
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
 
     let mut catalog = String::from("sources:\n");
@@ -114,9 +117,9 @@ pub fn write_bench_config_with(
         catalog,
         "bouquets:\n- bouquet_id: bench_synthetic\n  description: every synthetic site of the benchmark test web\n  source_keys:\n{keys}"
     );
-    std::fs::write(dest.join("canonical/sources/source_catalog.yaml"), catalog)?;
+    std::fs::write(&catalog_path, catalog)?;
     std::fs::write(
-        dest.join(format!("clients/{BENCH_CLIENT_ID}.yaml")),
+        &client_path,
         format!(
             "client_profile:\n  name: Benchmark over {} synthetic sites\n  client_id: {BENCH_CLIENT_ID}\n  active: true\n  language: en\npipeline:\n  default_period_days: 30\nsource_config:\n  source_bouquets_enabled:\n  - bench_synthetic\n  sources_extra_enabled: []\n",
             base_urls.len()

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use regex::Regex;
+use vectora_core::config::paths;
 
 /// Real hosts of the LAI sources and the fixture site that stands in for each.
 pub const SITE_HOSTS: &[(&str, &str)] = &[
@@ -50,10 +51,7 @@ pub const LAI_SITES: &[(&str, &str)] = &[
 ];
 
 /// Files whose URLs are rewritten; everything else is copied byte for byte.
-const REWRITTEN: &[&str] = &[
-    "canonical/sources/source_catalog.yaml",
-    "canonical/sources/html_extractors.yaml",
-];
+const REWRITTEN: &[&str] = &[paths::CATALOG_FILE, paths::EXTRACTORS_FILE];
 
 /// The config folder shipped in the repository (`<workspace>/config`).
 pub fn bundled_config_dir() -> PathBuf {
@@ -98,7 +96,7 @@ pub fn write_lai_config(
     site_base: &dyn Fn(&str) -> String,
 ) -> Result<()> {
     copy_tree(source, dest, source, site_base)?;
-    let catalog = dest.join("canonical/sources/source_catalog.yaml");
+    let catalog = dest.join(paths::CATALOG_FILE);
     let text = std::fs::read_to_string(&catalog)
         .with_context(|| format!("reading {}", catalog.display()))?;
     let outside: Vec<&str> = text
@@ -156,17 +154,13 @@ fn copy_tree(
 
 /// The files of a config bucket in the old system's layout: its clients and the source catalog,
 /// nothing else (its profiles, term lists and extractors were code).
-pub const OLD_LAYOUT: &[&str] = &["clients/", "canonical/sources/source_catalog.yaml"];
+pub const OLD_LAYOUT: &[&str] = &paths::OLD_LAYOUT;
 
 /// Removes from the config folder `dir` every file an old-layout bucket does not have (see
 /// [`OLD_LAYOUT`]), and the folders left empty.
 pub fn keep_old_layout(dir: &Path) -> Result<()> {
-    for sub in [
-        "canonical/ingestion",
-        "canonical/scopes",
-        "canonical/sources/html_extractors.yaml",
-    ] {
-        let path = dir.join(sub);
+    for optional in paths::OPTIONAL {
+        let path = dir.join(optional);
         let removed = if path.is_dir() {
             std::fs::remove_dir_all(&path)
         } else if path.exists() {
@@ -175,6 +169,15 @@ pub fn keep_old_layout(dir: &Path) -> Result<()> {
             Ok(())
         };
         removed.with_context(|| format!("removing {}", path.display()))?;
+        // A folder the removal emptied (`canonical/ingestion/`) goes too.
+        if let Some(parent) = Path::new(optional.trim_end_matches('/')).parent() {
+            let parent = dir.join(parent);
+            let empty = std::fs::read_dir(&parent).is_ok_and(|mut e| e.next().is_none());
+            if empty {
+                std::fs::remove_dir(&parent)
+                    .with_context(|| format!("removing {}", parent.display()))?;
+            }
+        }
     }
     Ok(())
 }
