@@ -2,9 +2,9 @@
 
 use crate::decision::{Decision, ExclusionHit, GroupMatch};
 use crate::expr::Expr;
-use crate::terms::TermSet;
+use crate::terms::{Scan, TermSet};
 use crate::text::normalize;
-use crate::{IngestionMode, NamedTerms, ProfileDef, ProfileError, ProfileMode};
+use crate::{IngestionMode, NamedTerms, ProfileDef, ProfileError, ProfileMode, SignalGroupDef};
 use std::sync::OnceLock;
 
 /// Tolerance when comparing summed weights with `minimum_total_weight` (2.5 + 0.5 must reach 3.0).
@@ -58,67 +58,9 @@ impl Profile {
     pub fn compile(def: ProfileDef) -> Result<Profile, Vec<ProfileError>> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        let requires_signals = matches!(
-            def.mode,
-            ProfileMode::RequireSignals | ProfileMode::RequireMultiSignals
-        );
-
-        // One table of distinct scopes, so a scope used twice is scanned once.
-        let mut scopes: Vec<NamedTerms> = Vec::new();
-        let mut index_of = |scope: &NamedTerms| match scopes.iter().position(|s| s == scope) {
-            Some(i) => i,
-            None => {
-                scopes.push(scope.clone());
-                scopes.len() - 1
-            }
-        };
-        let exclusion_scopes: Vec<usize> = def.exclusions.iter().map(&mut index_of).collect();
-        let group_scopes: Vec<Vec<usize>> = def
-            .groups
-            .iter()
-            .map(|g| g.scopes.iter().map(&mut index_of).collect())
-            .collect();
-
+        let table = ScopeTable::of(&def);
         for (i, group) in def.groups.iter().enumerate() {
-            let key = |field: &str| format!("required_signal_groups[{i}].{field}");
-            if group.group_id.trim().is_empty() {
-                errors.push(err(key("group_id"), "is empty"));
-            } else if def.groups[..i].iter().any(|g| g.group_id == group.group_id) {
-                errors.push(err(
-                    key("group_id"),
-                    &format!("{:?} is defined twice", group.group_id),
-                ));
-            }
-            if group.min_matches == 0 {
-                errors.push(err(
-                    key("min_matches"),
-                    "must be at least 1 (0 would satisfy the group on any text)",
-                ));
-            }
-            if !(group.weight.is_finite() && group.weight >= 0.0) {
-                errors.push(err(
-                    key("weight"),
-                    &format!("must be a non-negative number, got {}", group.weight),
-                ));
-            }
-            let term_count: usize = group.scopes.iter().map(|s| s.terms.len()).sum();
-            if requires_signals && term_count < group.min_matches {
-                let scopes = group
-                    .scopes
-                    .iter()
-                    .map(|s| s.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                warnings.push(err(
-                    key("scopes"),
-                    &format!(
-                        "group {:?} has {term_count} terms ({}) but needs {} matches: it can never be satisfied",
-                        group.group_id,
-                        if scopes.is_empty() { "no scopes" } else { &scopes },
-                        group.min_matches
-                    ),
-                ));
-            }
+            check_group(&def, i, group, &mut errors, &mut warnings);
         }
         if !(def.minimum_total_weight.is_finite() && def.minimum_total_weight >= 0.0) {
             errors.push(err(
@@ -129,46 +71,8 @@ impl Profile {
                 ),
             ));
         }
-
-        let logic_src = def
-            .combination_logic
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
-        let mut logic = match def.mode {
-            ProfileMode::RequireMultiSignals => Logic::AllGroups,
-            _ => Logic::AnyGroup,
-        };
-        if requires_signals {
-            if def.groups.is_empty() {
-                errors.push(err(
-                    "required_signal_groups".into(),
-                    "a require_signals / require_multi_signals profile needs at least one group",
-                ));
-            }
-            if let Some(src) = logic_src {
-                let ids: Vec<&str> = def.groups.iter().map(|g| g.group_id.as_str()).collect();
-                match Expr::parse(src, &ids) {
-                    Ok(expr) => logic = Logic::Configured(expr),
-                    Err(e) => errors.push(err("combination_logic".into(), &e.to_string())),
-                }
-            }
-        } else {
-            let ignored: Vec<&str> = [
-                (!def.groups.is_empty()).then_some("required_signal_groups"),
-                logic_src.map(|_| "combination_logic"),
-                (def.mode == ProfileMode::IngestAll && !def.exclusions.is_empty())
-                    .then_some("exclusion_scopes"),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            for key in ignored {
-                warnings.push(err(key.into(), &format!("ignored by mode {:?}", def.mode)));
-            }
-        }
-
-        if let Err(term_errors) = TermSet::check(&scopes, def.case_sensitive) {
+        let logic = combination(&def, &mut errors, &mut warnings);
+        if let Err(term_errors) = TermSet::check(&table.scopes, def.case_sensitive) {
             errors.extend(term_errors.into_iter().map(|e| at_reference(&def, e)));
         }
         if !errors.is_empty() {
@@ -176,10 +80,10 @@ impl Profile {
         }
         Ok(Profile {
             def,
-            scopes,
+            scopes: table.scopes,
             terms: OnceLock::new(),
-            exclusion_scopes,
-            group_scopes,
+            exclusion_scopes: table.exclusions,
+            group_scopes: table.groups,
             logic,
             warnings,
         })
@@ -240,23 +144,37 @@ impl Profile {
             Err(errors) => return Decision::unusable(&self.def.name, errors),
         };
         let scan = matcher.scan_normalized(&text);
-        for &scope in &self.exclusion_scopes {
-            let terms = scan.matched_terms(&[scope]);
-            if !terms.is_empty() {
-                let name = self.scopes.get(scope).map_or("", |s| s.name.as_str());
-                return Decision::excluded(ExclusionHit {
-                    scope: name.to_string(),
-                    terms: terms.into_iter().map(String::from).collect(),
-                });
-            }
+        if let Some(hit) = self.first_exclusion(&scan) {
+            return Decision::excluded(hit);
         }
         if self.def.mode == ProfileMode::ExcludeOnly {
             return Decision::no_exclusion();
         }
+        self.decide_signals(self.match_groups(&scan), mode)
+    }
 
-        let mut satisfied = vec![false; self.def.groups.len()];
-        let mut found = Vec::new();
-        let mut total_weight = 0.0;
+    /// The first exclusion scope, in config order, with a term in the text.
+    fn first_exclusion(&self, scan: &Scan<'_>) -> Option<ExclusionHit> {
+        self.exclusion_scopes.iter().find_map(|&scope| {
+            let terms = scan.matched_terms(&[scope]);
+            (!terms.is_empty()).then(|| ExclusionHit {
+                scope: self
+                    .scopes
+                    .get(scope)
+                    .map_or("", |s| s.name.as_str())
+                    .to_string(),
+                terms: terms.into_iter().map(String::from).collect(),
+            })
+        })
+    }
+
+    /// Each signal group's matches: satisfied when it has `min_matches` distinct terms.
+    fn match_groups(&self, scan: &Scan<'_>) -> GroupScan {
+        let mut out = GroupScan {
+            satisfied: vec![false; self.def.groups.len()],
+            found: Vec::new(),
+            total_weight: 0.0,
+        };
         for (i, (group, scopes)) in self.def.groups.iter().zip(&self.group_scopes).enumerate() {
             let terms: Vec<String> = scan
                 .matched_terms(scopes)
@@ -264,20 +182,30 @@ impl Profile {
                 .map(String::from)
                 .collect();
             if terms.len() >= group.min_matches {
-                satisfied[i] = true;
-                total_weight += group.weight;
+                out.satisfied[i] = true;
+                out.total_weight += group.weight;
             }
             if !terms.is_empty() {
-                found.push(GroupMatch {
+                out.found.push(GroupMatch {
                     group_id: group.group_id.clone(),
                     min_matches: group.min_matches,
-                    satisfied: satisfied[i],
+                    satisfied: out.satisfied[i],
                     weight: group.weight,
                     terms,
                 });
             }
         }
+        out
+    }
 
+    /// A require_* profile's verdict from its groups: in a broad run any satisfied group keeps
+    /// the item; otherwise the combination rule, then `minimum_total_weight`.
+    fn decide_signals(&self, groups: GroupScan, mode: IngestionMode) -> Decision {
+        let GroupScan {
+            satisfied,
+            found,
+            total_weight,
+        } = groups;
         if mode == IngestionMode::Broad {
             return if satisfied.contains(&true) {
                 Decision::signals_kept(found, total_weight, " (broad)")
@@ -330,6 +258,152 @@ impl Profile {
             Logic::Configured(expr) => expr.display(&ids).to_string(),
             Logic::AnyGroup => ids.join(" OR "),
             Logic::AllGroups => ids.join(" AND "),
+        }
+    }
+}
+
+/// The signal groups matched against one text.
+struct GroupScan {
+    /// Per group of the definition, in order.
+    satisfied: Vec<bool>,
+    /// The groups with at least one term in the text.
+    found: Vec<GroupMatch>,
+    /// Sum of the satisfied groups' weights.
+    total_weight: f64,
+}
+
+/// One table of distinct scopes, so a scope used twice (an exclusion and a group, two groups) is
+/// scanned once; exclusions and groups refer to it by index.
+struct ScopeTable {
+    scopes: Vec<NamedTerms>,
+    exclusions: Vec<usize>,
+    groups: Vec<Vec<usize>>,
+}
+
+impl ScopeTable {
+    fn of(def: &ProfileDef) -> ScopeTable {
+        let mut scopes: Vec<NamedTerms> = Vec::new();
+        let mut index_of = |scope: &NamedTerms| match scopes.iter().position(|s| s == scope) {
+            Some(i) => i,
+            None => {
+                scopes.push(scope.clone());
+                scopes.len() - 1
+            }
+        };
+        let exclusions = def.exclusions.iter().map(&mut index_of).collect();
+        let groups = def
+            .groups
+            .iter()
+            .map(|g| g.scopes.iter().map(&mut index_of).collect())
+            .collect();
+        ScopeTable {
+            scopes,
+            exclusions,
+            groups,
+        }
+    }
+}
+
+fn requires_signals(def: &ProfileDef) -> bool {
+    matches!(
+        def.mode,
+        ProfileMode::RequireSignals | ProfileMode::RequireMultiSignals
+    )
+}
+
+/// One `required_signal_groups` entry: its id (present, not defined twice), `min_matches`,
+/// weight; a warning when its scopes hold fewer terms than it needs matches.
+fn check_group(
+    def: &ProfileDef,
+    i: usize,
+    group: &SignalGroupDef,
+    errors: &mut Vec<ProfileError>,
+    warnings: &mut Vec<ProfileError>,
+) {
+    let key = |field: &str| format!("required_signal_groups[{i}].{field}");
+    if group.group_id.trim().is_empty() {
+        errors.push(err(key("group_id"), "is empty"));
+    } else if def.groups[..i].iter().any(|g| g.group_id == group.group_id) {
+        errors.push(err(
+            key("group_id"),
+            &format!("{:?} is defined twice", group.group_id),
+        ));
+    }
+    if group.min_matches == 0 {
+        errors.push(err(
+            key("min_matches"),
+            "must be at least 1 (0 would satisfy the group on any text)",
+        ));
+    }
+    if !(group.weight.is_finite() && group.weight >= 0.0) {
+        errors.push(err(
+            key("weight"),
+            &format!("must be a non-negative number, got {}", group.weight),
+        ));
+    }
+    let term_count: usize = group.scopes.iter().map(|s| s.terms.len()).sum();
+    if requires_signals(def) && term_count < group.min_matches {
+        let scopes = group
+            .scopes
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        warnings.push(err(
+            key("scopes"),
+            &format!(
+                "group {:?} has {term_count} terms ({}) but needs {} matches: it can never be satisfied",
+                group.group_id,
+                if scopes.is_empty() { "no scopes" } else { &scopes },
+                group.min_matches
+            ),
+        ));
+    }
+}
+
+/// How satisfied groups combine: `combination_logic` parsed against the group ids, else the
+/// mode's default. Settings the mode ignores are warnings.
+fn combination(
+    def: &ProfileDef,
+    errors: &mut Vec<ProfileError>,
+    warnings: &mut Vec<ProfileError>,
+) -> Logic {
+    let logic_src = def
+        .combination_logic
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let default = match def.mode {
+        ProfileMode::RequireMultiSignals => Logic::AllGroups,
+        _ => Logic::AnyGroup,
+    };
+    if !requires_signals(def) {
+        let ignored = [
+            (!def.groups.is_empty()).then_some("required_signal_groups"),
+            logic_src.map(|_| "combination_logic"),
+            (def.mode == ProfileMode::IngestAll && !def.exclusions.is_empty())
+                .then_some("exclusion_scopes"),
+        ];
+        for key in ignored.into_iter().flatten() {
+            warnings.push(err(key.into(), &format!("ignored by mode {:?}", def.mode)));
+        }
+        return default;
+    }
+    if def.groups.is_empty() {
+        errors.push(err(
+            "required_signal_groups".into(),
+            "a require_signals / require_multi_signals profile needs at least one group",
+        ));
+    }
+    let Some(src) = logic_src else {
+        return default;
+    };
+    let ids: Vec<&str> = def.groups.iter().map(|g| g.group_id.as_str()).collect();
+    match Expr::parse(src, &ids) {
+        Ok(expr) => Logic::Configured(expr),
+        Err(e) => {
+            errors.push(err("combination_logic".into(), &e.to_string()));
+            default
         }
     }
 }
@@ -418,6 +492,18 @@ mod tests {
             case_sensitive: false,
             minimum_text_length: 20,
         }
+    }
+
+    #[test]
+    fn a_scope_used_twice_is_one_entry_of_the_table() {
+        let shared = scope("lai", &["depot"]);
+        let mut d = def(ProfileMode::RequireSignals);
+        d.exclusions = vec![shared.clone()];
+        d.groups = vec![group("g", vec![shared, scope("x", &["y"])], 1, 1.0)];
+        let table = ScopeTable::of(&d);
+        assert_eq!(table.scopes.len(), 2);
+        assert_eq!(table.exclusions, vec![0]);
+        assert_eq!(table.groups, vec![vec![0, 1]]);
     }
 
     fn keep(p: &Profile, title: &str, mode: IngestionMode) -> bool {

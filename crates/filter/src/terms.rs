@@ -172,70 +172,15 @@ impl TermSet {
             mut errors,
         } = Inventory::take(scopes, case_sensitive);
 
-        let mut exact_patterns: Vec<Regex> = Vec::with_capacity(pattern_sources.len());
-        for (sources, owners) in pattern_sources.iter().zip(&pattern_owners) {
-            match RegexBuilder::new(&sources.exact)
-                .case_insensitive(!case_sensitive)
-                .size_limit(PATTERN_SIZE_LIMIT)
-                .build()
-            {
-                Ok(exact) => exact_patterns.push(exact),
-                Err(err) => {
-                    let owner = owners
-                        .first()
-                        .copied()
-                        .unwrap_or(TermRef { scope: 0, term: 0 });
-                    let scope = scopes.get(owner.scope);
-                    let term = scope.and_then(|s| s.terms.get(owner.term));
-                    errors.push(ProfileError {
-                        key: scope.map_or_else(String::new, |s| s.name.clone()),
-                        message: format!(
-                            "invalid pattern {:?}: {}",
-                            term.map_or("", String::as_str),
-                            one_line(&err.to_string())
-                        ),
-                    });
-                }
-            }
-        }
-
-        let literals = if literal_texts.is_empty() {
-            None
-        } else {
-            match AhoCorasick::new(&literal_texts) {
-                Ok(ac) => Some(ac),
-                Err(err) => {
-                    errors.push(ProfileError {
-                        key: scope_list(scopes),
-                        message: format!("cannot build the term matcher: {err}"),
-                    });
-                    None
-                }
-            }
-        };
-        let fast_sources: Vec<&str> = pattern_sources.iter().map(|p| p.fast.as_str()).collect();
-        let patterns = if fast_sources.is_empty() {
-            None
-        } else {
-            match RegexSetBuilder::new(&fast_sources)
-                .case_insensitive(!case_sensitive)
-                .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(fast_sources.len()))
-                .build()
-            {
-                Ok(set) => Some(set),
-                Err(err) => {
-                    errors.push(ProfileError {
-                        key: scope_list(scopes),
-                        message: format!(
-                            "cannot combine the patterns: {}",
-                            one_line(&err.to_string())
-                        ),
-                    });
-                    None
-                }
-            }
-        };
-
+        let exact_patterns = exact_patterns(
+            scopes,
+            &pattern_sources,
+            &pattern_owners,
+            case_sensitive,
+            &mut errors,
+        );
+        let literals = literal_automaton(scopes, &literal_texts, &mut errors);
+        let patterns = fast_pattern_set(scopes, &pattern_sources, case_sensitive, &mut errors);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -307,6 +252,97 @@ impl TermSet {
             set: self,
             occurrences,
             patterns,
+        }
+    }
+}
+
+/// The exact form of each distinct pattern, compiled; one too large to compile is an error
+/// naming its first term.
+fn exact_patterns(
+    scopes: &[NamedTerms],
+    sources: &[PatternSources],
+    owners: &[Vec<TermRef>],
+    case_sensitive: bool,
+    errors: &mut Vec<ProfileError>,
+) -> Vec<Regex> {
+    let mut exact_patterns = Vec::with_capacity(sources.len());
+    for (sources, owners) in sources.iter().zip(owners) {
+        match RegexBuilder::new(&sources.exact)
+            .case_insensitive(!case_sensitive)
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .build()
+        {
+            Ok(exact) => exact_patterns.push(exact),
+            Err(err) => {
+                let owner = owners
+                    .first()
+                    .copied()
+                    .unwrap_or(TermRef { scope: 0, term: 0 });
+                let scope = scopes.get(owner.scope);
+                let term = scope.and_then(|s| s.terms.get(owner.term));
+                errors.push(ProfileError {
+                    key: scope.map_or_else(String::new, |s| s.name.clone()),
+                    message: format!(
+                        "invalid pattern {:?}: {}",
+                        term.map_or("", String::as_str),
+                        one_line(&err.to_string())
+                    ),
+                });
+            }
+        }
+    }
+    exact_patterns
+}
+
+/// One automaton over every distinct literal; `None` when there are none (or on failure,
+/// reported).
+fn literal_automaton(
+    scopes: &[NamedTerms],
+    literal_texts: &[String],
+    errors: &mut Vec<ProfileError>,
+) -> Option<AhoCorasick> {
+    if literal_texts.is_empty() {
+        return None;
+    }
+    match AhoCorasick::new(literal_texts) {
+        Ok(ac) => Some(ac),
+        Err(err) => {
+            errors.push(ProfileError {
+                key: scope_list(scopes),
+                message: format!("cannot build the term matcher: {err}"),
+            });
+            None
+        }
+    }
+}
+
+/// One regex set of the patterns' fast forms, which flags the patterns to confirm; `None` when
+/// there are none (or on failure, reported).
+fn fast_pattern_set(
+    scopes: &[NamedTerms],
+    sources: &[PatternSources],
+    case_sensitive: bool,
+    errors: &mut Vec<ProfileError>,
+) -> Option<RegexSet> {
+    let fast_sources: Vec<&str> = sources.iter().map(|p| p.fast.as_str()).collect();
+    if fast_sources.is_empty() {
+        return None;
+    }
+    match RegexSetBuilder::new(&fast_sources)
+        .case_insensitive(!case_sensitive)
+        .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(fast_sources.len()))
+        .build()
+    {
+        Ok(set) => Some(set),
+        Err(err) => {
+            errors.push(ProfileError {
+                key: scope_list(scopes),
+                message: format!(
+                    "cannot combine the patterns: {}",
+                    one_line(&err.to_string())
+                ),
+            });
+            None
         }
     }
 }
