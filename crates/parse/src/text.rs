@@ -12,29 +12,83 @@ use std::borrow::Cow;
 /// and trims the ends. Other control characters (NUL, escape, bell, C1 controls) are dropped:
 /// they are never text, and they break terminals, logs and downstream renderers.
 pub fn collapse_whitespace(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut pending_space = false;
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}'
-        ) {
-            continue;
+    let mut out = Collapsed::with_capacity(s.len());
+    out.push_str(s);
+    out.finish()
+}
+
+/// Text collapsed as it is appended (see [`collapse_whitespace`]): the text of many nodes
+/// joined into one line without building the raw concatenation first.
+#[derive(Debug, Default)]
+pub struct Collapsed {
+    out: String,
+    pending_space: bool,
+}
+
+impl Collapsed {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Collapsed {
+            out: String::with_capacity(capacity),
+            pending_space: false,
         }
-        if c.is_whitespace() || c == '\u{00A0}' {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if c.is_control() {
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.push(c);
     }
-    out
+
+    /// A word boundary: one space before the next visible character, if any.
+    pub fn space(&mut self) {
+        self.pending_space = !self.out.is_empty();
+    }
+
+    /// The text so far (without a pending space).
+    pub fn as_str(&self) -> &str {
+        &self.out
+    }
+
+    /// True when a word boundary is pending (the last text ended with whitespace).
+    pub fn at_boundary(&self) -> bool {
+        self.pending_space
+    }
+
+    pub fn push_str(&mut self, s: &str) {
+        let mut rest = s;
+        while !rest.is_empty() {
+            // A run of visible ASCII is copied whole: most of a page's text. Other characters
+            // (spaces, indentation, non-ASCII letters) one at a time.
+            let run = rest
+                .bytes()
+                .position(|b| !b.is_ascii_graphic())
+                .unwrap_or(rest.len());
+            if run > 0 {
+                self.flush_space();
+                self.out.push_str(&rest[..run]);
+                rest = &rest[run..];
+                continue;
+            }
+            let Some(c) = rest.chars().next() else { break };
+            rest = &rest[c.len_utf8()..];
+            if c.is_whitespace() || c == '\u{00A0}' {
+                self.space();
+            } else if !c.is_control()
+                && !matches!(
+                    c,
+                    '\u{00AD}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}'
+                )
+            {
+                self.flush_space();
+                self.out.push(c);
+            }
+        }
+    }
+
+    fn flush_space(&mut self) {
+        if self.pending_space {
+            self.out.push(' ');
+            self.pending_space = false;
+        }
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
 }
 
 /// Longest title kept, in characters. Real headlines are under 300; a longer "title" is a
@@ -346,6 +400,14 @@ mod tests {
             "Nulinthe title[31m end"
         );
         assert_eq!(collapse_whitespace("a\u{85}b"), "a b");
+        assert_eq!(
+            collapse_whitespace("  Hello,\u{a0}\u{a0}wörld\u{200B}!\u{ad}  \n\tnext "),
+            "Hello, wörld! next"
+        );
+        assert_eq!(
+            collapse_whitespace("\u{3000}全角\u{3000}\u{3000}space"),
+            "全角 space"
+        );
     }
 
     #[test]

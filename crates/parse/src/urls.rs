@@ -7,12 +7,32 @@ use url::Url;
 /// back at the page itself, and unparseable hrefs point nowhere.
 pub fn resolve(base: &Url, href: &str) -> Option<Url> {
     let href = javascript_target(href).unwrap_or(href);
-    let cleaned: String = href.chars().filter(|c| !c.is_control()).collect();
+    let cleaned: std::borrow::Cow<'_, str> = if href.chars().any(char::is_control) {
+        href.chars()
+            .filter(|c| !c.is_control())
+            .collect::<String>()
+            .into()
+    } else {
+        href.into()
+    };
     let cleaned = cleaned.trim();
     if cleaned.is_empty() || cleaned.starts_with('#') {
         return None;
     }
-    base.join(cleaned).ok()
+    base.join(same_site_path(base, cleaned).unwrap_or(cleaned))
+        .ok()
+}
+
+/// The path of an absolute link to the base's own origin, written exactly as the base writes it
+/// (`https://www.example.com/news/x` on `https://www.example.com/news/`): resolving the path
+/// alone gives the same URL without parsing the host again (most of the cost of resolving, and
+/// most sites write their own links in full). `None` for anything else, and for a remainder
+/// that would read as another host (`//evil.example`, `/\evil.example`).
+fn same_site_path<'h>(base: &Url, href: &'h str) -> Option<&'h str> {
+    let origin = &base[..url::Position::BeforePath];
+    let path = href.strip_prefix(origin)?;
+    let mut chars = path.chars();
+    (chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\'))).then_some(path)
 }
 
 /// The page a `javascript:` link opens (`javascript:popUp('releases/0119.html')`,
@@ -109,6 +129,65 @@ fn is_tracking_param(key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn own_site_links_resolve_as_written_in_full() {
+        let base = Url::parse("https://www.example.com:8443/news/?page=2").unwrap();
+        for (href, want) in [
+            (
+                "https://www.example.com:8443/news/a?b=1#c",
+                "https://www.example.com:8443/news/a?b=1#c",
+            ),
+            (
+                "https://www.example.com:8443/../x/./y",
+                "https://www.example.com:8443/x/y",
+            ),
+            (
+                "https://www.example.com:8443//evil.example/x",
+                "https://www.example.com:8443//evil.example/x",
+            ),
+            (
+                "https://www.example.com:8443/\\evil.example/x",
+                "https://www.example.com:8443//evil.example/x",
+            ),
+            (
+                "https://www.example.com:84/x",
+                "https://www.example.com:84/x",
+            ),
+            (
+                "HTTPS://WWW.EXAMPLE.COM:8443/x",
+                "https://www.example.com:8443/x",
+            ),
+            (
+                "https://www.example.com:8443",
+                "https://www.example.com:8443/",
+            ),
+        ] {
+            assert_eq!(
+                resolve(&base, href).map(String::from).as_deref(),
+                Some(want),
+                "{href}"
+            );
+        }
+        let base = Url::parse("https://www.example.com/news/").unwrap();
+        for (href, want) in [
+            (
+                "https://www.example.com.evil.example/x",
+                "https://www.example.com.evil.example/x",
+            ),
+            (
+                "https://www.example.com@evil.example/x",
+                "https://www.example.com@evil.example/x",
+            ),
+            ("https://www.example.com/x", "https://www.example.com/x"),
+        ] {
+            assert_eq!(
+                resolve(&base, href).map(String::from).as_deref(),
+                Some(want),
+                "{href}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -11,22 +11,24 @@ use std::sync::LazyLock;
 /// same position are tried in the order written, so the unambiguous year-first shapes come first.
 /// Word boundaries are ASCII ones (`(?-u:\b)`): Unicode boundaries would force the slow regex
 /// engine, and every boundary here touches a digit or a month name starting/ending in ASCII.
+/// Digits are ASCII ones (`[0-9]`): other scripts' digits are not read as numbers anyway, and
+/// Unicode `\d` only makes the automaton larger.
 static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     let month = month_alternation();
     let pattern = format!(
         r"(?xi)
         # 2026-01-15, 2026-01-15T09:00:00+02:00
-        (?-u:\b)(?P<iso_y>\d{{4}})-(?P<iso_m>\d{{1,2}})-(?P<iso_d>\d{{1,2}})(?:T|(?-u:\b))
+        (?-u:\b)(?P<iso_y>[0-9]{{4}})-(?P<iso_m>[0-9]{{1,2}})-(?P<iso_d>[0-9]{{1,2}})(?:T|(?-u:\b))
         # 2026.01.15, 2026/01/15, 2025. 12. 01
-        | (?-u:\b)(?P<ymd_y>\d{{4}})\s?[./]\s?(?P<ymd_m>\d{{1,2}})\s?[./]\s?(?P<ymd_d>\d{{1,2}})(?-u:\b)
+        | (?-u:\b)(?P<ymd_y>[0-9]{{4}})\s?[./]\s?(?P<ymd_m>[0-9]{{1,2}})\s?[./]\s?(?P<ymd_d>[0-9]{{1,2}})(?-u:\b)
         # 2026년 1월 15일
-        | (?P<ko_y>\d{{4}})\s*년\s*(?P<ko_m>\d{{1,2}})\s*월\s*(?P<ko_d>\d{{1,2}})\s*일
+        | (?P<ko_y>[0-9]{{4}})\s*년\s*(?P<ko_m>[0-9]{{1,2}})\s*월\s*(?P<ko_d>[0-9]{{1,2}})\s*일
         # 15.01.2026, 2/10/2026, 04/30/13, 15-01-2026
-        | (?-u:\b)(?P<num_a>\d{{1,2}})(?P<num_s1>[./-])(?P<num_b>\d{{1,2}})(?P<num_s2>[./-])(?P<num_y>\d{{4}}|\d{{2}})(?-u:\b)
+        | (?-u:\b)(?P<num_a>[0-9]{{1,2}})(?P<num_s1>[./-])(?P<num_b>[0-9]{{1,2}})(?P<num_s2>[./-])(?P<num_y>[0-9]{{4}}|[0-9]{{2}})(?-u:\b)
         # 15 January 2026, 10 December, 2025, 20th of July, 2012, 15. Januar 2026, 1er janvier 2026, 15 de enero de 2026, 15-Jan-2026
-        | (?-u:\b)(?P<dm_d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+of)?[\s\-]*(?:de\s+)?(?P<dm_m>{month})\.?[\s\-]*,?\s*(?:del?\s+)?(?P<dm_y>\d{{4}})(?-u:\b)
+        | (?-u:\b)(?P<dm_d>[0-9]{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+of)?[\s\-]*(?:de\s+)?(?P<dm_m>{month})\.?[\s\-]*,?\s*(?:del?\s+)?(?P<dm_y>[0-9]{{4}})(?-u:\b)
         # January 15, 2026, Jan. 15 2026, August 15th, 2025
-        | (?-u:\b)(?P<md_m>{month})\.?\s*(?P<md_d>\d{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<md_y>\d{{4}})(?-u:\b)
+        | (?-u:\b)(?P<md_m>{month})\.?\s*(?P<md_d>[0-9]{{1,2}})(?:st|nd|rd|th)?\s*,?\s*(?P<md_y>[0-9]{{4}})(?-u:\b)
         "
     );
     // The pattern is a constant of this module; a failure here is a programming error caught by

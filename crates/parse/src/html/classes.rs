@@ -1,6 +1,7 @@
 //! What an element's tag, class and id say about it, read once per element while the flat view
 //! is built (one lower-casing per element, no allocation per question asked later).
 
+use foldhash::HashMap;
 use scraper::node::Element;
 
 /// Does not break a line of text.
@@ -259,9 +260,65 @@ fn is_dead(name: &str) -> bool {
     )
 }
 
-/// The flags of one element. `buf` is a scratch buffer reused across elements.
-pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
-    let name = el.name();
+/// Classifies the elements of one page. What an element's class and id say is worked out once
+/// per distinct (class, id) pair: the entries of a list repeat the same attributes, and reading
+/// the words of a class list is most of the cost of classifying.
+#[derive(Default)]
+pub(crate) struct Classifier<'a> {
+    buf: String,
+    by_names: HashMap<(&'a str, &'a str, bool), u16>,
+}
+
+impl<'a> Classifier<'a> {
+    /// The flags of one element.
+    pub(crate) fn classify(&mut self, el: &'a Element) -> u16 {
+        let attrs = Attrs::of(el);
+        let f = tag_flags(el.name(), &attrs);
+        let (class, id) = (attrs.class, attrs.id);
+        if class.is_empty() && id.is_empty() {
+            return f;
+        }
+        let skeleton = matches!(el.name(), "html" | "body" | "main" | "form");
+        let buf = &mut self.buf;
+        f | *self
+            .by_names
+            .entry((class, id, skeleton))
+            .or_insert_with(|| name_flags(class, id, skeleton, buf))
+    }
+}
+
+/// The attributes classifying reads, found in one pass over the element's attributes (a lookup
+/// by name interns the name first: several times the cost for the few attributes of an element).
+#[derive(Default)]
+struct Attrs<'a> {
+    class: &'a str,
+    id: &'a str,
+    role: Option<&'a str>,
+    style: Option<&'a str>,
+    hidden: bool,
+    aria_hidden: bool,
+}
+
+impl<'a> Attrs<'a> {
+    fn of(el: &'a Element) -> Self {
+        let mut a = Attrs::default();
+        for (name, value) in el.attrs() {
+            match name {
+                "class" => a.class = value,
+                "id" => a.id = value,
+                "role" => a.role = Some(value),
+                "style" => a.style = Some(value),
+                "hidden" => a.hidden = true,
+                "aria-hidden" => a.aria_hidden = value == "true",
+                _ => {}
+            }
+        }
+        a
+    }
+}
+
+/// What the tag, role, `hidden` and inline style of an element say.
+fn tag_flags(name: &str, attrs: &Attrs<'_>) -> u16 {
     let mut f = 0;
     if is_inline(name) {
         f |= INLINE;
@@ -278,7 +335,7 @@ pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
     if matches!(name, "header" | "footer") {
         f |= SITE_PART;
     }
-    if let Some(role) = el.attr("role")
+    if let Some(role) = attrs.role
         && matches!(
             role,
             "navigation"
@@ -292,10 +349,10 @@ pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
     {
         f |= BOILER;
     }
-    if el.attr("hidden").is_some() || (el.attr("aria-hidden") == Some("true") && name != "a") {
+    if attrs.hidden || (attrs.aria_hidden && name != "a") {
         f |= HIDDEN;
     }
-    if let Some(style) = el.attr("style") {
+    if let Some(style) = attrs.style {
         let s: String = style
             .chars()
             .filter(|c| !c.is_whitespace())
@@ -305,11 +362,13 @@ pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
             f |= HIDDEN;
         }
     }
-    let class = el.attr("class").unwrap_or("");
-    let id = el.attr("id").unwrap_or("");
-    if class.is_empty() && id.is_empty() {
-        return f;
-    }
+    f
+}
+
+/// What the words of a class list and an id say (`skeleton`: on `html`, `body`, `main` or a
+/// form, where furniture words describe the page, not the element).
+fn name_flags(class: &str, id: &str, skeleton: bool, buf: &mut String) -> u16 {
+    let mut f = 0;
     buf.clear();
     buf.push_str(class);
     buf.make_ascii_lowercase();
@@ -322,7 +381,6 @@ pub(crate) fn classify(el: &Element, buf: &mut String) -> u16 {
     {
         f |= DATE;
     }
-    let skeleton = matches!(name, "html" | "body" | "main" | "form");
     for (is_class, token) in class_lower
         .split_whitespace()
         .map(|t| (true, t))

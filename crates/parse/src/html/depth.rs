@@ -51,6 +51,11 @@ const RAW_TEXT: &[&str] = &[
 
 /// The markup with nesting bounded to [`MAX_DEPTH`]; borrowed when nothing had to go.
 pub(crate) fn bound_nesting(html: &str) -> Cow<'_, str> {
+    // Every level of nesting opens with a `<`: a page with fewer of them than the bound (most
+    // listings of a few kilobytes) cannot be too deep, and is not scanned.
+    if html.bytes().filter(|&b| b == b'<').count() <= MAX_DEPTH {
+        return Cow::Borrowed(html);
+    }
     let mut scan = Scanner {
         html,
         depth: 0,

@@ -62,7 +62,7 @@ fn unmark_page_wrappers(nodes: &mut [DomNode<'_>], own_boiler: &[bool], text_pre
     let content = |i: usize| {
         (i..nodes[i].end).any(|j| {
             nodes[j].el.is_some_and(|e| {
-                matches!(e.name(), "main" | "article" | "h1") || e.attr("role") == Some("main")
+                matches!(e.name(), "main" | "article" | "h1") || attr_of(e, "role") == Some("main")
             })
         })
     };
@@ -83,6 +83,12 @@ fn unmark_page_wrappers(nodes: &mut [DomNode<'_>], own_boiler: &[bool], text_pre
     }
 }
 
+/// An attribute of an element by its local name. Compared as text: scraper's `attr` interns the
+/// name on every call, several times the cost of scanning an element's few attributes.
+pub(crate) fn attr_of<'e>(el: &'e Element, name: &str) -> Option<&'e str> {
+    el.attrs().find(|(n, _)| *n == name).map(|(_, v)| v)
+}
+
 impl<'a> Dom<'a> {
     pub fn build(doc: &'a Html, page_url: &Url) -> Self {
         let mut nodes: Vec<DomNode<'a>> = Vec::new();
@@ -90,7 +96,7 @@ impl<'a> Dom<'a> {
         let mut pending_break = false;
         let mut base: Option<Url> = None;
         let mut lang = None;
-        let mut scratch = String::new();
+        let mut classifier = classes::Classifier::default();
         // Per node: furniture by its own tag, class or role (not inherited).
         let mut own_boiler: Vec<bool> = Vec::new();
         for edge in doc.tree.root().traverse() {
@@ -119,7 +125,7 @@ impl<'a> Dom<'a> {
                     match node.value() {
                         scraper::Node::Element(el) => {
                             let name = el.name();
-                            let f = classes::classify(el, &mut scratch);
+                            let f = classifier.classify(el);
                             if f & INLINE == 0 || name == "br" {
                                 pending_break = true;
                             }
@@ -228,7 +234,7 @@ impl<'a> Dom<'a> {
     }
 
     pub fn attr(&self, i: usize, name: &str) -> Option<&'a str> {
-        self.nodes[i].el.and_then(|e| e.attr(name))
+        self.nodes[i].el.and_then(|e| attr_of(e, name))
     }
 
     /// True when element `i` has any of the [`classes`] `flags`.
@@ -266,9 +272,11 @@ impl<'a> Dom<'a> {
 
     /// Visible text under `i`, skipping the subtrees rooted at `skip` (title, date, links...).
     pub fn text_excluding(&self, i: usize, skip: &[usize]) -> String {
-        let mut raw = String::new();
-        let mut j = i;
         let end = self.nodes[i].end;
+        // Visible characters plus a space between words, as a first guess of the length.
+        let visible = (self.text_prefix[end] - self.text_prefix[i]) as usize;
+        let mut text = crate::text::Collapsed::with_capacity(visible + visible / 4);
+        let mut j = i;
         // Walk the skipped roots in order alongside the pre-order walk: linear in both.
         let mut roots = skip.to_vec();
         roots.sort_unstable();
@@ -288,16 +296,17 @@ impl<'a> Dom<'a> {
             }
             if let Some(t) = n.text {
                 // Adjacent inline elements: "2026" + "February 3" must not read "2026February".
-                let glued_date = raw.ends_with(|c: char| c.is_ascii_digit())
+                let glued_date = !text.at_boundary()
+                    && text.as_str().ends_with(|c: char| c.is_ascii_digit())
                     && t.starts_with(char::is_uppercase);
                 if n.break_before || glued_date {
-                    raw.push(' ');
+                    text.space();
                 }
-                raw.push_str(t);
+                text.push_str(t);
             }
             j += 1;
         }
-        crate::text::collapse_whitespace(&raw)
+        text.finish()
     }
 
     /// True when some visible text under `i` has an ASCII digit (a date is possible).

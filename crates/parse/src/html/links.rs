@@ -6,8 +6,8 @@
 //! entry (same URL) fall in the same block.
 
 use super::dom::Dom;
+use foldhash::{HashMap, HashMapExt};
 use regex::Regex;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// What a link is to the extractors.
@@ -143,6 +143,16 @@ const NAV_TEXTS: &[&str] = &[
     "목록",
 ];
 
+/// Any of [`ATTACHMENT_WORDS`] (or "(pdf"), found in one pass over a lower-cased link text.
+static ATTACHMENT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    let words: Vec<String> = ATTACHMENT_WORDS
+        .iter()
+        .chain(&["(pdf"])
+        .map(|w| regex::escape(w))
+        .collect();
+    Regex::new(&words.join("|")).unwrap_or_else(|e| panic!("attachment words regex: {e}"))
+});
+
 static PAGINATION_HREF: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)([?&](page|paged|pg|p|start|offset|pagenum|cpage)=\d+|/page/\d+/?$|/p\d+/?$)")
         .unwrap_or_else(|e| panic!("pagination regex: {e}"))
@@ -181,11 +191,10 @@ pub(crate) fn text_sense(text: &str) -> TextSense {
             || n.starts_with("continue reading"),
         nav: (!n.is_empty() && n.chars().all(|c| c.is_ascii_digit() || c.is_whitespace()))
             || NAV_TEXTS.contains(&n),
-        attachment: ATTACHMENT_WORDS.iter().any(|w| lower.contains(w))
-            || n == "pdf"
+        attachment: n == "pdf"
             || n.starts_with("pdf ")
             || n.ends_with(" pdf")
-            || lower.contains("(pdf"),
+            || ATTACHMENT_TEXT.is_match(&lower),
     }
 }
 

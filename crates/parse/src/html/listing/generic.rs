@@ -22,7 +22,7 @@ use super::Candidate;
 use crate::html::dom::Dom;
 use crate::html::fields;
 use crate::html::links::{self, Block, Holdings, Link};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 /// The most an entry adds to its group's score (see [`score`]).
 const MAX_ENTRY_SCORE: f64 = 6.0;

@@ -8,7 +8,7 @@ use super::dom::Dom;
 use super::fields::Fields;
 use crate::dates::{self, DateOrder, ParseContext};
 use crate::{DateSource, Entry};
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 /// An entry found on a listing page, dates not yet resolved.
 #[derive(Debug, Clone)]
