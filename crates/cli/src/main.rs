@@ -4,6 +4,7 @@ mod aws_profile;
 mod client_data;
 mod demo;
 mod ingest;
+mod ops_cmd;
 mod output;
 mod parse_cmd;
 mod report;
@@ -11,6 +12,7 @@ mod sources;
 mod validate;
 
 use clap::{Parser, Subcommand};
+use ops_cmd::OpsCommand;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -52,19 +54,19 @@ enum Command {
         command: ConfigCommand,
     },
     /// Build the Lambda `bootstrap` for provided.al2023, zip and validate it (optionally upload).
-    Package(vectora_ops::package::PackageArgs),
+    Package(ops_cmd::args::PackageArgs),
     /// Package, upload and deploy the function stack through a change set, then test it.
-    Deploy(vectora_ops::deploy::DeployArgs),
+    Deploy(ops_cmd::args::DeployArgs),
     /// Deploy the s0 stacks (buckets, role).
-    DeployCore(vectora_ops::deploy_core::DeployCoreArgs),
+    DeployCore(ops_cmd::args::DeployCoreArgs),
     /// Invoke the deployed function with an event.
-    Invoke(vectora_ops::invoke::InvokeArgs),
+    Invoke(ops_cmd::args::InvokeArgs),
 }
 
 #[derive(Subcommand)]
 enum ConfigCommand {
     /// Validate a config folder and upload it to the config bucket (refused when invalid).
-    Push(vectora_ops::config_push::ConfigPushArgs),
+    Push(ops_cmd::args::ConfigPushArgs),
 }
 
 fn main() -> ExitCode {
@@ -102,14 +104,11 @@ fn main() -> ExitCode {
             Command::Demo(a) => demo::run(a).await,
             Command::Config {
                 command: ConfigCommand::Push(a),
-            } => ops(
-                vectora_ops::config_push::run_config_push(&a, &validate::require_valid_dir).await,
-            ),
-            Command::Package(a) => ops(vectora_ops::package::run_package(&a).await),
-            Command::Deploy(a) => ops(vectora_ops::deploy::run_deploy(&a).await),
-            Command::DeployCore(a) => ops(vectora_ops::deploy_core::run_deploy_core(&a).await),
-            Command::Invoke(a) if a.fan_out => ops(vectora_ops::invoke::invoke_fan_out(&a).await),
-            Command::Invoke(a) => ops(vectora_ops::invoke::invoke(&a).await),
+            } => ops(OpsCommand::ConfigPush(a)).await,
+            Command::Package(a) => ops(OpsCommand::Package(a)).await,
+            Command::Deploy(a) => ops(OpsCommand::Deploy(a)).await,
+            Command::DeployCore(a) => ops(OpsCommand::DeployCore(a)).await,
+            Command::Invoke(a) => ops(OpsCommand::Invoke(a)).await,
         }
     });
     match result {
@@ -121,7 +120,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Deployment commands print their own progress; an error is printed by `main`.
-fn ops<T>(r: anyhow::Result<T>) -> anyhow::Result<ExitCode> {
-    r.map(|_| ExitCode::SUCCESS)
+/// A deployment command, with the engine's full config validation before a push.
+async fn ops(command: OpsCommand) -> anyhow::Result<ExitCode> {
+    ops_cmd::run(command, &validate::require_valid_dir).await
 }

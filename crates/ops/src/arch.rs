@@ -9,15 +9,16 @@ pub const EM_AARCH64: u16 = 183;
 
 /// A Lambda architecture. The names are Lambda's (`x86_64`, `arm64`), which is also what the
 /// `Architecture` parameter of `infra/s1-ingest-v2.yaml` takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Arch {
-    #[value(name = "x86_64")]
     X86_64,
-    #[value(name = "arm64")]
     Arm64,
 }
 
 impl Arch {
+    /// Every architecture, in the order fronts list them.
+    pub const ALL: [Arch; 2] = [Arch::X86_64, Arch::Arm64];
+
     /// Lambda's name of the architecture.
     pub fn lambda_name(self) -> &'static str {
         match self {
@@ -51,6 +52,18 @@ impl Arch {
         } else {
             None
         }
+    }
+}
+
+/// Parses Lambda's name of an architecture (`x86_64`, `arm64`).
+impl std::str::FromStr for Arch {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Arch::ALL
+            .into_iter()
+            .find(|a| a.lambda_name() == name)
+            .ok_or_else(|| format!("unknown architecture {name:?} (x86_64 or arm64)"))
     }
 }
 

@@ -1,30 +1,29 @@
-//! AWS client construction shared by every command: one place honours --profile, --region,
-//! --endpoint-url and --invoke-endpoint-url, so the same code runs against AWS and against local
+//! AWS client construction shared by every command: one place honours the profile, region,
+//! endpoint and invoke endpoint, so the same code runs against AWS and against local
 //! emulators.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_lambda::config::retry::RetryConfig;
 
 /// Where and as whom AWS calls are made.
-#[derive(clap::Args, Debug, Clone)]
-pub struct AwsArgs {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsTarget {
     /// AWS profile (credentials in the environment, e.g. AWS_ACCESS_KEY_ID, take precedence).
-    #[arg(long, default_value = "rag-lai-prod")]
     pub profile: String,
-    /// AWS region.
-    #[arg(long, default_value = "eu-west-3")]
     pub region: String,
-    /// Send every AWS call to this endpoint (an emulator such as moto_server in tests); `deploy` and
-    /// `invoke` can send their Lambda Invoke call elsewhere with --invoke-endpoint-url.
-    #[arg(long, value_name = "URL")]
+    /// Every AWS call goes to this endpoint (an emulator such as moto_server in tests).
     pub endpoint_url: Option<String>,
 }
 
-impl Default for AwsArgs {
+/// The profile and region of the existing deployment.
+pub const DEFAULT_PROFILE: &str = "rag-lai-prod";
+pub const DEFAULT_REGION: &str = "eu-west-3";
+
+impl Default for AwsTarget {
     fn default() -> Self {
-        AwsArgs {
-            profile: "rag-lai-prod".to_owned(),
-            region: "eu-west-3".to_owned(),
+        AwsTarget {
+            profile: DEFAULT_PROFILE.to_owned(),
+            region: DEFAULT_REGION.to_owned(),
             endpoint_url: None,
         }
     }
@@ -49,7 +48,7 @@ pub struct Clients {
 }
 
 /// Loads the shared SDK configuration.
-pub async fn sdk_config(args: &AwsArgs) -> SdkConfig {
+pub async fn sdk_config(args: &AwsTarget) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(args.region.clone()))
         .profile_name(&args.profile);
@@ -60,12 +59,12 @@ pub async fn sdk_config(args: &AwsArgs) -> SdkConfig {
 }
 
 impl Clients {
-    pub async fn new(args: &AwsArgs) -> Self {
+    pub async fn new(args: &AwsTarget) -> Self {
         Clients::from_config(&sdk_config(args).await, args)
     }
 
     /// The clients of an already loaded configuration (tests give their own credentials).
-    pub fn from_config(config: &SdkConfig, args: &AwsArgs) -> Self {
+    pub fn from_config(config: &SdkConfig, args: &AwsTarget) -> Self {
         // Emulators serve buckets under the path, not as virtual hosts.
         let s3_config = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(args.endpoint_url.is_some())

@@ -9,9 +9,10 @@ use anyhow::{Context, bail};
 
 use crate::arch::Arch;
 use crate::elf::GlibcVersion;
+use crate::progress::{Event, Progress};
 
 /// How the release binary is compiled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builder {
     /// cargo-zigbuild when installed (links against glibc 2.34 exactly), else plain cargo for the
     /// host architecture (the package validation then proves the glibc requirement).
@@ -20,6 +21,35 @@ pub enum Builder {
     Cargo,
     /// `cargo zigbuild --target <triple>.2.34` (PyPI: cargo-zigbuild, which brings zig).
     Zigbuild,
+}
+
+impl Builder {
+    /// Every builder with its name, in the order fronts list them.
+    pub const ALL: [(Builder, &'static str); 3] = [
+        (Builder::Auto, "auto"),
+        (Builder::Cargo, "cargo"),
+        (Builder::Zigbuild, "zigbuild"),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Builder::ALL
+            .iter()
+            .find(|(b, _)| *b == self)
+            .map_or("auto", |(_, name)| name)
+    }
+}
+
+/// Parses a builder's name (`auto`, `cargo`, `zigbuild`).
+impl std::str::FromStr for Builder {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Builder::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(b, _)| *b)
+            .ok_or_else(|| format!("unknown builder {name:?} (auto, cargo or zigbuild)"))
+    }
 }
 
 /// What to build.
@@ -122,7 +152,7 @@ pub fn resolve_builder(builder: Builder, arch: Arch) -> anyhow::Result<Builder> 
 }
 
 /// Builds the binary and returns the path cargo reports for it.
-pub fn build(request: &BuildRequest) -> anyhow::Result<PathBuf> {
+pub fn build(request: &BuildRequest, progress: &dyn Progress) -> anyhow::Result<PathBuf> {
     ensure_target_installed(request.arch)?;
     let builder = resolve_builder(request.builder, request.arch)?;
     let triple = request.arch.rust_target();
@@ -152,14 +182,14 @@ pub fn build(request: &BuildRequest) -> anyhow::Result<PathBuf> {
         .current_dir(&request.workspace)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    eprintln!(
-        "building {} for {} with {:?} (target {target}, profile {}) in {}",
-        request.bin,
-        request.arch,
+    progress.report(Event::Building {
+        bin: &request.bin,
+        arch: request.arch,
         builder,
-        request.profile,
-        request.workspace.display()
-    );
+        target: &target,
+        profile: &request.profile,
+        workspace: &request.workspace,
+    });
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {}", cargo_program()))?;

@@ -4,9 +4,11 @@
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
+use aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter};
 
 use crate::aws::{Clients, explain};
+use crate::progress::{Event, Progress, ResourceChange};
 use crate::stacks::describe_stack;
 
 /// One stack to deploy.
@@ -41,7 +43,7 @@ impl Default for DeployOptions {
 impl DeployOptions {
     /// The options of a command: `wait_timeout` seconds at most, polling often against an
     /// emulator (`endpoint_url` set), where stacks settle at once, and gently against AWS.
-    pub fn for_command(dry_run: bool, wait_timeout: u64, aws: &crate::aws::AwsArgs) -> Self {
+    pub fn for_command(dry_run: bool, wait_timeout: u64, aws: &crate::aws::AwsTarget) -> Self {
         DeployOptions {
             dry_run,
             timeout: Duration::from_secs(wait_timeout),
@@ -75,28 +77,91 @@ pub async fn deploy_stack(
     clients: &Clients,
     spec: &StackSpec,
     options: &DeployOptions,
+    progress: &dyn Progress,
 ) -> anyhow::Result<StackOutcome> {
-    let cfn = &clients.cfn;
+    let Some(change_set_type) = change_set_type(clients, spec, options, progress).await? else {
+        return Ok(StackOutcome::DryRun { changes: 0 });
+    };
+    let change_set = ChangeSet {
+        stack: &spec.name,
+        name: format!(
+            "vectora-inbox-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default()
+        ),
+        is_create: change_set_type == ChangeSetType::Create,
+    };
+    let Some(described) = create_change_set(
+        clients,
+        spec,
+        &change_set,
+        change_set_type,
+        options,
+        progress,
+    )
+    .await?
+    else {
+        return Ok(StackOutcome::NoChanges);
+    };
+    let changes = read_changes(clients, &change_set, described).await?;
+    progress.report(Event::ChangeSetComputed {
+        stack: &spec.name,
+        changes: &changes,
+    });
+    if options.dry_run {
+        change_set.cleanup(clients).await;
+        progress.report(Event::ChangeSetDiscarded { stack: &spec.name });
+        return Ok(StackOutcome::DryRun {
+            changes: changes.len(),
+        });
+    }
+    let status = execute(clients, &change_set, options, progress).await?;
+    Ok(StackOutcome::Deployed {
+        changes: changes.len(),
+        status,
+    })
+}
+
+/// The change set a deploy creates.
+struct ChangeSet<'a> {
+    stack: &'a str,
+    name: String,
+    /// A CREATE change set (the stack does not exist yet, or had to be deleted).
+    is_create: bool,
+}
+
+impl ChangeSet<'_> {
+    async fn cleanup(&self, clients: &Clients) {
+        cleanup(clients, self.stack, &self.name, self.is_create).await;
+    }
+}
+
+/// CREATE or UPDATE, from the stack's state; a stack whose first creation failed is deleted first
+/// (`None` in a dry run, which only says so). A busy stack is an error.
+async fn change_set_type(
+    clients: &Clients,
+    spec: &StackSpec,
+    options: &DeployOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<Option<ChangeSetType>> {
     let existing = describe_stack(clients, &spec.name).await?;
     let status = existing
         .as_ref()
         .and_then(|s| s.stack_status())
         .map(|s| s.as_str().to_owned());
-    let change_set_type = match status.as_deref() {
+    Ok(Some(match status.as_deref() {
         None | Some("REVIEW_IN_PROGRESS") => ChangeSetType::Create,
-        Some("ROLLBACK_COMPLETE") | Some("ROLLBACK_FAILED") => {
-            let s = status.as_deref().unwrap_or_default();
+        Some(s @ ("ROLLBACK_COMPLETE" | "ROLLBACK_FAILED")) => {
+            progress.report(Event::StackRecreated {
+                stack: &spec.name,
+                status: s,
+                dry_run: options.dry_run,
+            });
             if options.dry_run {
-                println!(
-                    "stack {} is {s} (its first creation failed): a real deploy deletes it, then creates it again",
-                    spec.name
-                );
-                return Ok(StackOutcome::DryRun { changes: 0 });
+                return Ok(None);
             }
-            println!(
-                "stack {} is {s} (its first creation failed) and can only be deleted: deleting it",
-                spec.name
-            );
             delete_and_wait(clients, &spec.name, options).await?;
             ChangeSetType::Create
         }
@@ -105,11 +170,12 @@ pub async fn deploy_stack(
             spec.name
         ),
         Some(_) => ChangeSetType::Update,
-    };
-    let is_create = change_set_type == ChangeSetType::Create;
+    }))
+}
 
-    let parameters = spec
-        .parameters
+/// The parameters of the change set: a kept value (`None`) only on updates, where there is one.
+fn change_set_parameters(spec: &StackSpec, is_create: bool) -> Vec<Parameter> {
+    spec.parameters
         .iter()
         .filter(|(_, v)| v.is_some() || !is_create)
         .map(|(k, v)| match v {
@@ -122,26 +188,32 @@ pub async fn deploy_stack(
                 .use_previous_value(true)
                 .build(),
         })
-        .collect::<Vec<_>>();
-    let change_set_name = format!(
-        "vectora-inbox-{}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or_default()
-    );
-    println!(
-        "stack {}: creating change set {change_set_name} ({})",
-        spec.name,
-        if is_create { "CREATE" } else { "UPDATE" }
-    );
-    let created = cfn
+        .collect()
+}
+
+/// Creates the change set and waits until CloudFormation has computed it; `None` when there is
+/// nothing to change (refused up front or FAILED for that reason; reported as unchanged).
+async fn create_change_set(
+    clients: &Clients,
+    spec: &StackSpec,
+    change_set: &ChangeSet<'_>,
+    change_set_type: ChangeSetType,
+    options: &DeployOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<Option<DescribeChangeSetOutput>> {
+    progress.report(Event::ChangeSetCreating {
+        stack: &spec.name,
+        change_set: &change_set.name,
+        create: change_set.is_create,
+    });
+    let created = clients
+        .cfn
         .create_change_set()
         .stack_name(&spec.name)
-        .change_set_name(&change_set_name)
+        .change_set_name(&change_set.name)
         .change_set_type(change_set_type)
         .template_body(&spec.template_body)
-        .set_parameters(Some(parameters))
+        .set_parameters(Some(change_set_parameters(spec, change_set.is_create)))
         .set_capabilities(Some(spec.capabilities.clone()))
         .description("vectora-inbox deploy")
         .send()
@@ -150,22 +222,40 @@ pub async fn deploy_stack(
         let text = explain(&e);
         // Some "nothing to change" cases are refused up front instead of as a FAILED change set.
         if is_no_change_reason(&text) {
-            println!("stack {}: no changes (already up to date)", spec.name);
-            return Ok(StackOutcome::NoChanges);
+            progress.report(Event::StackUnchanged { stack: &spec.name });
+            return Ok(None);
         }
         bail!(
             "CloudFormation refused the change set for {}: {text}",
             spec.name
         );
     }
+    let described = wait_computed(clients, change_set, options).await?;
+    if described.status().map(|s| s.as_str()) == Some("FAILED") {
+        let reason = described.status_reason().unwrap_or_default().to_owned();
+        change_set.cleanup(clients).await;
+        if is_no_change_reason(&reason) {
+            progress.report(Event::StackUnchanged { stack: &spec.name });
+            return Ok(None);
+        }
+        bail!("change set for {} failed: {reason}", spec.name);
+    }
+    Ok(Some(described))
+}
 
-    // Wait until the change set is computed.
+/// Polls the change set until it is CREATE_COMPLETE or FAILED.
+async fn wait_computed(
+    clients: &Clients,
+    change_set: &ChangeSet<'_>,
+    options: &DeployOptions,
+) -> anyhow::Result<DescribeChangeSetOutput> {
     let started = Instant::now();
-    let described = loop {
-        let out = cfn
+    loop {
+        let out = clients
+            .cfn
             .describe_change_set()
-            .stack_name(&spec.name)
-            .change_set_name(&change_set_name)
+            .stack_name(change_set.stack)
+            .change_set_name(&change_set.name)
             .send()
             .await
             .map_err(|e| anyhow::anyhow!("cannot read change set: {}", explain(&e)))?;
@@ -174,53 +264,43 @@ pub async fn deploy_stack(
             .map(|s| s.as_str().to_owned())
             .unwrap_or_default();
         if status == "CREATE_COMPLETE" || status == "FAILED" {
-            break out;
+            return Ok(out);
         }
         if started.elapsed() > options.timeout {
             bail!(
-                "change set {change_set_name} still {status} after {:?}",
+                "change set {} still {status} after {:?}",
+                change_set.name,
                 options.timeout
             );
         }
         tokio::time::sleep(options.poll).await;
-    };
-    let cs_status = described
-        .status()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default();
-    if cs_status == "FAILED" {
-        let reason = described.status_reason().unwrap_or_default().to_owned();
-        cleanup(clients, &spec.name, &change_set_name, is_create).await;
-        if is_no_change_reason(&reason) {
-            println!("stack {}: no changes (already up to date)", spec.name);
-            return Ok(StackOutcome::NoChanges);
-        }
-        bail!("change set for {} failed: {reason}", spec.name);
     }
+}
 
+/// Every resource change of the computed change set, over all its pages.
+async fn read_changes(
+    clients: &Clients,
+    change_set: &ChangeSet<'_>,
+    first: DescribeChangeSetOutput,
+) -> anyhow::Result<Vec<ResourceChange>> {
     let mut changes = Vec::new();
-    let mut next = None;
-    let mut page = Some(described);
+    let mut page = Some(first);
     while let Some(out) = page.take() {
-        for change in out.changes() {
-            if let Some(rc) = change.resource_change() {
-                changes.push(format!(
-                    "  {:<8} {:<32} {:<32}{}",
-                    rc.action().map(|a| a.as_str()).unwrap_or("?"),
-                    rc.logical_resource_id().unwrap_or("?"),
-                    rc.resource_type().unwrap_or("?"),
-                    rc.replacement()
-                        .map(|r| format!(" replacement: {}", r.as_str()))
-                        .unwrap_or_default()
-                ));
-            }
+        for rc in out.changes().iter().filter_map(|c| c.resource_change()) {
+            changes.push(ResourceChange {
+                action: rc.action().map(|a| a.as_str()).unwrap_or("?").to_owned(),
+                logical_id: rc.logical_resource_id().unwrap_or("?").to_owned(),
+                resource_type: rc.resource_type().unwrap_or("?").to_owned(),
+                replacement: rc.replacement().map(|r| r.as_str().to_owned()),
+            });
         }
-        next = out.next_token().map(str::to_owned);
-        if let Some(token) = &next {
+        if let Some(token) = out.next_token() {
             page = Some(
-                cfn.describe_change_set()
-                    .stack_name(&spec.name)
-                    .change_set_name(&change_set_name)
+                clients
+                    .cfn
+                    .describe_change_set()
+                    .stack_name(change_set.stack)
+                    .change_set_name(&change_set.name)
                     .next_token(token)
                     .send()
                     .await
@@ -228,45 +308,45 @@ pub async fn deploy_stack(
             );
         }
     }
-    let _ = next;
-    println!("stack {}: {} change(s)", spec.name, changes.len());
-    for line in &changes {
-        println!("{line}");
-    }
+    Ok(changes)
+}
 
-    if options.dry_run {
-        cleanup(clients, &spec.name, &change_set_name, is_create).await;
-        println!("dry run: change set deleted, stack {} unchanged", spec.name);
-        return Ok(StackOutcome::DryRun {
-            changes: changes.len(),
-        });
-    }
-
+/// Executes the change set and waits; returns the complete status, or errors with the reason of
+/// each resource that failed.
+async fn execute(
+    clients: &Clients,
+    change_set: &ChangeSet<'_>,
+    options: &DeployOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<String> {
+    let stack = change_set.stack;
     let executed_at =
         aws_sdk_cloudformation::primitives::DateTime::from(std::time::SystemTime::now());
-    cfn.execute_change_set()
-        .stack_name(&spec.name)
-        .change_set_name(&change_set_name)
+    clients
+        .cfn
+        .execute_change_set()
+        .stack_name(stack)
+        .change_set_name(&change_set.name)
         .send()
         .await
         .map_err(|e| anyhow::anyhow!("cannot execute change set: {}", explain(&e)))?;
-    println!("stack {}: executing, waiting for completion", spec.name);
-    let final_status = wait_stable(clients, &spec.name, options).await?;
-    if final_status == "CREATE_COMPLETE" || final_status == "UPDATE_COMPLETE" {
-        println!("stack {}: {final_status}", spec.name);
-        return Ok(StackOutcome::Deployed {
-            changes: changes.len(),
-            status: final_status,
+    progress.report(Event::StackExecuting { stack });
+    let status = wait_stable(clients, stack, options).await?;
+    if status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE" {
+        progress.report(Event::StackSettled {
+            stack,
+            status: &status,
         });
+        return Ok(status);
     }
-    let reasons = failure_reasons(clients, &spec.name, executed_at).await;
-    eprintln!("stack {}: {final_status}", spec.name);
-    for r in &reasons {
-        eprintln!("  {r}");
-    }
+    let reasons = failure_reasons(clients, stack, executed_at).await;
+    progress.report(Event::StackFailed {
+        stack,
+        status: &status,
+        reasons: &reasons,
+    });
     bail!(
-        "deployment of {} failed ({final_status}; CloudFormation rolled back what it had changed): {}",
-        spec.name,
+        "deployment of {stack} failed ({status}; CloudFormation rolled back what it had changed): {}",
         if reasons.is_empty() {
             "no failure reason recorded".to_owned()
         } else {

@@ -8,28 +8,23 @@ use anyhow::{Context, bail};
 use aws_sdk_s3::primitives::ByteStream;
 use md5::{Digest, Md5};
 
-use crate::aws::{AwsArgs, Clients, explain};
+use crate::aws::{AwsTarget, Clients, explain};
 use crate::naming::{Env, Naming};
+use crate::progress::{Event, Progress};
 use crate::stacks::{read_required_stack, resolve_core};
 
-/// `vectora-inbox config push --env dev [--config DIR]`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ConfigPushArgs {
-    #[arg(long, value_enum)]
+/// `vectora-inbox config push`: which folder to which bucket.
+#[derive(Debug, Clone)]
+pub struct PushRequest {
     pub env: Env,
-    #[arg(long, default_value = "vectora-inbox")]
     pub project: String,
     /// Config folder, laid out like the bucket (clients/, canonical/...).
-    #[arg(long, value_name = "DIR", default_value = "config")]
     pub config: PathBuf,
     /// Upload to this bucket instead of the s0-core stack's ConfigBucketName.
-    #[arg(long, value_name = "BUCKET")]
     pub bucket: Option<String>,
     /// Validate and list what would be uploaded; upload nothing.
-    #[arg(long)]
     pub dry_run: bool,
-    #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsTarget,
 }
 
 /// Validates a config folder; an error stops the push before any upload.
@@ -71,22 +66,25 @@ pub fn collect_files(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PushReport {
     pub bucket: String,
+    /// Keys uploaded (in a dry run: to upload).
     pub uploaded: Vec<String>,
     pub unchanged: Vec<String>,
+    pub dry_run: bool,
 }
 
-/// The `config push` command. `validate` runs before anything touches the network.
+/// The `config push` command. `validate` runs before anything touches the network; a file whose
+/// bucket copy has the same MD5 (its ETag) is not uploaded again.
 pub async fn run_config_push(
-    args: &ConfigPushArgs,
+    args: &PushRequest,
     validate: ConfigValidator<'_>,
+    progress: &dyn Progress,
 ) -> anyhow::Result<PushReport> {
     validate(&args.config)?;
     let files = collect_files(&args.config)?;
-    println!(
-        "config {} is valid ({} files)",
-        args.config.display(),
-        files.len()
-    );
+    progress.report(Event::ConfigValid {
+        dir: &args.config,
+        files: files.len(),
+    });
     let naming = Naming::new(&args.project, args.env);
     let clients = Clients::new(&args.aws).await;
     let bucket = match &args.bucket {
@@ -98,66 +96,79 @@ pub async fn run_config_push(
     };
     let mut report = PushReport {
         bucket: bucket.clone(),
+        dry_run: args.dry_run,
         ..PushReport::default()
     };
     for (path, key) in files {
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let md5 = hex::encode(Md5::digest(&bytes));
-        let remote = clients
-            .s3
-            .head_object()
-            .bucket(&bucket)
-            .key(&key)
-            .send()
-            .await;
-        let same = match &remote {
-            Ok(head) => head.e_tag().map(|t| t.trim_matches('"')) == Some(md5.as_str()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => false,
-            Err(e) => bail!(
-                "cannot read s3://{bucket}/{key} (does the bucket exist?): {}",
-                explain(e)
-            ),
-        };
-        if same {
+        if is_in_bucket(&clients, &bucket, &key, &bytes).await? {
             report.unchanged.push(key);
             continue;
         }
         if args.dry_run {
-            println!("  would upload s3://{bucket}/{key}");
+            progress.report(Event::WouldUpload {
+                bucket: &bucket,
+                key: &key,
+            });
         } else {
-            clients
-                .s3
-                .put_object()
-                .bucket(&bucket)
-                .key(&key)
-                .body(ByteStream::from(bytes))
-                .content_type(if key.ends_with(".yaml") || key.ends_with(".yml") {
-                    "application/yaml"
-                } else {
-                    "application/octet-stream"
-                })
-                .send()
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!("upload of s3://{bucket}/{key} failed: {}", explain(&e))
-                })?;
-            println!("  uploaded s3://{bucket}/{key}");
+            upload_file(&clients, &bucket, &key, bytes).await?;
+            progress.report(Event::Uploaded {
+                bucket: &bucket,
+                key: &key,
+            });
         }
         report.uploaded.push(key);
     }
-    println!(
-        "{}{} file(s) {}, {} unchanged, bucket {bucket}",
-        if args.dry_run { "dry run: " } else { "" },
-        report.uploaded.len(),
-        if args.dry_run {
-            "to upload"
-        } else {
-            "uploaded"
-        },
-        report.unchanged.len()
-    );
     Ok(report)
+}
+
+/// True when the bucket holds `key` with these bytes (its ETag is their MD5: single-part uploads).
+async fn is_in_bucket(
+    clients: &Clients,
+    bucket: &str,
+    key: &str,
+    bytes: &[u8],
+) -> anyhow::Result<bool> {
+    let md5 = hex::encode(Md5::digest(bytes));
+    match clients
+        .s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+    {
+        Ok(head) => Ok(head.e_tag().map(|t| t.trim_matches('"')) == Some(md5.as_str())),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+        Err(e) => bail!(
+            "cannot read s3://{bucket}/{key} (does the bucket exist?): {}",
+            explain(&e)
+        ),
+    }
+}
+
+async fn upload_file(
+    clients: &Clients,
+    bucket: &str,
+    key: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<()> {
+    clients
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(bytes))
+        .content_type(if key.ends_with(".yaml") || key.ends_with(".yml") {
+            "application/yaml"
+        } else {
+            "application/octet-stream"
+        })
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("upload of s3://{bucket}/{key} failed: {}", explain(&e)))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,60 +6,47 @@ use std::path::PathBuf;
 use anyhow::bail;
 use aws_sdk_cloudformation::types::Capability;
 
-use crate::aws::{AwsArgs, Clients};
+use crate::aws::{AwsTarget, Clients};
 use crate::changeset::{DeployOptions, StackOutcome, StackSpec, deploy_stack};
 use crate::fan_out::{self, FanOutDeploy};
-use crate::invoke::{invoke_function, test_event};
+use crate::invoke::{InvokeOutcome, invoke_function, test_event};
 use crate::naming::{Env, Naming, code_key};
-use crate::package::{BuildArgs, package_local, print_package, upload_package};
-use crate::stacks::{describe_stack, read_required_stack, resolve_core, resolve_role};
+use crate::package::{BuildOptions, package_local, upload_package};
+use crate::progress::{Event, FunctionSummary, Progress};
+use crate::stacks::{
+    CoreInfo, RoleInfo, StackView, describe_stack, read_required_stack, resolve_core, resolve_role,
+};
 use crate::templates;
 
-/// `vectora-inbox deploy --env dev|stage|prod [--dry-run] [--skip-test] [--schedule EXPR] …`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct DeployArgs {
-    #[arg(long, value_enum)]
+/// `vectora-inbox deploy`: what to deploy where.
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
     pub env: Env,
+    pub project: String,
     /// Show the plan and the change set, change nothing (no upload, no execution).
-    #[arg(long)]
     pub dry_run: bool,
     /// Do not invoke the test event after deploying.
-    #[arg(long)]
     pub skip_test: bool,
-    /// Send the test invocation to this endpoint, e.g. a local Lambda runtime emulator
-    /// (`cargo lambda watch`), while every other call goes to --endpoint-url / AWS.
-    #[arg(long, value_name = "URL")]
+    /// Send the test invocation to this endpoint (a Lambda runtime emulator), every other call to
+    /// the main endpoint.
     pub invoke_endpoint_url: Option<String>,
-    /// EventBridge schedule, e.g. "cron(0 6 * * ? *)"; "" removes it; absent keeps the deployed one.
-    /// With --fan-out it targets the state machine (and the function's own schedule is removed).
-    #[arg(long, value_name = "EXPR")]
+    /// `Some("")` removes the schedule; `None` keeps the deployed one. With `fan_out` it targets
+    /// the state machine (and the function's own schedule is removed).
     pub schedule: Option<String>,
-    /// E-mail address the alarms notify (through an SNS topic the stack creates, or
-    /// --alarm-topic-arn); "" removes it; absent keeps the deployed one.
-    #[arg(long, value_name = "ADDRESS")]
+    /// `Some("")` removes it; `None` keeps the deployed one.
     pub alarm_email: Option<String>,
-    /// Existing SNS topic the alarms notify; "" removes it; absent keeps the deployed one.
-    #[arg(long, value_name = "ARN")]
+    /// `Some("")` removes it; `None` keeps the deployed one.
     pub alarm_topic_arn: Option<String>,
-    /// Also deploy the fan-out stack (infra/s2-fan-out.yaml): a Step Functions state machine that
-    /// runs each client in its own invocation; the schedule moves to it. Off: s1 alone, as before.
-    #[arg(long)]
+    /// Also deploy the fan-out stack (infra/s2-fan-out.yaml); the schedule moves to it.
     pub fan_out: bool,
-    #[arg(long, default_value = "vectora-inbox")]
-    pub project: String,
-    /// Override any template parameter (repeatable), e.g. --parameter LambdaMemorySize=1024.
-    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    /// `KEY=VALUE` overrides of template parameters.
     pub parameters: Vec<String>,
     /// Deploy this template instead of the built-in infra/s1-ingest-v2.yaml.
-    #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
-    /// Give up waiting for CloudFormation after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    /// Seconds to wait for CloudFormation.
     pub wait_timeout: u64,
-    #[command(flatten)]
-    pub build: BuildArgs,
-    #[command(flatten)]
-    pub aws: AwsArgs,
+    pub build: BuildOptions,
+    pub aws: AwsTarget,
 }
 
 /// What `deploy` did.
@@ -70,6 +57,17 @@ pub struct DeployOutcome {
     pub fan_out: Option<StackOutcome>,
     pub code_key: String,
     pub sha256: String,
+    pub test: TestInvocation,
+}
+
+/// The smoke test at the end of a deploy.
+#[derive(Clone, Debug)]
+pub enum TestInvocation {
+    /// A dry run deploys nothing to test.
+    NotRun,
+    /// `skip_test`.
+    Skipped,
+    Ran(InvokeOutcome),
 }
 
 /// The fan-out stack's `ScheduleExpression` (`None` keeps the deployed one): the one asked for,
@@ -105,114 +103,33 @@ fn keep_or_empty(given: &Option<String>, key: &str, deployed_keys: &[String]) ->
     }
 }
 
-/// The `deploy` command.
-pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
-    let naming = Naming::new(&args.project, args.env);
-    let overrides = args
+/// The `deploy` command: the s0 stacks read first (a missing one is reported before a long
+/// build), the code packaged and uploaded under its content hash (CloudFormation sees every code
+/// change), the s1 stack (and with `fan_out` the s2 stack) deployed, then the smoke test.
+pub async fn run_deploy(
+    request: &DeployRequest,
+    progress: &dyn Progress,
+) -> anyhow::Result<DeployOutcome> {
+    let naming = Naming::new(&request.project, request.env);
+    let overrides = request
         .parameters
         .iter()
         .map(|p| parse_override(p))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let template = templates::load(templates::S1_INGEST_V2, args.template.as_deref())?;
-    let clients = Clients::new(&args.aws)
+    let template = templates::load(templates::S1_INGEST_V2, request.template.as_deref())?;
+    let clients = Clients::new(&request.aws)
         .await
-        .with_invoke_endpoint(args.invoke_endpoint_url.as_deref());
-    let options = DeployOptions::for_command(args.dry_run, args.wait_timeout, &args.aws);
-
-    // (b) first: a missing s0 stack is reported before a long build.
-    let core_view = read_required_stack(&clients, &naming.core_stack(), &naming).await?;
-    let iam_view = read_required_stack(&clients, &naming.iam_stack(), &naming).await?;
-    let core = resolve_core(&core_view, &naming)?;
-    let role = resolve_role(&iam_view)?;
-    println!(
-        "deploying {} to {} ({})",
-        naming.function(),
-        naming.ingest_stack(),
-        clients.region
-    );
-    println!("  config bucket: {}", core.config_bucket);
-    println!("  data bucket:   {}", core.data_bucket);
-    println!(
-        "  code bucket:   {}{}",
-        core.code_bucket,
-        if core.code_bucket_by_convention {
-            " (by convention: s0-core has no CodeBucketName output)"
-        } else {
-            ""
-        }
-    );
-    println!("  role:          {} (from {})", role.arn, role.source);
-
-    // (a) package, upload under the content hash (CloudFormation sees every code change).
-    let package = package_local(&args.build)?;
-    print_package(&package);
-    let key = code_key(&package.sha256);
-    if args.dry_run {
-        println!(
-            "dry run: would upload s3://{}/{key} and latest.zip",
-            core.code_bucket
-        );
-    } else {
-        upload_package(&clients, &package, &core.code_bucket, None).await?;
-    }
-
-    // (c) change set.
-    let deployed = describe_stack(&clients, &naming.ingest_stack())
-        .await?
-        .filter(|s| {
-            s.stack_status()
-                .map(|st| !matches!(st.as_str(), "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE"))
-                .unwrap_or(false)
+        .with_invoke_endpoint(request.invoke_endpoint_url.as_deref());
+    let options = DeployOptions::for_command(request.dry_run, request.wait_timeout, &request.aws);
+    let target = read_target(&clients, &naming, progress).await?;
+    let (key, sha256, arch) = upload_code(request, &clients, &target.core, progress).await?;
+    let s1 = S1Deployed::read(&clients, &naming).await?;
+    if s1.fan_out_exists && !request.fan_out {
+        progress.report(Event::FanOutKept {
+            stack: &naming.fan_out_stack(),
         });
-    // Parameters of the deployed stack: only those can keep their previous value.
-    let deployed_keys: Vec<String> = deployed
-        .iter()
-        .flat_map(|s| s.parameters())
-        .filter_map(|p| p.parameter_key().map(str::to_owned))
-        .collect();
-    let keep = |given: &Option<String>, key: &str| keep_or_empty(given, key, &deployed_keys);
-    let fan_out_exists = describe_stack(&clients, &naming.fan_out_stack())
-        .await?
-        .is_some();
-    let s1_schedule = deployed
-        .iter()
-        .flat_map(|s| s.parameters())
-        .find(|p| p.parameter_key() == Some("ScheduleExpression"))
-        .and_then(|p| p.parameter_value());
-    let fan_out_schedule = fan_out_schedule(args.schedule.as_deref(), fan_out_exists, s1_schedule);
-    if fan_out_exists && !args.fan_out {
-        println!(
-            "note: stack {} exists and keeps its schedule; deploy with --fan-out to update it",
-            naming.fan_out_stack()
-        );
     }
-    let mut parameters: Vec<(String, Option<String>)> = vec![
-        ("ProjectName".into(), Some(naming.project.clone())),
-        ("Env".into(), Some(naming.env.to_string())),
-        ("ConfigBucketName".into(), Some(core.config_bucket.clone())),
-        ("DataBucketName".into(), Some(core.data_bucket.clone())),
-        ("IngestV2RoleArn".into(), Some(role.arn.clone())),
-        ("IngestV2RoleName".into(), Some(role.name.clone())),
-        ("IngestV2CodeBucket".into(), Some(core.code_bucket.clone())),
-        ("IngestV2CodeKey".into(), Some(key.clone())),
-        (
-            "Architecture".into(),
-            Some(package.arch.lambda_name().to_owned()),
-        ),
-        // With fan-out the schedule is the state machine's: the function's own rule goes.
-        (
-            "ScheduleExpression".into(),
-            match args.fan_out {
-                true => Some(String::new()),
-                false => keep(&args.schedule, "ScheduleExpression"),
-            },
-        ),
-        ("AlarmEmail".into(), keep(&args.alarm_email, "AlarmEmail")),
-        (
-            "AlarmTopicArn".into(),
-            keep(&args.alarm_topic_arn, "AlarmTopicArn"),
-        ),
-    ];
+    let mut parameters = s1_parameters(request, &naming, &target, &s1, &key, arch);
     for (k, v) in overrides {
         match parameters.iter_mut().find(|(pk, _)| *pk == k) {
             Some(slot) => slot.1 = Some(v),
@@ -225,31 +142,186 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
         parameters,
         capabilities: vec![Capability::CapabilityIam],
     };
-    let outcome = deploy_stack(&clients, &spec, &options).await?;
-    let fan_out = match args.fan_out {
-        true => {
-            let arn = fan_out::function_arn(&core_view.id, &clients.region, &naming.function())?;
-            let spec = FanOutDeploy {
-                template: templates::S2_FAN_OUT,
-                definition: templates::FAN_OUT_DEFINITION,
-                code_bucket: &core.code_bucket,
-                function_arn: &arn,
-                schedule: fan_out_schedule,
-            };
-            Some(fan_out::deploy_fan_out(&clients, &naming, &spec, &options).await?)
-        }
+    let stack = deploy_stack(&clients, &spec, &options, progress).await?;
+    let fan_out = match request.fan_out {
+        true => Some(
+            deploy_fan_out_stack(request, &clients, &naming, &target, &s1, &options, progress)
+                .await?,
+        ),
         false => None,
     };
-    if matches!(outcome, StackOutcome::DryRun { .. }) {
-        return Ok(DeployOutcome {
-            stack: outcome,
-            fan_out,
-            code_key: key,
-            sha256: package.sha256,
-        });
-    }
+    let test = match stack {
+        StackOutcome::DryRun { .. } => TestInvocation::NotRun,
+        _ => smoke_test(request, &clients, &naming, progress).await?,
+    };
+    Ok(DeployOutcome {
+        stack,
+        fan_out,
+        code_key: key,
+        sha256,
+        test,
+    })
+}
 
-    // The function as deployed (read from Lambda itself: emulators may not return stack outputs).
+/// What the s0 stacks give the deploy.
+struct Target {
+    core_view: StackView,
+    core: CoreInfo,
+    role: RoleInfo,
+}
+
+/// Reads the s0 stacks (each required) and reports where the function goes.
+async fn read_target(
+    clients: &Clients,
+    naming: &Naming,
+    progress: &dyn Progress,
+) -> anyhow::Result<Target> {
+    let core_view = read_required_stack(clients, &naming.core_stack(), naming).await?;
+    let iam_view = read_required_stack(clients, &naming.iam_stack(), naming).await?;
+    let core = resolve_core(&core_view, naming)?;
+    let role = resolve_role(&iam_view)?;
+    progress.report(Event::DeployTarget {
+        function: &naming.function(),
+        stack: &naming.ingest_stack(),
+        region: &clients.region,
+        core: &core,
+        role: &role,
+    });
+    Ok(Target {
+        core_view,
+        core,
+        role,
+    })
+}
+
+/// Packages the code and uploads it (not in a dry run); returns its key, sha256 and architecture.
+async fn upload_code(
+    request: &DeployRequest,
+    clients: &Clients,
+    core: &CoreInfo,
+    progress: &dyn Progress,
+) -> anyhow::Result<(String, String, crate::arch::Arch)> {
+    let package = package_local(&request.build, progress)?;
+    progress.report(Event::Packaged(&package));
+    let key = code_key(&package.sha256);
+    if request.dry_run {
+        progress.report(Event::WouldUploadCode {
+            bucket: &core.code_bucket,
+            key: &key,
+        });
+    } else {
+        upload_package(clients, &package, &core.code_bucket, None, progress).await?;
+    }
+    Ok((key, package.sha256, package.arch))
+}
+
+/// What is deployed already: the s1 stack's parameters, whether the fan-out stack exists.
+struct S1Deployed {
+    /// Parameters of the deployed s1 stack: only those can keep their previous value.
+    keys: Vec<String>,
+    schedule: Option<String>,
+    fan_out_exists: bool,
+}
+
+impl S1Deployed {
+    async fn read(clients: &Clients, naming: &Naming) -> anyhow::Result<S1Deployed> {
+        let deployed = describe_stack(clients, &naming.ingest_stack())
+            .await?
+            .filter(|s| {
+                s.stack_status()
+                    .map(|st| !matches!(st.as_str(), "REVIEW_IN_PROGRESS" | "ROLLBACK_COMPLETE"))
+                    .unwrap_or(false)
+            });
+        let parameters = deployed.iter().flat_map(|s| s.parameters());
+        Ok(S1Deployed {
+            keys: parameters
+                .clone()
+                .filter_map(|p| p.parameter_key().map(str::to_owned))
+                .collect(),
+            schedule: parameters
+                .clone()
+                .find(|p| p.parameter_key() == Some("ScheduleExpression"))
+                .and_then(|p| p.parameter_value().map(str::to_owned)),
+            fan_out_exists: describe_stack(clients, &naming.fan_out_stack())
+                .await?
+                .is_some(),
+        })
+    }
+}
+
+/// The s1 stack's parameters before the overrides.
+fn s1_parameters(
+    request: &DeployRequest,
+    naming: &Naming,
+    target: &Target,
+    s1: &S1Deployed,
+    key: &str,
+    arch: crate::arch::Arch,
+) -> Vec<(String, Option<String>)> {
+    let keep = |given: &Option<String>, key: &str| keep_or_empty(given, key, &s1.keys);
+    let (core, role) = (&target.core, &target.role);
+    vec![
+        ("ProjectName".into(), Some(naming.project.clone())),
+        ("Env".into(), Some(naming.env.to_string())),
+        ("ConfigBucketName".into(), Some(core.config_bucket.clone())),
+        ("DataBucketName".into(), Some(core.data_bucket.clone())),
+        ("IngestV2RoleArn".into(), Some(role.arn.clone())),
+        ("IngestV2RoleName".into(), Some(role.name.clone())),
+        ("IngestV2CodeBucket".into(), Some(core.code_bucket.clone())),
+        ("IngestV2CodeKey".into(), Some(key.to_owned())),
+        ("Architecture".into(), Some(arch.lambda_name().to_owned())),
+        // With fan-out the schedule is the state machine's: the function's own rule goes.
+        (
+            "ScheduleExpression".into(),
+            match request.fan_out {
+                true => Some(String::new()),
+                false => keep(&request.schedule, "ScheduleExpression"),
+            },
+        ),
+        (
+            "AlarmEmail".into(),
+            keep(&request.alarm_email, "AlarmEmail"),
+        ),
+        (
+            "AlarmTopicArn".into(),
+            keep(&request.alarm_topic_arn, "AlarmTopicArn"),
+        ),
+    ]
+}
+
+/// The fan-out stack, after s1, with the schedule it takes over.
+async fn deploy_fan_out_stack(
+    request: &DeployRequest,
+    clients: &Clients,
+    naming: &Naming,
+    target: &Target,
+    s1: &S1Deployed,
+    options: &DeployOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<StackOutcome> {
+    let arn = fan_out::function_arn(&target.core_view.id, &clients.region, &naming.function())?;
+    let spec = FanOutDeploy {
+        template: templates::S2_FAN_OUT,
+        definition: templates::FAN_OUT_DEFINITION,
+        code_bucket: &target.core.code_bucket,
+        function_arn: &arn,
+        schedule: fan_out_schedule(
+            request.schedule.as_deref(),
+            s1.fan_out_exists,
+            s1.schedule.as_deref(),
+        ),
+    };
+    fan_out::deploy_fan_out(clients, naming, &spec, options, progress).await
+}
+
+/// Reports the function as deployed (read from Lambda itself: emulators may not return stack
+/// outputs), then runs the test event unless `skip_test`.
+async fn smoke_test(
+    request: &DeployRequest,
+    clients: &Clients,
+    naming: &Naming,
+    progress: &dyn Progress,
+) -> anyhow::Result<TestInvocation> {
     let function = clients
         .lambda
         .get_function()
@@ -264,38 +336,31 @@ pub async fn run_deploy(args: &DeployArgs) -> anyhow::Result<DeployOutcome> {
             )
         })?;
     if let Some(conf) = function.configuration() {
-        println!(
-            "function {}: runtime {}, {} MB, timeout {} s, architectures {:?}, code sha256 (base64) {}",
-            conf.function_name().unwrap_or_default(),
-            conf.runtime().map(|r| r.as_str()).unwrap_or("?"),
-            conf.memory_size().unwrap_or_default(),
-            conf.timeout().unwrap_or_default(),
-            conf.architectures()
+        progress.report(Event::FunctionDeployed(&FunctionSummary {
+            name: conf.function_name().unwrap_or_default().to_owned(),
+            runtime: conf.runtime().map(|r| r.as_str()).unwrap_or("?").to_owned(),
+            memory_mb: conf.memory_size().unwrap_or_default(),
+            timeout_s: conf.timeout().unwrap_or_default(),
+            architectures: conf
+                .architectures()
                 .iter()
-                .map(|a| a.as_str())
-                .collect::<Vec<_>>(),
-            conf.code_sha256().unwrap_or("?")
-        );
+                .map(|a| a.as_str().to_owned())
+                .collect(),
+            code_sha256: conf.code_sha256().unwrap_or("?").to_owned(),
+        }));
     }
-
-    // (d) smoke test.
-    if args.skip_test {
-        println!("test invocation skipped (--skip-test)");
-    } else {
-        invoke_function(
-            &clients,
-            &naming.function(),
-            &naming.log_group(),
-            &test_event(),
-        )
-        .await?;
+    if request.skip_test {
+        return Ok(TestInvocation::Skipped);
     }
-    Ok(DeployOutcome {
-        stack: outcome,
-        fan_out,
-        code_key: key,
-        sha256: package.sha256,
-    })
+    let outcome = invoke_function(
+        clients,
+        &naming.function(),
+        &naming.log_group(),
+        &test_event(),
+        progress,
+    )
+    .await?;
+    Ok(TestInvocation::Ran(outcome))
 }
 
 #[cfg(test)]

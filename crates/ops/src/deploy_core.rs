@@ -3,33 +3,32 @@
 use anyhow::bail;
 use aws_sdk_cloudformation::types::Capability;
 
-use crate::aws::{AwsArgs, Clients};
+use crate::aws::{AwsTarget, Clients};
 use crate::changeset::{DeployOptions, StackOutcome, StackSpec, deploy_stack};
 use crate::naming::{Env, Naming};
+use crate::progress::Progress;
 use crate::stacks::{describe_stack, read_required_stack, resolve_core};
 use crate::templates;
 
-/// `vectora-inbox deploy-core --env dev|stage|prod [--dry-run]`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct DeployCoreArgs {
-    #[arg(long, value_enum)]
+/// `vectora-inbox deploy-core`: which environment, how.
+#[derive(Debug, Clone)]
+pub struct DeployCoreRequest {
     pub env: Env,
-    #[arg(long, default_value = "vectora-inbox")]
     pub project: String,
     /// Show the change sets, change nothing.
-    #[arg(long)]
     pub dry_run: bool,
-    /// Update s0 stacks that older templates created (they hold the live buckets: read docs/deploy.md first).
-    #[arg(long)]
+    /// Update s0 stacks that older templates created (they hold the live buckets).
     pub force: bool,
-    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    /// Seconds to wait for CloudFormation.
     pub wait_timeout: u64,
-    #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsTarget,
 }
 
 /// The `deploy-core` command: s0-core, then s0-iam (which needs s0-core's bucket names).
-pub async fn run_deploy_core(args: &DeployCoreArgs) -> anyhow::Result<Vec<StackOutcome>> {
+pub async fn run_deploy_core(
+    args: &DeployCoreRequest,
+    progress: &dyn Progress,
+) -> anyhow::Result<Vec<StackOutcome>> {
     let naming = Naming::new(&args.project, args.env);
     let clients = Clients::new(&args.aws).await;
     let options = DeployOptions::for_command(args.dry_run, args.wait_timeout, &args.aws);
@@ -58,7 +57,7 @@ pub async fn run_deploy_core(args: &DeployCoreArgs) -> anyhow::Result<Vec<StackO
         ],
         capabilities: vec![],
     };
-    let core_outcome = deploy_stack(&clients, &core_spec, &options).await?;
+    let core_outcome = deploy_stack(&clients, &core_spec, &options, progress).await?;
 
     let (config_bucket, data_bucket) = if args.dry_run
         && describe_stack(&clients, &naming.core_stack())
@@ -85,6 +84,6 @@ pub async fn run_deploy_core(args: &DeployCoreArgs) -> anyhow::Result<Vec<StackO
         ],
         capabilities: vec![Capability::CapabilityNamedIam],
     };
-    let iam_outcome = deploy_stack(&clients, &iam_spec, &options).await?;
+    let iam_outcome = deploy_stack(&clients, &iam_spec, &options, progress).await?;
     Ok(vec![core_outcome, iam_outcome])
 }

@@ -15,6 +15,7 @@ use crate::aws::{Clients, explain};
 use crate::changeset::{DeployOptions, StackOutcome, StackSpec, deploy_stack};
 use crate::naming::{Naming, definition_key};
 use crate::package::object_exists;
+use crate::progress::{Event, Progress};
 use crate::stacks::describe_stack;
 
 /// What the fan-out stack is deployed from.
@@ -60,6 +61,7 @@ pub async fn deploy_fan_out(
     naming: &Naming,
     spec: &FanOutDeploy<'_>,
     options: &DeployOptions,
+    progress: &dyn Progress,
 ) -> anyhow::Result<StackOutcome> {
     let _: Value = serde_json::from_str(spec.definition)
         .context("the fan-out definition (infra/s2-fan-out.asl.json) is not JSON")?;
@@ -67,9 +69,9 @@ pub async fn deploy_fan_out(
     let key = definition_key(&sha);
     let bucket = spec.code_bucket;
     if options.dry_run {
-        println!("dry run: would upload the fan-out definition to s3://{bucket}/{key}");
+        progress.report(Event::WouldUploadDefinition { bucket, key: &key });
     } else if object_exists(clients, bucket, &key).await? {
-        println!("  s3://{bucket}/{key} already uploaded (same content)");
+        progress.report(Event::AlreadyUploaded { bucket, key: &key });
     } else {
         clients
             .s3
@@ -83,7 +85,7 @@ pub async fn deploy_fan_out(
             .map_err(|e| {
                 anyhow::anyhow!("upload to s3://{bucket}/{key} failed: {}", explain(&e))
             })?;
-        println!("  uploaded s3://{bucket}/{key}");
+        progress.report(Event::Uploaded { bucket, key: &key });
     }
     let parameters = vec![
         ("ProjectName".into(), Some(naming.project.clone())),
@@ -99,7 +101,7 @@ pub async fn deploy_fan_out(
         parameters,
         capabilities: vec![Capability::CapabilityNamedIam],
     };
-    deploy_stack(clients, &stack, options).await
+    deploy_stack(clients, &stack, options, progress).await
 }
 
 /// The deployed state machine's ARN: the fan-out stack's output, else its resource's physical id
@@ -152,6 +154,7 @@ pub async fn run_execution(
     input: &Value,
     poll: Duration,
     timeout: Duration,
+    progress: &dyn Progress,
 ) -> anyhow::Result<ExecutionOutcome> {
     let started = clients
         .sfn
@@ -162,7 +165,7 @@ pub async fn run_execution(
         .await
         .map_err(|e| anyhow::anyhow!("cannot start {state_machine}: {}", explain(&e)))?;
     let arn = started.execution_arn().to_owned();
-    println!("started execution {arn} with {input}");
+    progress.report(Event::ExecutionStarted { arn: &arn, input });
     let begun = Instant::now();
     loop {
         let ex = clients
@@ -200,42 +203,9 @@ pub async fn run_execution(
     }
 }
 
-/// One line per client of a summary, for the terminal.
-pub fn summary_lines(summary: &Value) -> Vec<String> {
-    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-    let mut lines = vec![format!(
-        "run {}: {} — {} client(s), {} succeeded, {} partial, {} failed, {} items",
-        text(summary, "run_id"),
-        text(summary, "status"),
-        summary["clients_planned"],
-        summary["clients_succeeded"],
-        summary["clients_partial"],
-        summary["clients_failed"],
-        summary["items_final"],
-    )];
-    for c in summary["clients"].as_array().into_iter().flatten() {
-        let error = text(c, "error");
-        lines.push(format!(
-            "  {:<24} {:<8} sources {}/{} failed, {} items{}",
-            text(c, "client_id"),
-            text(c, "status"),
-            c["sources_failed"],
-            c["sources_processed"],
-            c["items_final"],
-            if error.is_empty() {
-                String::new()
-            } else {
-                format!(" — {error}: {}", text(c, "message"))
-            }
-        ));
-    }
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn the_function_arn_comes_from_the_stack_account() {
@@ -263,22 +233,5 @@ mod tests {
             crate::templates::S2_FAN_OUT.contains("FunctionArn: !Ref FunctionArn"),
             "the template substitutes the definition's ${{FunctionArn}}"
         );
-    }
-
-    #[test]
-    fn summary_lines_name_each_client_and_its_error() {
-        let s = json!({"run_id": "r1", "status": "partial", "clients_planned": 2,
-            "clients_succeeded": 1, "clients_partial": 0, "clients_failed": 1, "items_final": 7,
-            "clients": [
-                {"client_id": "a", "status": "success", "sources_processed": 3, "sources_failed": 0, "items_final": 7},
-                {"client_id": "b", "status": "failed", "error": "no_result", "message": "see the Map run",
-                 "sources_processed": 0, "sources_failed": 0, "items_final": 0}]});
-        let lines = summary_lines(&s);
-        assert_eq!(lines.len(), 3);
-        assert!(
-            lines[0].contains("r1: partial") && lines[0].contains("7 items"),
-            "{lines:?}"
-        );
-        assert!(lines[2].contains("no_result: see the Map run"), "{lines:?}");
     }
 }

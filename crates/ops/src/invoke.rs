@@ -11,9 +11,10 @@ use aws_sdk_lambda::types::LogType;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::aws::{AwsArgs, Clients, explain};
-use crate::fan_out::{ExecutionOutcome, run_execution, state_machine_arn, summary_lines};
+use crate::aws::{AwsTarget, Clients, explain};
+use crate::fan_out::{ExecutionOutcome, run_execution, state_machine_arn};
 use crate::naming::{Env, Naming};
+use crate::progress::{Event, Progress};
 
 /// The event `deploy` sends after deploying (SPEC: one source, one day, dry run: writes nothing).
 pub fn test_event() -> Value {
@@ -25,59 +26,33 @@ pub fn test_event() -> Value {
     })
 }
 
-/// `vectora-inbox invoke --env … [--event FILE | --client ID …]`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct InvokeArgs {
-    #[arg(long, value_enum)]
+/// `vectora-inbox invoke`: which function or state machine, with which event.
+#[derive(Debug, Clone)]
+pub struct InvokeRequest {
     pub env: Env,
-    #[arg(long, default_value = "vectora-inbox")]
     pub project: String,
-    /// JSON event file ("-" for stdin). Without --event or --client the event is {} (every active
+    /// JSON event file ("-" for stdin). Without it or `client` the event is {} (every active
     /// client, like the schedule).
-    #[arg(long, value_name = "FILE", conflicts_with = "client")]
     pub event: Option<PathBuf>,
     /// Run one client.
-    #[arg(long, value_name = "ID")]
     pub client: Option<String>,
-    /// Restrict the client to these source keys (repeat or comma-separate).
-    #[arg(
-        long = "source",
-        value_name = "KEY",
-        value_delimiter = ',',
-        requires = "client"
-    )]
+    /// Restrict the client to these source keys.
     pub sources: Vec<String>,
-    #[arg(long, value_name = "N", requires = "client")]
     pub period_days: Option<u32>,
-    #[arg(long, value_name = "YYYY-MM-DD", requires_all = ["client", "to_date"])]
     pub from_date: Option<String>,
-    #[arg(long, value_name = "YYYY-MM-DD", requires_all = ["client", "from_date"])]
     pub to_date: Option<String>,
     /// Ask the function to write nothing (event "dry_run": true).
-    #[arg(long)]
     pub dry_run: bool,
-    #[arg(long)]
     pub force_refresh: bool,
     /// Function name (default {project}-ingest-v2-{env}).
-    #[arg(long, value_name = "NAME", conflicts_with = "fan_out")]
     pub function: Option<String>,
-    /// Send the invocation (the Lambda Invoke call only) to this endpoint, e.g. a local Lambda
-    /// runtime emulator (`cargo lambda watch`), while every other call, the log tail included,
-    /// goes to --endpoint-url / AWS.
-    #[arg(long, value_name = "URL", conflicts_with = "fan_out")]
+    /// Send the Lambda Invoke call (only) to this endpoint, e.g. a local Lambda runtime emulator.
     pub invoke_endpoint_url: Option<String>,
-    /// Run the event as an execution of the fan-out state machine (one invocation per client,
-    /// `deploy --fan-out`) and wait for its summary, instead of one invocation.
-    #[arg(long)]
-    pub fan_out: bool,
-    /// The state machine to execute (default: the fan-out stack's).
-    #[arg(long, value_name = "ARN", requires = "fan_out")]
+    /// The state machine `invoke_fan_out` executes (default: the fan-out stack's).
     pub state_machine: Option<String>,
-    /// With --fan-out: give up waiting for the execution after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    /// `invoke_fan_out`: seconds to wait for the execution.
     pub wait_timeout: u64,
-    #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: AwsTarget,
 }
 
 /// How long the log-tail fallback waits for the invocation's own lines to reach CloudWatch Logs
@@ -86,7 +61,7 @@ pub struct InvokeArgs {
 pub const LOG_WAIT: Duration = Duration::from_secs(10);
 
 /// The event `args` describe.
-pub fn build_event(args: &InvokeArgs) -> anyhow::Result<Value> {
+pub fn build_event(args: &InvokeRequest) -> anyhow::Result<Value> {
     if let Some(path) = &args.event {
         let text = if path.as_os_str() == "-" {
             let mut s = String::new();
@@ -170,11 +145,13 @@ pub async fn invoke_function(
     function: &str,
     log_group: &str,
     event: &Value,
+    progress: &dyn Progress,
 ) -> anyhow::Result<InvokeOutcome> {
-    match &clients.invoke_endpoint {
-        Some(url) => println!("invoking {function} at {url} with {event}"),
-        None => println!("invoking {function} with {event}"),
-    }
+    progress.report(Event::Invoking {
+        function,
+        endpoint: clients.invoke_endpoint.as_deref(),
+        event,
+    });
     let out = clients
         .invoker
         .invoke()
@@ -207,22 +184,21 @@ pub async fn invoke_function(
         if let Some(id) = &request_id
             && !log_tail.iter().any(|l| l.contains(id.as_str()))
         {
-            println!(
-                "no log line of request {id} in {log_group} after {} s",
-                LOG_WAIT.as_secs()
-            );
+            progress.report(Event::NoLogLines {
+                request_id: id,
+                log_group,
+                waited_s: LOG_WAIT.as_secs(),
+            });
         }
     }
     let checked = check_response(out.function_error(), &payload);
     if !log_tail.is_empty() {
-        println!("last log lines of {function}:");
-        for line in &log_tail {
-            println!("  | {line}");
-        }
+        progress.report(Event::LogTail {
+            function,
+            lines: &log_tail,
+        });
     }
     let (status_code, body) = checked?;
-    println!("statusCode {status_code}");
-    println!("{}", serde_json::to_string_pretty(&body)?);
     Ok(InvokeOutcome {
         status_code,
         body,
@@ -308,18 +284,24 @@ pub async fn recent_log_lines(clients: &Clients, log_group: &str, n: i32) -> Vec
 }
 
 /// The `invoke` command.
-pub async fn invoke(args: &InvokeArgs) -> anyhow::Result<InvokeOutcome> {
+pub async fn invoke(
+    args: &InvokeRequest,
+    progress: &dyn Progress,
+) -> anyhow::Result<InvokeOutcome> {
     let naming = Naming::new(&args.project, args.env);
     let event = build_event(args)?;
     let clients = Clients::new(&args.aws)
         .await
         .with_invoke_endpoint(args.invoke_endpoint_url.as_deref());
     let function = args.function.clone().unwrap_or_else(|| naming.function());
-    invoke_function(&clients, &function, &naming.log_group(), &event).await
+    invoke_function(&clients, &function, &naming.log_group(), &event, progress).await
 }
 
-/// The `invoke --fan-out` command: the event is the execution's input; prints the summary.
-pub async fn invoke_fan_out(args: &InvokeArgs) -> anyhow::Result<ExecutionOutcome> {
+/// The `invoke --fan-out` command: the event is the execution's input; returns its summary.
+pub async fn invoke_fan_out(
+    args: &InvokeRequest,
+    progress: &dyn Progress,
+) -> anyhow::Result<ExecutionOutcome> {
     let naming = Naming::new(&args.project, args.env);
     let event = build_event(args)?;
     let clients = Clients::new(&args.aws).await;
@@ -333,19 +315,15 @@ pub async fn invoke_fan_out(args: &InvokeArgs) -> anyhow::Result<ExecutionOutcom
     } else {
         5000
     });
-    let outcome = run_execution(
+    run_execution(
         &clients,
         &machine,
         &event,
         poll,
         Duration::from_secs(args.wait_timeout),
+        progress,
     )
-    .await?;
-    for line in summary_lines(&outcome.summary) {
-        println!("{line}");
-    }
-    println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
-    Ok(outcome)
+    .await
 }
 
 #[cfg(test)]

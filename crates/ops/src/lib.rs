@@ -1,5 +1,9 @@
 //! Packaging and deployment of vectora-inbox (the CLI's `package`, `deploy`, `deploy-core`,
 //! `invoke` and `config push` subcommands). Kept out of the Lambda binary so `bootstrap` stays small.
+//!
+//! A library without a front: commands take plain request structs and return their outcomes;
+//! what happens while they run goes to a [`progress::Progress`] the caller passes. The command
+//! line (clap types, terminal output) is the CLI crate's.
 
 pub mod arch;
 pub mod aws;
@@ -14,6 +18,7 @@ pub mod fan_out;
 pub mod invoke;
 pub mod naming;
 pub mod package;
+pub mod progress;
 pub mod stacks;
 pub mod templates;
 pub mod validate;

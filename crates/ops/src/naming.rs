@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// A deployment environment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Env {
     Dev,
     Stage,
@@ -12,12 +12,27 @@ pub enum Env {
 }
 
 impl Env {
+    /// Every environment, in the order fronts list them.
+    pub const ALL: [Env; 3] = [Env::Dev, Env::Stage, Env::Prod];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Env::Dev => "dev",
             Env::Stage => "stage",
             Env::Prod => "prod",
         }
+    }
+}
+
+/// Parses an environment's name (`dev`, `stage`, `prod`).
+impl std::str::FromStr for Env {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Env::ALL
+            .into_iter()
+            .find(|e| e.as_str() == name)
+            .ok_or_else(|| format!("unknown environment {name:?} (dev, stage or prod)"))
     }
 }
 

@@ -7,42 +7,35 @@ use anyhow::{Context, bail};
 use aws_sdk_s3::primitives::ByteStream;
 
 use crate::arch::Arch;
-use crate::aws::{AwsArgs, Clients, explain};
+use crate::aws::{AwsTarget, Clients, explain};
 use crate::build::{BuildRequest, Builder, build, find_workspace};
 use crate::bundle::write_bootstrap_zip;
 use crate::naming::{code_key, latest_key};
+use crate::progress::{Event, Progress};
 use crate::validate::{Limits, ValidatedPackage, validate_zip};
 
 /// How the zip is obtained; shared by `package` and `deploy`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct BuildArgs {
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
     /// Lambda architecture to build for.
-    #[arg(long, value_enum, default_value_t = Arch::X86_64)]
     pub arch: Arch,
     /// Folder the zip is written to.
-    #[arg(long, value_name = "DIR", default_value = "dist")]
     pub out: PathBuf,
-    /// How to compile (auto: cargo-zigbuild pinned to glibc 2.34 when installed, else native cargo).
-    #[arg(long, value_enum, default_value_t = Builder::Auto)]
     pub builder: Builder,
-    /// Cargo profile of the build: `release` ships; the test suite packages with `ci` (thin LTO).
-    #[arg(long, value_name = "NAME", default_value = "release")]
+    /// Cargo profile of the build: `release` ships; the test suite packages with `ci`.
     pub cargo_profile: String,
     /// Zip this prebuilt bootstrap instead of building one.
-    #[arg(long, value_name = "FILE", conflicts_with = "zip")]
     pub binary: Option<PathBuf>,
     /// Use (and validate) this existing zip instead of building one.
-    #[arg(long, value_name = "ZIP")]
     pub zip: Option<PathBuf>,
-    /// Cargo workspace to build in (default: found from the current directory).
-    #[arg(long, value_name = "DIR")]
+    /// Cargo workspace to build in (`None`: found from the current directory).
     pub workspace: Option<PathBuf>,
 }
 
-impl BuildArgs {
-    /// Defaults of the command line, for callers that build args in code.
+impl BuildOptions {
+    /// The shipped build for `arch`, into `dist/`.
     pub fn new(arch: Arch) -> Self {
-        BuildArgs {
+        BuildOptions {
             arch,
             out: PathBuf::from("dist"),
             builder: Builder::Auto,
@@ -54,22 +47,21 @@ impl BuildArgs {
     }
 }
 
-/// `vectora-inbox package [--arch x86_64|arm64] [--out DIR] [--upload --bucket B [--key K]]`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct PackageArgs {
-    #[command(flatten)]
-    pub build: BuildArgs,
-    /// Upload the zip to S3 after validation.
-    #[arg(long, requires = "bucket")]
-    pub upload: bool,
-    /// Bucket to upload to (the s0-core code bucket, e.g. vectora-inbox-lambda-code-dev).
-    #[arg(long, requires = "upload")]
-    pub bucket: Option<String>,
-    /// Key to upload to (default: lambda/ingest-v2/<sha256>.zip and lambda/ingest-v2/latest.zip).
-    #[arg(long, requires = "upload")]
+/// Where `package` uploads the zip.
+#[derive(Debug, Clone)]
+pub struct UploadTarget {
+    /// The s0-core code bucket, e.g. vectora-inbox-lambda-code-dev.
+    pub bucket: String,
+    /// `None`: lambda/ingest-v2/<sha256>.zip and lambda/ingest-v2/latest.zip.
     pub key: Option<String>,
-    #[command(flatten)]
-    pub aws: AwsArgs,
+}
+
+/// `vectora-inbox package`: build (or take) a zip, validate it, optionally upload it.
+#[derive(Debug, Clone)]
+pub struct PackageRequest {
+    pub build: BuildOptions,
+    pub upload: Option<UploadTarget>,
+    pub aws: AwsTarget,
 }
 
 /// What `package` produced.
@@ -81,7 +73,10 @@ pub struct PackageOutcome {
 }
 
 /// Produces a validated zip according to `args` (no network).
-pub fn package_local(args: &BuildArgs) -> anyhow::Result<ValidatedPackage> {
+pub fn package_local(
+    args: &BuildOptions,
+    progress: &dyn Progress,
+) -> anyhow::Result<ValidatedPackage> {
     let limits = Limits::default();
     if let Some(zip) = &args.zip {
         return validate_zip(zip, args.arch, &limits).map_err(anyhow::Error::from);
@@ -106,6 +101,7 @@ pub fn package_local(args: &BuildArgs) -> anyhow::Result<ValidatedPackage> {
             build(
                 &BuildRequest::bootstrap(workspace, args.arch, args.builder)
                     .with_profile(&args.cargo_profile),
+                progress,
             )?
         }
     };
@@ -120,21 +116,6 @@ pub fn package_local(args: &BuildArgs) -> anyhow::Result<ValidatedPackage> {
     })
 }
 
-/// Prints a package the way `package` and `deploy` report it.
-pub fn print_package(package: &ValidatedPackage) {
-    println!("package: {}", package.path.display());
-    println!(
-        "  size: {} bytes zipped, {} bytes unzipped",
-        package.zipped_bytes, package.unzipped_bytes
-    );
-    println!("  sha256: {}", package.sha256);
-    let glibc = package
-        .max_glibc
-        .map(|v| format!("glibc >= {v}"))
-        .unwrap_or_else(|| "no glibc".to_owned());
-    println!("  arch: {}, needs {glibc}", package.arch);
-}
-
 /// Uploads the zip. Without an explicit key it goes to the content-addressed key (skipped when it is
 /// already there: same key, same bytes) and to latest.zip. Returns the `s3://` URIs written.
 pub async fn upload_package(
@@ -142,6 +123,7 @@ pub async fn upload_package(
     package: &ValidatedPackage,
     bucket: &str,
     key: Option<&str>,
+    progress: &dyn Progress,
 ) -> anyhow::Result<Vec<String>> {
     let explicit = key;
     let keys = match key {
@@ -152,7 +134,7 @@ pub async fn upload_package(
     for (i, key) in keys.iter().enumerate() {
         let content_addressed = explicit.is_none() && i == 0;
         if content_addressed && object_exists(clients, bucket, key).await? {
-            println!("  s3://{bucket}/{key} already uploaded (same content)");
+            progress.report(Event::AlreadyUploaded { bucket, key });
             uploaded.push(format!("s3://{bucket}/{key}"));
             continue;
         }
@@ -172,7 +154,7 @@ pub async fn upload_package(
             .map_err(|e| {
                 anyhow::anyhow!("upload to s3://{bucket}/{key} failed: {}", explain(&e))
             })?;
-        println!("  uploaded s3://{bucket}/{key}");
+        progress.report(Event::Uploaded { bucket, key });
         uploaded.push(format!("s3://{bucket}/{key}"));
     }
     Ok(uploaded)
@@ -211,16 +193,23 @@ pub(crate) async fn object_exists(
 }
 
 /// The `package` command.
-pub async fn run_package(args: &PackageArgs) -> anyhow::Result<PackageOutcome> {
-    let package = package_local(&args.build)?;
-    print_package(&package);
+pub async fn run_package(
+    request: &PackageRequest,
+    progress: &dyn Progress,
+) -> anyhow::Result<PackageOutcome> {
+    let package = package_local(&request.build, progress)?;
+    progress.report(Event::Packaged(&package));
     let mut uploaded = Vec::new();
-    if args.upload {
-        let Some(bucket) = &args.bucket else {
-            bail!("--upload needs --bucket");
-        };
-        let clients = Clients::new(&args.aws).await;
-        uploaded = upload_package(&clients, &package, bucket, args.key.as_deref()).await?;
+    if let Some(target) = &request.upload {
+        let clients = Clients::new(&request.aws).await;
+        uploaded = upload_package(
+            &clients,
+            &package,
+            &target.bucket,
+            target.key.as_deref(),
+            progress,
+        )
+        .await?;
     }
     Ok(PackageOutcome { package, uploaded })
 }

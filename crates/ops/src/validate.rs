@@ -119,68 +119,90 @@ pub fn validate_zip(
         });
     }
     let file = File::open(path).map_err(io_err)?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| ValidationError::NotAZip {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })?;
-
-    let mut unzipped_bytes = 0u64;
-    let mut entries = Vec::new();
-    let mut bootstrap_index = None;
-    for i in 0..archive.len() {
-        let entry = archive.by_index(i).map_err(|e| ValidationError::NotAZip {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        unzipped_bytes = unzipped_bytes.saturating_add(entry.size());
-        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
-        if name == BOOTSTRAP && !entry.is_dir() {
-            bootstrap_index = Some(i);
-        }
-        entries.push(name);
-    }
-    if unzipped_bytes > limits.max_unzipped_bytes {
+    let mut archive = zip::ZipArchive::new(file).map_err(|e| not_a_zip(path, e.to_string()))?;
+    let listing = list_entries(path, &mut archive)?;
+    if listing.unzipped_bytes > limits.max_unzipped_bytes {
         return Err(ValidationError::UnzippedTooLarge {
             path: path.to_owned(),
-            size: unzipped_bytes,
+            size: listing.unzipped_bytes,
             limit: limits.max_unzipped_bytes,
         });
     }
-    let Some(index) = bootstrap_index else {
+    let Some(index) = listing.bootstrap_index else {
         return Err(ValidationError::MissingBootstrap {
             path: path.to_owned(),
-            entries,
+            entries: listing.entries,
         });
     };
-
-    let mut entry = archive
-        .by_index(index)
-        .map_err(|e| ValidationError::NotAZip {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-    check_mode(path, entry.unix_mode())?;
-    // Read at most the declared size (already bounded above): a lying header cannot exhaust memory.
-    let mut bytes = Vec::new();
-    (&mut entry)
-        .take(limits.max_unzipped_bytes.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| ValidationError::NotAZip {
-            path: path.to_owned(),
-            reason: format!("cannot decompress bootstrap: {e}"),
-        })?;
-    drop(entry);
+    let bytes = read_bootstrap(path, &mut archive, index, limits)?;
     let info = check_executable(path, &bytes, arch, limits)?;
-
     let sha256 = sha256_file(path).map_err(io_err)?;
     Ok(ValidatedPackage {
         path: path.to_owned(),
         arch,
         zipped_bytes,
-        unzipped_bytes,
+        unzipped_bytes: listing.unzipped_bytes,
         sha256,
         max_glibc: info.max_glibc(),
     })
+}
+
+fn not_a_zip(path: &Path, reason: String) -> ValidationError {
+    ValidationError::NotAZip {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+/// What the zip's central directory says: every entry's name, their declared total size, and
+/// where `bootstrap` is.
+struct Listing {
+    entries: Vec<String>,
+    unzipped_bytes: u64,
+    bootstrap_index: Option<usize>,
+}
+
+fn list_entries(
+    path: &Path,
+    archive: &mut zip::ZipArchive<File>,
+) -> Result<Listing, ValidationError> {
+    let mut listing = Listing {
+        entries: Vec::new(),
+        unzipped_bytes: 0,
+        bootstrap_index: None,
+    };
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index(i)
+            .map_err(|e| not_a_zip(path, e.to_string()))?;
+        listing.unzipped_bytes = listing.unzipped_bytes.saturating_add(entry.size());
+        let name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        if name == BOOTSTRAP && !entry.is_dir() {
+            listing.bootstrap_index = Some(i);
+        }
+        listing.entries.push(name);
+    }
+    Ok(listing)
+}
+
+/// The `bootstrap` entry's bytes, after its mode is checked. Reads at most the unzipped limit
+/// (already checked against the declared sizes): a lying header cannot exhaust memory.
+fn read_bootstrap(
+    path: &Path,
+    archive: &mut zip::ZipArchive<File>,
+    index: usize,
+    limits: &Limits,
+) -> Result<Vec<u8>, ValidationError> {
+    let mut entry = archive
+        .by_index(index)
+        .map_err(|e| not_a_zip(path, e.to_string()))?;
+    check_mode(path, entry.unix_mode())?;
+    let mut bytes = Vec::new();
+    (&mut entry)
+        .take(limits.max_unzipped_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| not_a_zip(path, format!("cannot decompress bootstrap: {e}")))?;
+    Ok(bytes)
 }
 
 /// Checks the unix mode of the `bootstrap` entry: readable and executable by everyone.

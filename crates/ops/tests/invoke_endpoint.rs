@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_lambda::config::Credentials;
-use vectora_ops::aws::{AwsArgs, Clients};
+use vectora_ops::aws::{AwsTarget, Clients};
 use vectora_ops::invoke::{LOG_WAIT, invocation_log_lines, invoke_function, request_id_of};
+use vectora_ops::progress::{Event, Progress, Silent};
 
 /// One request as the server saw it: method, path and the `X-Amz-Target` header (JSON protocols).
 #[derive(Clone, Debug, PartialEq)]
@@ -121,9 +122,9 @@ fn aws_side(seen: &Seen) -> Answer {
 }
 
 async fn clients(aws: &Mock, invoke: Option<&Mock>) -> Clients {
-    let args = AwsArgs {
+    let args = AwsTarget {
         endpoint_url: Some(aws.url.clone()),
-        ..AwsArgs::default()
+        ..AwsTarget::default()
     };
     let config = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("eu-west-3"))
@@ -132,6 +133,24 @@ async fn clients(aws: &Mock, invoke: Option<&Mock>) -> Clients {
         .load()
         .await;
     Clients::from_config(&config, &args).with_invoke_endpoint(invoke.map(|m| m.url.as_str()))
+}
+
+/// The invocation events a command reported, as short lines.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl Progress for Recorder {
+    fn report(&self, event: Event<'_>) {
+        let line = match event {
+            Event::Invoking {
+                function, endpoint, ..
+            } => format!("invoking {function} at {endpoint:?}"),
+            Event::LogTail { lines, .. } => format!("log tail {lines:?}"),
+            Event::NoLogLines { request_id, .. } => format!("no log line of {request_id}"),
+            other => format!("unexpected {other:?}"),
+        };
+        self.0.lock().unwrap().push(line);
+    }
 }
 
 fn invocations(mock: &Mock) -> usize {
@@ -157,15 +176,30 @@ async fn invoke_goes_to_the_invoke_endpoint_and_the_rest_to_the_main_one() {
         Some(emulator.url.as_str())
     );
 
-    let outcome = invoke_function(&clients, "fn", "/aws/lambda/fn", &serde_json::json!({}))
-        .await
-        .unwrap();
+    let events = Recorder::default();
+    let outcome = invoke_function(
+        &clients,
+        "fn",
+        "/aws/lambda/fn",
+        &serde_json::json!({}),
+        &events,
+    )
+    .await
+    .unwrap();
     assert_eq!(outcome.status_code, 200);
     assert_eq!(outcome.body["status"], "success");
     // The emulator gives no log tail: it came from the log group, on the main endpoint.
     assert_eq!(
         outcome.log_tail,
         vec!["starting", "invocation finished request_id=req-1"]
+    );
+    // What the caller was told, in order: where the call went, then the tail.
+    assert_eq!(
+        *events.0.lock().unwrap(),
+        vec![
+            format!("invoking fn at {:?}", Some(&emulator.url)),
+            r#"log tail ["starting", "invocation finished request_id=req-1"]"#.to_owned(),
+        ]
     );
     assert_eq!(invocations(&emulator), 1);
     assert_eq!(
@@ -200,9 +234,15 @@ async fn without_an_override_invoke_uses_the_main_endpoint() {
     let clients = clients(&aws, None).await;
     assert!(clients.invoke_endpoint.is_none());
     // The main endpoint echoes the event (moto without Docker): no statusCode, an error.
-    let err = invoke_function(&clients, "fn", "/aws/lambda/fn", &serde_json::json!({}))
-        .await
-        .unwrap_err();
+    let err = invoke_function(
+        &clients,
+        "fn",
+        "/aws/lambda/fn",
+        &serde_json::json!({}),
+        &Silent,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("no statusCode"), "{err}");
     assert_eq!(invocations(&aws), 1);
 }
@@ -218,9 +258,15 @@ async fn a_refused_event_fails_and_a_crash_is_not_retried() {
         )
     });
     let clients = clients(&aws, Some(&refusing)).await;
-    let err = invoke_function(&clients, "fn", "/aws/lambda/fn", &serde_json::json!({}))
-        .await
-        .unwrap_err();
+    let err = invoke_function(
+        &clients,
+        "fn",
+        "/aws/lambda/fn",
+        &serde_json::json!({}),
+        &Silent,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("statusCode 400"), "{err}");
     assert!(err.to_string().contains("period_days must be > 0"), "{err}");
 
@@ -233,9 +279,15 @@ async fn a_refused_event_fails_and_a_crash_is_not_retried() {
         )
     });
     let clients = self::clients(&aws, Some(&crashing)).await;
-    let err = invoke_function(&clients, "fn", "/aws/lambda/fn", &serde_json::json!({}))
-        .await
-        .unwrap_err();
+    let err = invoke_function(
+        &clients,
+        "fn",
+        "/aws/lambda/fn",
+        &serde_json::json!({}),
+        &Silent,
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("cannot invoke fn"), "{err}");
     assert_eq!(invocations(&crashing), 1, "the crash must not be retried");
 }
