@@ -118,7 +118,8 @@ async fn ingest(
         client_id: Some(CLIENT.into()),
         ..RunRequest::default()
     };
-    let mut results = engine.run(&req, None, &NoProgress).await?;
+    let plan = engine.plan(req.validate()?)?;
+    let mut results = engine.run(&plan, None, &NoProgress).await?;
     match results.pop() {
         Some(r) => Ok(r.result?),
         None => bail!("the run of {CLIENT} returned nothing"),

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use vectora_core::config::{self, Config};
 use vectora_core::fetch::{FetchSettings, Fetcher};
-use vectora_core::response::RunContext;
+use vectora_core::response::{ErrorBody, RunContext};
 use vectora_core::store::{DataStore, Location};
 use vectora_core::{
-    Engine, EngineOptions, IngestionMode, RunError, RunRequest, RunStatus, TemporalMode,
+    ClientResult, Engine, EngineOptions, IngestionMode, RunError, RunPlan, RunRequest, RunStatus,
+    TemporalMode, ValidRequest,
 };
 
 #[derive(Args, Debug)]
@@ -120,58 +121,97 @@ pub async fn load_config(explicit: Option<&str>) -> anyhow::Result<(Config, Stri
     }
 }
 
+impl IngestArgs {
+    /// The run request the flags ask for (checked by [`RunRequest::validate`], like an event).
+    fn request(&self) -> RunRequest {
+        RunRequest {
+            client_id: self.client.clone(),
+            sources: self.sources.clone(),
+            period_days: self.period_days,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            force_refresh: self.force_refresh,
+            dry_run: self.dry_run,
+            ingestion_mode: match self.ingestion_mode {
+                ModeArg::Strict => IngestionMode::Strict,
+                ModeArg::Balanced => IngestionMode::Balanced,
+                ModeArg::Broad => IngestionMode::Broad,
+            },
+            temporal_mode: match self.temporal_mode {
+                TemporalArg::Strict => TemporalMode::Strict,
+                TemporalArg::Flexible => TemporalMode::Flexible,
+            },
+        }
+    }
+
+    /// The fetcher's deadlines and politeness.
+    fn fetch_settings(&self) -> FetchSettings {
+        let secs = |s: u64| Duration::from_secs(s.max(1));
+        FetchSettings {
+            allow_private_networks: self.allow_private_networks,
+            min_host_interval: Duration::from_millis(self.min_host_interval_ms),
+            connect_timeout: secs(self.connect_timeout),
+            first_byte_timeout: secs(self.first_byte_timeout),
+            idle_timeout: secs(self.idle_timeout),
+            request_timeout: secs(self.request_timeout),
+            source_deadline: secs(self.source_timeout),
+            ..FetchSettings::default()
+        }
+    }
+}
+
 pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
     crate::aws_profile::use_profile(args.profile.as_deref()).await?;
     let (config, origin) = load_config(args.config.as_deref()).await?;
-    let request = RunRequest {
-        client_id: args.client.clone(),
-        sources: args.sources.clone(),
-        period_days: args.period_days,
-        from_date: args.from_date,
-        to_date: args.to_date,
-        force_refresh: args.force_refresh,
-        dry_run: args.dry_run,
-        ingestion_mode: match args.ingestion_mode {
-            ModeArg::Strict => IngestionMode::Strict,
-            ModeArg::Balanced => IngestionMode::Balanced,
-            ModeArg::Broad => IngestionMode::Broad,
-        },
-        temporal_mode: match args.temporal_mode {
-            TemporalArg::Strict => TemporalMode::Strict,
-            TemporalArg::Flexible => TemporalMode::Flexible,
-        },
-    };
-    if let Err(e) = request.validate() {
-        eprintln!("error: {e}");
-        return Ok(ExitCode::from(2));
-    }
-    if let Some(id) = &args.client
-        && !config.clients.contains_key(id)
+    // Checked once, before anything is opened: the request, then the clients it runs.
+    let plan = match args
+        .request()
+        .validate()
+        .map_err(RunError::from)
+        .and_then(|request| RunPlan::new(request, &config))
     {
-        eprintln!("error: unknown client `{id}`: no clients/{id}.yaml in {origin}");
-        return Ok(ExitCode::from(2));
+        Ok(plan) => plan,
+        Err(e) => return Ok(refused(&e, &origin)),
+    };
+    let engine = engine(&args, config)?;
+    let deadline = args
+        .deadline
+        .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
+    let started = std::time::Instant::now();
+    let execution_date = vectora_core::model::format_timestamp(chrono::Utc::now());
+    let progress = Progress::new(!args.json);
+    let results = engine.run(&plan, deadline, &progress).await;
+    progress.finish();
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => return Ok(refused(&e, &origin)),
+    };
+    if results.is_empty() {
+        eprintln!("no active client in {origin}");
+        return Ok(ExitCode::from(1));
     }
-    let blocking = config.blocking_errors(args.client.as_deref());
-    if !blocking.is_empty() {
-        eprintln!("error: the configuration ({origin}) has errors:");
-        for d in blocking {
-            eprintln!("  {d}");
-        }
-        return Ok(ExitCode::from(2));
+    let anything_ran = print_reports(&results, !args.json);
+    if args.json {
+        let ctx = RunContext {
+            trigger: "cli",
+            execution_date,
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+        };
+        print_body(plan.request(), &results, &ctx)?;
     }
+    // Exit 1 only when nothing ran: one client's (or source's) failure is its own.
+    Ok(if anything_ran {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The engine over the config, the data store and the fetcher the flags describe.
+fn engine(args: &IngestArgs, config: Config) -> anyhow::Result<Engine> {
     let data = Location::parse(&args.data)?;
     let store = DataStore::open(&data, !args.dry_run)?;
-    let settings = FetchSettings {
-        allow_private_networks: args.allow_private_networks,
-        min_host_interval: Duration::from_millis(args.min_host_interval_ms),
-        connect_timeout: Duration::from_secs(args.connect_timeout.max(1)),
-        first_byte_timeout: Duration::from_secs(args.first_byte_timeout.max(1)),
-        idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
-        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
-        source_deadline: Duration::from_secs(args.source_timeout.max(1)),
-        ..FetchSettings::default()
-    };
-    let fetcher = Fetcher::new(settings).map_err(anyhow::Error::msg)?;
+    let fetcher = Fetcher::new(args.fetch_settings()).map_err(anyhow::Error::msg)?;
     let defaults = EngineOptions::default();
     let options = EngineOptions {
         concurrency: args.concurrency.unwrap_or(defaults.concurrency).max(1),
@@ -181,61 +221,56 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         concurrency = options.concurrency,
         "sources in progress at once, at most"
     );
-    let engine = Engine::new(Arc::new(config), fetcher, store, options);
-    let deadline = args
-        .deadline
-        .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
-    let started = std::time::Instant::now();
-    let execution_date = vectora_core::model::format_timestamp(chrono::Utc::now());
-    let progress = Progress::new(!args.json);
-    let results = match engine.run(&request, deadline, &progress).await {
-        Ok(r) => r,
-        Err(RunError::BadRequest(m)) => {
-            progress.finish();
-            eprintln!("error: {m}");
-            return Ok(ExitCode::from(2));
+    Ok(Engine::new(Arc::new(config), fetcher, store, options))
+}
+
+/// The one mapping of a run that could not happen to what the CLI says: every such error is
+/// bad input (exit code 2), named with where the config came from.
+fn refused(e: &RunError, origin: &str) -> ExitCode {
+    match e {
+        RunError::BadRequest(why) => eprintln!("error: {why}"),
+        RunError::UnknownClient(id) => {
+            eprintln!("error: unknown client `{id}`: no clients/{id}.yaml in {origin}")
         }
-        Err(e @ RunError::UnknownClient(_)) => {
-            progress.finish();
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
+        RunError::Config(errors) => {
+            eprintln!("error: the configuration ({origin}) has errors:");
+            for d in &errors.0 {
+                eprintln!("  {d}");
+            }
         }
-        Err(e) => {
-            progress.finish();
-            return Err(e.into());
-        }
-    };
-    progress.finish();
-    if results.is_empty() {
-        eprintln!("no active client in {origin}");
-        return Ok(ExitCode::from(1));
+        RunError::Store(e) => eprintln!("error: {e}"),
     }
-    // Exit 1 only when nothing ran: one client's (or source's) failure is its own.
+    ExitCode::from(2)
+}
+
+/// Prints each client's table (`tables`), or its error; true when some client's run did more
+/// than fail.
+fn print_reports(results: &[ClientResult], tables: bool) -> bool {
     let mut anything_ran = false;
-    for r in &results {
+    for r in results {
         match &r.result {
             Ok(report) => {
                 anything_ran |= report.status != RunStatus::Failed;
-                if !args.json {
+                if tables {
                     print_table(report);
                 }
             }
             Err(e) => eprintln!("error: client {}: {e}", r.client_id),
         }
     }
-    if args.json {
-        // The Lambda function's body, so that scripts read one contract whichever runs the job.
-        let ctx = RunContext {
-            trigger: "cli",
-            execution_date,
-            elapsed_seconds: started.elapsed().as_secs_f64(),
-        };
-        let answer = vectora_core::response::answer(&request, &results, &ctx);
-        println!("{}", serde_json::to_string_pretty(&answer.body)?);
-    }
-    Ok(if anything_ran {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    anything_ran
+}
+
+/// The Lambda function's body, so that scripts read one contract whichever runs the job.
+fn print_body(
+    request: &ValidRequest,
+    results: &[ClientResult],
+    ctx: &RunContext<'_>,
+) -> anyhow::Result<()> {
+    let text = match vectora_core::response::body(request, results, ctx) {
+        Ok(body) => serde_json::to_string_pretty(&body)?,
+        Err(e) => serde_json::to_string_pretty(&ErrorBody::of_run(e))?,
+    };
+    println!("{text}");
+    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod dedup;
+pub mod error;
 pub mod fetch;
 pub mod health;
 pub mod history;
@@ -20,7 +21,9 @@ mod tls;
 pub mod window;
 
 pub use config::Config;
+pub use error::RunError;
 pub use model::{Item, RunReport, RunStatus, SourceOutcome, SourceStatus, TemporalMode};
-pub use pipeline::{ClientResult, Engine, EngineOptions, NoProgress, Probe, RunError, RunObserver};
-pub use request::RunRequest;
+pub use pipeline::{ClientResult, Engine, EngineOptions, NoProgress, Probe, RunObserver};
+pub use plan::RunPlan;
+pub use request::{RequestError, RunRequest, ValidRequest};
 pub use vectora_filter::IngestionMode;

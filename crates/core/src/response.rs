@@ -1,39 +1,15 @@
 //! The body of a run's answer, shared by the Lambda function and `vectora-inbox ingest --json`, so
-//! that both print the same contract.
+//! that both print the same contract: serde types, nothing built from string keys.
 //!
-//! Status codes:
-//! - 400: the caller's mistake — bad dates, an invalid or unknown client.
-//! - 500: the deployment's or the config's fault — a config error that blocks the requested client
-//!   (the body names file and key), the data store unwritable.
-//! - 200: the run happened. A client whose sources all failed is still 200, with `"status":
-//!   "failed"` in its body: the run did its job and reported what the sites did.
-//!
-//! A multi-client body keeps the contract's fields at top level as totals, and lists each
-//! client's own body (or its error) under `clients`; one client's error never hides the others.
+//! - one client asked for: its run report ([`ClientBody`]), or, when it could not run, an
+//!   [`ErrorBody`] the front answers with its own status (the Lambda's status codes are its own);
+//! - every client: totals of the contract's fields, and each client's report or error under
+//!   `clients` ([`MultiBody`]); one client's error never hides the others.
 
 use crate::config::ConfigErrors;
-use crate::{ClientResult, RunError, RunReport, RunRequest, RunStatus};
-use serde_json::{Map, Value, json};
-
-/// The fields of the response body contract (SPEC): every single-client body has them, and a
-/// multi-client body has them as totals.
-pub const CONTRACT_FIELDS: &[&str] = &[
-    "client_id",
-    "execution_date",
-    "sources_processed",
-    "sources_failed",
-    "items_ingested",
-    "items_filtered_out",
-    "items_deduplicated",
-    "items_final",
-    "period_days_used",
-    "s3_output_path",
-    "execution_time_seconds",
-    "dry_run",
-    "ingestion_mode",
-    "temporal_mode",
-    "status",
-];
+use crate::model::TemporalMode;
+use crate::{ClientResult, IngestionMode, RunError, RunReport, RunStatus, ValidRequest};
+use serde::Serialize;
 
 /// Facts of the run that every body carries, beyond the reports.
 #[derive(Debug, Clone)]
@@ -46,188 +22,136 @@ pub struct RunContext<'a> {
     pub elapsed_seconds: f64,
 }
 
-/// A status code and its body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub status_code: u16,
-    pub body: Value,
+/// A client's run report as a body carries it. The entries each source's profile filtered out
+/// stay in the stored run report: in the body they would grow with the number of sources past
+/// the Lambda's 6 MB response limit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct ReportBody(RunReport);
+
+impl ReportBody {
+    pub fn of(report: &RunReport) -> ReportBody {
+        let mut report = report.clone();
+        for source in &mut report.sources {
+            source.filtered.clear();
+        }
+        ReportBody(report)
+    }
 }
 
-/// The answer to a run: one client's body (when one client was asked for), or totals and every
-/// client's body.
-pub fn answer(req: &RunRequest, results: &[ClientResult], ctx: &RunContext<'_>) -> Answer {
-    if req.client_id.is_some()
-        && let [one] = results
-    {
-        return match &one.result {
-            Ok(report) => Answer {
-                status_code: 200,
-                body: single_body(report, ctx),
+/// The body of a single-client run: its report and what started it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientBody {
+    #[serde(flatten)]
+    pub report: ReportBody,
+    pub trigger: String,
+}
+
+/// A run, or a client, that could not run: `error` is [`RunError::code`]; config errors are
+/// listed with their file and key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorBody {
+    /// Set in a multi-client body's entry (the whole run's error names no client).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// `failed`, in a multi-client body's entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<RunStatus>,
+    pub error: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Vec<DiagnosticBody>>,
+}
+
+/// One config error of an [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiagnosticBody {
+    pub file: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// The answer of a run that failed as a whole, or whose one named client failed.
+    pub fn of_run(e: &RunError) -> ErrorBody {
+        ErrorBody {
+            client_id: None,
+            status: None,
+            error: e.code(),
+            message: e.to_string(),
+            diagnostics: match e {
+                RunError::Config(errors) => Some(diagnostics(errors)),
+                _ => None,
             },
-            Err(e) => error_answer(e),
-        };
-    }
-    Answer {
-        status_code: 200,
-        body: multi_body(req, results, ctx),
-    }
-}
-
-/// The answer when the whole run failed before any client ran, or a single-client run failed.
-pub fn error_answer(e: &RunError) -> Answer {
-    let (status_code, mut body) = error_body(e);
-    if let Value::Object(m) = &mut body {
-        m.remove("client_id");
-        m.remove("status");
-    }
-    Answer { status_code, body }
-}
-
-fn single_body(report: &RunReport, ctx: &RunContext<'_>) -> Value {
-    let mut body = report_value(report);
-    if let Value::Object(m) = &mut body {
-        m.insert("trigger".into(), json!(ctx.trigger));
-    }
-    body
-}
-
-/// A report as JSON. `RunReport` is plain data; should it ever fail to serialise, the body still
-/// says which client it was rather than the function failing.
-///
-/// The entries each source's profile filtered out stay in the stored run report: in the body
-/// they would grow with the number of sources past the Lambda's 6 MB response limit.
-fn report_value(report: &RunReport) -> Value {
-    let mut value = serde_json::to_value(report).unwrap_or_else(|e| {
-        json!({ "client_id": report.client_id, "status": "failed", "error": "internal", "message": e.to_string() })
-    });
-    if let Some(sources) = value.get_mut("sources").and_then(Value::as_array_mut) {
-        for s in sources.iter_mut().filter_map(Value::as_object_mut) {
-            s.remove("filtered");
         }
     }
-    value
-}
 
-/// The HTTP status a single-client run would get for this error, and the client's entry.
-fn error_body(e: &RunError) -> (u16, Value) {
-    let (status, code) = match e {
-        RunError::BadRequest(_) => (400, "bad_request"),
-        RunError::UnknownClient(_) => (400, "unknown_client"),
-        RunError::Config(_) => (500, "config_error"),
-        RunError::Store(_) => (500, "store_error"),
-    };
-    let mut body = json!({ "status": "failed", "error": code, "message": e.to_string() });
-    if let (RunError::Config(errs), Value::Object(m)) = (e, &mut body) {
-        m.insert("diagnostics".into(), diagnostics(errs));
-    }
-    (status, body)
-}
-
-fn diagnostics(errs: &ConfigErrors) -> Value {
-    Value::Array(
-        errs.0
-            .iter()
-            .filter(|d| d.is_error())
-            .map(|d| json!({ "file": d.file, "key": d.key, "message": d.message }))
-            .collect(),
-    )
-}
-
-fn status_name(s: RunStatus) -> &'static str {
-    match s {
-        RunStatus::Success => "success",
-        RunStatus::Partial => "partial",
-        RunStatus::Failed => "failed",
-    }
-}
-
-fn multi_body(req: &RunRequest, results: &[ClientResult], ctx: &RunContext<'_>) -> Value {
-    let mut clients = Vec::with_capacity(results.len());
-    let mut t = Totals::default();
-    let mut periods: Vec<u32> = Vec::new();
-    let (mut succeeded, mut failed) = (0usize, 0usize);
-    for r in results {
-        match &r.result {
-            Ok(report) => {
-                t.add(report);
-                periods.push(report.period_days_used);
-                match report.status {
-                    RunStatus::Success => succeeded += 1,
-                    RunStatus::Failed => failed += 1,
-                    RunStatus::Partial => {}
-                }
-                clients.push(report_value(report));
-            }
-            Err(e) => {
-                failed += 1;
-                let (_, mut entry) = error_body(e);
-                if let Value::Object(m) = &mut entry {
-                    m.insert("client_id".into(), json!(r.client_id));
-                }
-                clients.push(entry);
-            }
+    /// A client of a multi-client run that failed.
+    pub fn of_client(client_id: &str, e: &RunError) -> ErrorBody {
+        ErrorBody {
+            client_id: Some(client_id.to_string()),
+            status: Some(RunStatus::Failed),
+            ..ErrorBody::of_run(e)
         }
     }
-    let status = if results.is_empty() || failed == results.len() {
-        RunStatus::Failed
-    } else if succeeded == results.len() {
-        RunStatus::Success
-    } else {
-        RunStatus::Partial
-    };
-    // One window for everyone when they agree; otherwise each client's body says its own.
-    let period_days_used = match periods.split_first() {
-        Some((first, rest)) if rest.iter().all(|p| p == first) => json!(first),
-        None => json!(req.period_days),
-        _ => Value::Null,
-    };
-    let mut body = Map::new();
-    body.insert("client_id".into(), Value::Null);
-    body.insert("execution_date".into(), json!(ctx.execution_date));
-    body.insert("sources_processed".into(), json!(t.sources_processed));
-    body.insert("sources_failed".into(), json!(t.sources_failed));
-    body.insert("items_ingested".into(), json!(t.items_ingested));
-    body.insert("items_filtered_out".into(), json!(t.items_filtered_out));
-    body.insert("items_deduplicated".into(), json!(t.items_deduplicated));
-    body.insert("items_final".into(), json!(t.items_final));
-    body.insert("period_days_used".into(), period_days_used);
-    // Each client writes its own file: see `clients[].s3_output_path`.
-    body.insert("s3_output_path".into(), Value::Null);
-    body.insert(
-        "execution_time_seconds".into(),
-        json!((ctx.elapsed_seconds * 1000.0).round() / 1000.0),
-    );
-    body.insert("dry_run".into(), json!(req.dry_run));
-    body.insert(
-        "ingestion_mode".into(),
-        serde_json::to_value(req.ingestion_mode).unwrap_or(Value::Null),
-    );
-    body.insert(
-        "temporal_mode".into(),
-        serde_json::to_value(req.temporal_mode).unwrap_or(Value::Null),
-    );
-    body.insert("status".into(), json!(status_name(status)));
-    body.insert("trigger".into(), json!(ctx.trigger));
-    body.insert("clients_total".into(), json!(results.len()));
-    body.insert("clients_failed".into(), json!(failed));
-    if results.is_empty() {
-        body.insert(
-            "message".into(),
-            json!("no client has client_profile.active: true in the config"),
-        );
-    }
-    body.insert("clients".into(), Value::Array(clients));
-    Value::Object(body)
 }
 
-#[derive(Default)]
-struct Totals {
-    sources_processed: usize,
-    sources_failed: usize,
-    items_ingested: usize,
-    items_filtered_out: usize,
-    items_deduplicated: usize,
-    items_final: usize,
+fn diagnostics(errors: &ConfigErrors) -> Vec<DiagnosticBody> {
+    errors
+        .0
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| DiagnosticBody {
+            file: d.file.clone(),
+            key: d.key.clone(),
+            message: d.message.clone(),
+        })
+        .collect()
+}
+
+/// One client's entry in a multi-client body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ClientEntry {
+    Ran(ReportBody),
+    Failed(ErrorBody),
+}
+
+/// The body of a run over every client: the contract's fields as totals, and every client's own
+/// body under `clients`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiBody {
+    /// Always `null`: no one client.
+    pub client_id: Option<String>,
+    pub execution_date: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+    /// One window for everyone when they agree; otherwise `null`, each client's body says its own.
+    pub period_days_used: Option<u32>,
+    /// Always `null`: each client writes its own file (`clients[].s3_output_path`).
+    pub s3_output_path: Option<String>,
+    pub execution_time_seconds: f64,
+    pub dry_run: bool,
+    pub ingestion_mode: IngestionMode,
+    pub temporal_mode: TemporalMode,
+    pub status: RunStatus,
+    pub trigger: String,
+    pub clients_total: usize,
+    pub clients_failed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    pub clients: Vec<ClientEntry>,
+}
+
+/// The contract's counts, summed over the clients that ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub sources_processed: usize,
+    pub sources_failed: usize,
+    pub items_ingested: usize,
+    pub items_filtered_out: usize,
+    pub items_deduplicated: usize,
+    pub items_final: usize,
 }
 
 impl Totals {
@@ -241,11 +165,106 @@ impl Totals {
     }
 }
 
+/// The body of a run that happened.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Body {
+    Client(Box<ClientBody>),
+    Clients(Box<MultiBody>),
+}
+
+impl Body {
+    /// The run's status (the client's, or the multi-client run's).
+    pub fn status(&self) -> RunStatus {
+        match self {
+            Body::Client(b) => b.report.0.status,
+            Body::Clients(b) => b.status,
+        }
+    }
+}
+
+/// The body of a run: one client's (when the request named one), or totals and every client's.
+/// A named client that could not run is the error the front answers with
+/// ([`ErrorBody::of_run`], and its own status code or exit code).
+pub fn body<'r>(
+    req: &ValidRequest,
+    results: &'r [ClientResult],
+    ctx: &RunContext<'_>,
+) -> Result<Body, &'r RunError> {
+    if req.client_id().is_some()
+        && let [one] = results
+    {
+        let report = one.result.as_ref()?;
+        return Ok(Body::Client(Box::new(ClientBody {
+            report: ReportBody::of(report),
+            trigger: ctx.trigger.to_string(),
+        })));
+    }
+    Ok(Body::Clients(Box::new(multi_body(req, results, ctx))))
+}
+
+fn multi_body(req: &ValidRequest, results: &[ClientResult], ctx: &RunContext<'_>) -> MultiBody {
+    let mut totals = Totals::default();
+    let mut periods: Vec<u32> = Vec::new();
+    let (mut succeeded, mut failed) = (0usize, 0usize);
+    let clients = results
+        .iter()
+        .map(|r| match &r.result {
+            Ok(report) => {
+                totals.add(report);
+                periods.push(report.period_days_used);
+                match report.status {
+                    RunStatus::Success => succeeded += 1,
+                    RunStatus::Failed => failed += 1,
+                    RunStatus::Partial => {}
+                }
+                ClientEntry::Ran(ReportBody::of(report))
+            }
+            Err(e) => {
+                failed += 1;
+                ClientEntry::Failed(ErrorBody::of_client(&r.client_id, e))
+            }
+        })
+        .collect();
+    let status = if results.is_empty() || failed == results.len() {
+        RunStatus::Failed
+    } else if succeeded == results.len() {
+        RunStatus::Success
+    } else {
+        RunStatus::Partial
+    };
+    let period_days_used = match periods.split_first() {
+        Some((first, rest)) if rest.iter().all(|p| p == first) => Some(*first),
+        None => req.period_days(),
+        _ => None,
+    };
+    MultiBody {
+        client_id: None,
+        execution_date: ctx.execution_date.clone(),
+        totals,
+        period_days_used,
+        s3_output_path: None,
+        execution_time_seconds: (ctx.elapsed_seconds * 1000.0).round() / 1000.0,
+        dry_run: req.dry_run(),
+        ingestion_mode: req.ingestion_mode(),
+        temporal_mode: req.temporal_mode(),
+        status,
+        trigger: ctx.trigger.to_string(),
+        clients_total: results.len(),
+        clients_failed: failed,
+        message: results
+            .is_empty()
+            .then(|| "no client has client_profile.active: true in the config".to_string()),
+        clients,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Diagnostic;
-    use crate::{SourceOutcome, SourceStatus};
+    use crate::{RequestError, RunRequest, SourceOutcome, SourceStatus};
+    use serde_json::Value;
 
     fn report(
         client: &str,
@@ -298,20 +317,52 @@ mod tests {
         }
     }
 
+    /// The body contract's fields (SPEC, "Invocation contract"): every single-client body has
+    /// them, and a multi-client body has them as totals.
+    const SPEC_FIELDS: &[&str] = &[
+        "client_id",
+        "execution_date",
+        "sources_processed",
+        "sources_failed",
+        "items_ingested",
+        "items_filtered_out",
+        "items_deduplicated",
+        "items_final",
+        "period_days_used",
+        "s3_output_path",
+        "execution_time_seconds",
+        "dry_run",
+        "ingestion_mode",
+        "temporal_mode",
+        "status",
+    ];
+
+    fn request(r: RunRequest) -> ValidRequest {
+        r.validate().unwrap()
+    }
+
+    fn named(client: &str) -> ValidRequest {
+        request(RunRequest {
+            client_id: Some(client.into()),
+            ..Default::default()
+        })
+    }
+
+    fn json(body: Result<Body, &RunError>) -> Value {
+        serde_json::to_value(body.unwrap()).unwrap()
+    }
+
     #[test]
     fn single_client_body_is_the_report_with_every_contract_field() {
-        let req = RunRequest {
-            client_id: Some("a".into()),
-            ..Default::default()
-        };
-        let resp = answer(
-            &req,
-            &[ok("a", report("a", RunStatus::Failed, 2, 2, 0, 7))],
-            &ctx(),
+        let results = [ok("a", report("a", RunStatus::Failed, 2, 2, 0, 7))];
+        let body = body(&named("a"), &results, &ctx()).unwrap();
+        assert_eq!(
+            body.status(),
+            RunStatus::Failed,
+            "a failed run is still a run"
         );
-        assert_eq!(resp.status_code, 200, "a failed run is still a run");
-        let b = &resp.body;
-        for k in CONTRACT_FIELDS.iter().chain(&["sources"]) {
+        let b = serde_json::to_value(&body).unwrap();
+        for k in SPEC_FIELDS.iter().chain(&["sources"]) {
             assert!(b.get(k).is_some(), "missing {k} in {b}");
         }
         assert_eq!(b["status"], "failed");
@@ -328,17 +379,14 @@ mod tests {
             published_at: None,
             reason: "excluded by hr".into(),
         });
-        let req = RunRequest {
-            client_id: Some("a".into()),
-            ..Default::default()
-        };
-        let single = answer(&req, &[ok("a", r.clone())], &ctx()).body;
+        let single = json(body(&named("a"), &[ok("a", r.clone())], &ctx()));
         assert!(single["sources"][0].get("filtered").is_none(), "{single}");
         assert_eq!(
             single["sources"][0]["source_key"],
             "press_corporate__medincell"
         );
-        let multi = answer(&RunRequest::default(), &[ok("a", r.clone())], &ctx()).body;
+        let every = request(RunRequest::default());
+        let multi = json(body(&every, &[ok("a", r.clone())], &ctx()));
         assert!(multi["clients"][0]["sources"][0].get("filtered").is_none());
         // The stored run report keeps them.
         assert_eq!(
@@ -348,38 +396,37 @@ mod tests {
     }
 
     #[test]
-    fn single_client_errors_map_to_400_or_500() {
-        let unknown = error_answer(&RunError::UnknownClient("nope".into()));
-        assert_eq!(
-            (unknown.status_code, unknown.body["error"].as_str()),
-            (400, Some("unknown_client"))
-        );
-        assert!(unknown.body["message"].as_str().unwrap().contains("nope"));
-        let bad = error_answer(&RunError::BadRequest("from_date after to_date".into()));
-        assert_eq!(bad.status_code, 400);
+    fn a_named_client_that_could_not_run_is_the_runs_error() {
+        let results = [ClientResult {
+            client_id: "nope".into(),
+            result: Err(RunError::UnknownClient("nope".into())),
+        }];
+        let e = body(&named("nope"), &results, &ctx()).unwrap_err();
+        let unknown = serde_json::to_value(ErrorBody::of_run(e)).unwrap();
+        assert_eq!(unknown["error"], "unknown_client");
+        assert!(unknown["message"].as_str().unwrap().contains("nope"));
+        let bad = ErrorBody::of_run(&RunError::BadRequest(RequestError::HalfWindow));
+        assert_eq!(bad.error, "bad_request");
         let diag = Diagnostic::error(
             "clients/a.yaml",
             "source_config.source_bouquets_enabled",
             "expected a list",
         )
         .for_client("a");
-        let cfg = error_answer(&RunError::Config(ConfigErrors(vec![diag])));
-        assert_eq!(
-            (cfg.status_code, cfg.body["error"].as_str()),
-            (500, Some("config_error"))
-        );
-        let msg = cfg.body["message"].as_str().unwrap();
+        let cfg = ErrorBody::of_run(&RunError::Config(ConfigErrors(vec![diag])));
+        let cfg = serde_json::to_value(cfg).unwrap();
+        assert_eq!(cfg["error"], "config_error");
+        let msg = cfg["message"].as_str().unwrap();
         assert!(
             msg.contains("clients/a.yaml") && msg.contains("source_config.source_bouquets_enabled"),
             "{msg}"
         );
-        assert_eq!(cfg.body["diagnostics"][0]["file"], "clients/a.yaml");
-        assert!(cfg.body.get("status").is_none() && cfg.body.get("client_id").is_none());
+        assert_eq!(cfg["diagnostics"][0]["file"], "clients/a.yaml");
+        assert!(cfg.get("status").is_none() && cfg.get("client_id").is_none());
     }
 
     #[test]
     fn multi_client_body_totals_and_isolates_each_client() {
-        let req = RunRequest::default();
         let diag = Diagnostic::error("clients/b.yaml", "client_profile", "missing").for_client("b");
         let results = vec![
             ok("a", report("a", RunStatus::Success, 3, 0, 5, 30)),
@@ -389,9 +436,13 @@ mod tests {
             },
             ok("c", report("c", RunStatus::Partial, 4, 1, 2, 30)),
         ];
-        let resp = answer(&req, &results, &ctx());
-        assert_eq!(resp.status_code, 200);
-        let b = &resp.body;
+        let every = request(RunRequest::default());
+        let body = body(&every, &results, &ctx()).unwrap();
+        assert_eq!(body.status(), RunStatus::Partial);
+        let b = serde_json::to_value(&body).unwrap();
+        for k in SPEC_FIELDS {
+            assert!(b.get(k).is_some(), "missing {k} in {b}");
+        }
         assert_eq!(b["client_id"], Value::Null);
         assert_eq!(b["sources_processed"], 7);
         assert_eq!(b["sources_failed"], 1);
@@ -401,13 +452,19 @@ mod tests {
         assert_eq!(b["status"], "partial");
         assert_eq!(b["clients_total"], 3);
         assert_eq!(b["clients_failed"], 1);
+        assert_eq!(b["trigger"], "direct");
         let clients = b["clients"].as_array().unwrap();
         assert_eq!(clients.len(), 3);
         assert_eq!(
             clients[0]["s3_output_path"],
             "s3://data/ingested/a/2025/12/15/items.json"
         );
+        assert!(
+            clients[0].get("trigger").is_none(),
+            "the run's, not each client's"
+        );
         assert_eq!(clients[1]["client_id"], "b");
+        assert_eq!(clients[1]["status"], "failed");
         assert_eq!(clients[1]["error"], "config_error");
         assert_eq!(clients[1]["diagnostics"][0]["key"], "client_profile");
         assert_eq!(clients[2]["status"], "partial");
@@ -415,15 +472,15 @@ mod tests {
 
     #[test]
     fn multi_client_status_and_window() {
-        let req = RunRequest {
+        let req = request(RunRequest {
             period_days: Some(14),
             ..Default::default()
-        };
+        });
         let all_ok = vec![
             ok("a", report("a", RunStatus::Success, 1, 0, 1, 7)),
             ok("b", report("b", RunStatus::Success, 1, 0, 1, 30)),
         ];
-        let b = answer(&req, &all_ok, &ctx()).body;
+        let b = json(body(&req, &all_ok, &ctx()));
         assert_eq!(b["status"], "success");
         assert_eq!(
             b["period_days_used"],
@@ -431,12 +488,11 @@ mod tests {
             "clients disagree: each body has its own"
         );
         let all_failed = vec![ok("a", report("a", RunStatus::Failed, 1, 1, 0, 7))];
-        assert_eq!(answer(&req, &all_failed, &ctx()).body["status"], "failed");
-        let none = answer(&req, &[], &ctx());
-        assert_eq!(none.status_code, 200);
-        assert_eq!(none.body["status"], "failed");
-        assert_eq!(none.body["clients_total"], 0);
-        assert_eq!(none.body["period_days_used"], 14);
-        assert!(none.body["message"].as_str().unwrap().contains("active"));
+        assert_eq!(json(body(&req, &all_failed, &ctx()))["status"], "failed");
+        let none = json(body(&req, &[], &ctx()));
+        assert_eq!(none["status"], "failed");
+        assert_eq!(none["clients_total"], 0);
+        assert_eq!(none["period_days_used"], 14);
+        assert!(none["message"].as_str().unwrap().contains("active"));
     }
 }

@@ -148,6 +148,20 @@ pub struct Validators {
 }
 
 impl Validators {
+    /// The validators of a full answer for `url`, when the server sent any.
+    pub fn of_answer(
+        url: &url::Url,
+        answer: &crate::fetch::Fetched,
+        now: DateTime<Utc>,
+    ) -> Option<Validators> {
+        (answer.etag.is_some() || answer.last_modified.is_some()).then(|| Validators {
+            url: url.to_string(),
+            etag: answer.etag.clone(),
+            last_modified: answer.last_modified.clone(),
+            fetched_at: now,
+        })
+    }
+
     /// Validators worth sending: for the same URL, and not older than `max_age` (a server that
     /// keeps answering 304 for longer gets a full request now and then).
     pub fn usable(&self, url: &str, now: DateTime<Utc>, max_age: Duration) -> bool {

@@ -1,4 +1,5 @@
-//! The time window of a run: `period_days` back from today, or an explicit from/to.
+//! The time window of a run: `period_days` back from today, or an explicit from/to (checked
+//! with the request, [`crate::request::RequestedWindow`]).
 
 use chrono::{Duration, NaiveDate};
 
@@ -10,29 +11,12 @@ pub struct Window {
 }
 
 impl Window {
-    /// `from_date` + `to_date` together override the window; otherwise the last `period_days`
-    /// days up to and including `today`.
-    pub fn resolve(
-        today: NaiveDate,
-        period_days: u32,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-    ) -> Result<Window, String> {
-        match (from, to) {
-            (Some(from), Some(to)) if from > to => {
-                Err(format!("from_date {from} is after to_date {to}"))
-            }
-            (Some(from), Some(to)) => Ok(Window { from, to }),
-            (Some(_), None) | (None, Some(_)) => {
-                Err("from_date and to_date must be given together".into())
-            }
-            (None, None) => {
-                let days = i64::from(period_days.max(1));
-                Ok(Window {
-                    from: today - Duration::days(days - 1),
-                    to: today,
-                })
-            }
+    /// The last `days` days up to and including `today` (at least today).
+    pub fn last_days(today: NaiveDate, days: u32) -> Window {
+        let days = i64::from(days.max(1));
+        Window {
+            from: today - Duration::days(days - 1),
+            to: today,
         }
     }
 
@@ -56,7 +40,7 @@ mod tests {
 
     #[test]
     fn period_days_counts_today() {
-        let w = Window::resolve(d("2025-12-10"), 7, None, None).unwrap();
+        let w = Window::last_days(d("2025-12-10"), 7);
         assert_eq!(
             w,
             Window {
@@ -67,27 +51,6 @@ mod tests {
         assert!(w.contains(d("2025-12-04")) && w.contains(d("2025-12-10")));
         assert!(!w.contains(d("2025-12-03")) && !w.contains(d("2025-12-11")));
         assert_eq!(w.days(), 7);
-    }
-
-    #[test]
-    fn explicit_dates_override_and_are_checked() {
-        let w = Window::resolve(
-            d("2025-12-10"),
-            7,
-            Some(d("2025-01-01")),
-            Some(d("2025-01-31")),
-        )
-        .unwrap();
-        assert_eq!(w.days(), 31);
-        assert!(
-            Window::resolve(
-                d("2025-12-10"),
-                7,
-                Some(d("2025-02-01")),
-                Some(d("2025-01-31"))
-            )
-            .is_err()
-        );
-        assert!(Window::resolve(d("2025-12-10"), 7, Some(d("2025-02-01")), None).is_err());
+        assert_eq!(Window::last_days(d("2025-12-10"), 0).days(), 1);
     }
 }

@@ -87,7 +87,8 @@ fn window(from: NaiveDate, to: NaiveDate) -> RunRequest {
 }
 
 async fn run(engine: &Engine, req: &RunRequest) -> RunReport {
-    let mut results = engine.run(req, None, &NoProgress).await.unwrap();
+    let plan = engine.plan(req.validate().unwrap()).unwrap();
+    let mut results = engine.run(&plan, None, &NoProgress).await.unwrap();
     results.remove(0).result.unwrap()
 }
 

@@ -104,7 +104,8 @@ fn engine(h: &Harness, data: &Path, at: DateTime<Utc>, create: bool) -> Engine {
 }
 
 async fn run(engine: &Engine, req: RunRequest) -> RunReport {
-    let mut results = engine.run(&req, None, &NoProgress).await.unwrap();
+    let plan = engine.plan(req.validate().unwrap()).unwrap();
+    let mut results = engine.run(&plan, None, &NoProgress).await.unwrap();
     assert_eq!(results.len(), 1);
     results.remove(0).result.unwrap()
 }

@@ -270,7 +270,11 @@ async fn run_hostile(concurrency: usize) -> Run {
     let started = Instant::now();
     // The run's own deadline is far above what the sources need: it must end on its own.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    let mut results = engine.run(&req, Some(deadline), &NoProgress).await.unwrap();
+    let plan = engine.plan(req.validate().unwrap()).unwrap();
+    let mut results = engine
+        .run(&plan, Some(deadline), &NoProgress)
+        .await
+        .unwrap();
     let elapsed = started.elapsed();
     let report = results.remove(0).result.unwrap();
     let path = data.path().join(items_key(CLIENT, today()));

@@ -104,7 +104,8 @@ impl Web {
             dry_run,
             ..RunRequest::default()
         };
-        let mut results = engine.run(&req, None, &NoProgress).await.unwrap();
+        let plan = engine.plan(req.validate().unwrap()).unwrap();
+        let mut results = engine.run(&plan, None, &NoProgress).await.unwrap();
         results.remove(0).result.unwrap()
     }
 }

@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 use std::fmt;
-use vectora_core::RunRequest;
+use vectora_core::{RunRequest, ValidRequest};
 
 /// What triggered the invocation (logged, and reported in the body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,7 @@ impl Trigger {
 /// A routed event: what to run, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Routed {
-    pub request: RunRequest,
+    pub request: ValidRequest,
     pub trigger: Trigger,
 }
 
@@ -127,9 +127,10 @@ pub fn route(event: &Value) -> Result<Routed, EventError> {
             truncate(&e.into_inner().to_string(), 200)
         ))
     })?;
-    request.validate().map_err(EventError::Invalid)?;
     Ok(Routed {
-        request,
+        request: request
+            .validate()
+            .map_err(|e| EventError::Invalid(e.to_string()))?,
         trigger: Trigger::Direct,
     })
 }
@@ -150,10 +151,13 @@ fn route_eventbridge(obj: &Map<String, Value>, detail_type: &Value) -> Result<Ro
         .unwrap_or_default();
     let detail_type = detail_type.as_str().unwrap_or_default();
     if source == "aws.events" && detail_type == "Scheduled Event" {
-        return Ok(Routed {
-            request: RunRequest::default(),
-            trigger: Trigger::Schedule,
-        });
+        return RunRequest::default()
+            .validate()
+            .map(|request| Routed {
+                request,
+                trigger: Trigger::Schedule,
+            })
+            .map_err(|e| EventError::Invalid(e.to_string()));
     }
     Err(EventError::UnsupportedEventBridge {
         source: truncate(source, 64),
@@ -219,20 +223,15 @@ mod tests {
         }));
         assert_eq!(r.trigger, Trigger::Direct);
         let q = r.request;
-        assert_eq!(q.client_id.as_deref(), Some("lai_weekly_v3"));
-        assert_eq!(q.sources.as_deref().map(<[String]>::len), Some(2));
-        assert_eq!(q.period_days, Some(14));
-        assert_eq!(
-            q.from_date.map(|d| d.to_string()).as_deref(),
-            Some("2025-12-01")
-        );
-        assert_eq!(
-            q.to_date.map(|d| d.to_string()).as_deref(),
-            Some("2025-12-15")
-        );
-        assert!(q.force_refresh && q.dry_run);
-        assert_eq!(q.ingestion_mode, IngestionMode::Strict);
-        assert_eq!(q.temporal_mode, TemporalMode::Strict);
+        assert_eq!(q.client_id(), Some("lai_weekly_v3"));
+        assert_eq!(q.sources().map(<[String]>::len), Some(2));
+        assert_eq!(q.period_days(), Some(14));
+        let window = q.window().resolve("2026-01-01".parse().unwrap(), None);
+        assert_eq!(window.from.to_string(), "2025-12-01");
+        assert_eq!(window.to.to_string(), "2025-12-15");
+        assert!(q.force_refresh() && q.dry_run());
+        assert_eq!(q.ingestion_mode(), IngestionMode::Strict);
+        assert_eq!(q.temporal_mode(), TemporalMode::Strict);
     }
 
     #[test]
@@ -243,12 +242,12 @@ mod tests {
             json!({"period_days": 14}),
         ] {
             let r = routed(ev.clone());
-            assert_eq!(r.request.client_id, None, "{ev}");
+            assert_eq!(r.request.client_id(), None, "{ev}");
             assert_eq!(r.trigger, Trigger::Direct);
         }
-        assert!(routed(json!({"dry_run": true})).request.dry_run);
+        assert!(routed(json!({"dry_run": true})).request.dry_run());
         assert_eq!(
-            routed(json!({"period_days": 14})).request.period_days,
+            routed(json!({"period_days": 14})).request.period_days(),
             Some(14)
         );
     }
@@ -268,7 +267,7 @@ mod tests {
         });
         let r = routed(ev);
         assert_eq!(r.trigger, Trigger::Schedule);
-        assert_eq!(r.request, RunRequest::default());
+        assert_eq!(r.request, RunRequest::default().validate().unwrap());
     }
 
     #[test]

@@ -20,19 +20,19 @@ use chrono::{DateTime, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vectora_core::store::{FAN_OUT_RUNS, fan_out_summary_key, run_report_key};
-use vectora_core::{ClientResult, Config, RunRequest, RunStatus};
+use vectora_core::{ClientResult, Config, RunStatus, ValidRequest};
 
 /// A routed step event.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
     Plan {
         execution: Option<String>,
-        request: RunRequest,
+        request: ValidRequest,
         raw: Value,
     },
     Client {
         run_id: String,
-        request: RunRequest,
+        request: ValidRequest,
     },
     Summary(Box<SummaryInput>),
 }
@@ -158,7 +158,7 @@ fn parse_step(event: &Value) -> Result<Step, EventError> {
         }
         StepEvent::Client { run_id, request } => {
             let routed = event::route(&request).map_err(|e| nested("request", e))?;
-            if routed.request.client_id.is_none() {
+            if routed.request.client_id().is_none() {
                 return Err(EventError::Malformed(
                     "request.client_id: a client step runs one named client".into(),
                 ));
@@ -209,13 +209,13 @@ pub fn safe_run_id(name: &str, fallback: &str) -> String {
 /// the same request. A client named like the summaries' folder would overwrite them: refused.
 pub fn plan(
     config: &Config,
-    request: &RunRequest,
+    request: &ValidRequest,
     raw: &Value,
     run_id: String,
     started_at: String,
 ) -> Result<Plan, EventError> {
-    let client_ids: Vec<String> = match &request.client_id {
-        Some(id) => vec![id.clone()],
+    let client_ids: Vec<String> = match request.client_id() {
+        Some(id) => vec![id.to_string()],
         None => config.active_clients().map(|c| c.id.clone()).collect(),
     };
     if client_ids.iter().any(|id| id == FAN_OUT_RUNS) {
@@ -240,15 +240,15 @@ pub fn plan(
     Ok(Plan {
         run_id,
         started_at,
-        dry_run: request.dry_run,
+        dry_run: request.dry_run(),
         client_ids,
         clients,
     })
 }
 
-/// A client's outcome from its engine result; `error_body` is the contract's error body of a
-/// client that did not run (its `error` code and `message`).
-pub fn outcome(result: &ClientResult, error_body: Option<&Value>) -> ClientOutcome {
+/// A client's outcome from its engine result (a client that did not run: its error's code and
+/// message, as in the contract's error body).
+pub fn outcome(result: &ClientResult) -> ClientOutcome {
     match &result.result {
         Ok(report) => {
             let day = DateTime::parse_from_rfc3339(&report.execution_date)
@@ -269,19 +269,7 @@ pub fn outcome(result: &ClientResult, error_body: Option<&Value>) -> ClientOutco
                 execution_time_seconds: report.execution_time_seconds,
             }
         }
-        Err(e) => {
-            let text = |k: &str| {
-                error_body
-                    .and_then(|b| b.get(k))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            };
-            failed_outcome(
-                &result.client_id,
-                &text("error").unwrap_or_else(|| "client_error".into()),
-                &text("message").unwrap_or_else(|| e.to_string()),
-            )
-        }
+        Err(e) => failed_outcome(&result.client_id, e.code(), &e.to_string()),
     }
 }
 
@@ -405,7 +393,7 @@ mod tests {
             panic!("a plan step")
         };
         assert_eq!(execution.as_deref(), Some("e1"));
-        assert!(request.dry_run && request.client_id.is_none());
+        assert!(request.dry_run() && request.client_id().is_none());
         assert!(matches!(
             route_step(&json!({"step": "plan"})),
             Some(Ok(Step::Plan { .. }))

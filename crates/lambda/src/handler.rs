@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use vectora_core::fetch::{FetchSettings, Fetcher};
 use vectora_core::store::{DataStore, Location};
-use vectora_core::{ClientResult, Engine, EngineOptions, NoProgress, RunError, RunRequest};
+use vectora_core::{ClientResult, Engine, EngineOptions, NoProgress, RunError, ValidRequest};
 
 /// What the runtime tells us about one invocation.
 #[derive(Debug, Clone, Default)]
@@ -84,24 +84,12 @@ impl App {
     pub async fn handle(&self, event: Value, ctx: &InvocationContext) -> LambdaResponse {
         let started = Instant::now();
         let execution_date = vectora_core::model::format_timestamp(chrono::Utc::now());
-        let response = self
-            .respond(event, ctx, started, execution_date)
-            .await
-            .with_request_id(&ctx.request_id);
-        let status = response
-            .body
-            .get("status")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let error = response
-            .body
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let response = self.respond(event, ctx, started, execution_date).await;
+        let facts = &response.facts;
         tracing::info!(
             status_code = response.status_code,
-            status,
-            error,
+            status = ?facts.status,
+            error = facts.error.as_ref().map_or("", |e| e.0),
             duration_s = started.elapsed().as_secs_f64(),
             "invocation finished"
         );
@@ -115,12 +103,13 @@ impl App {
         started: Instant,
         execution_date: String,
     ) -> LambdaResponse {
+        let id = ctx.request_id.as_str();
         if let Some(step) = route_step(&event) {
             return match step {
                 Ok(step) => self.respond_step(step, ctx, started).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "bad step event");
-                    LambdaResponse::bad_event(&e)
+                    LambdaResponse::bad_event(&e, id)
                 }
             }
             .failing_invocation();
@@ -129,25 +118,25 @@ impl App {
             Ok(r) => r,
             Err(e) => {
                 tracing::warn!(error = %e, "bad event");
-                return LambdaResponse::bad_event(&e);
+                return LambdaResponse::bad_event(&e, id);
             }
         };
         let deadline = self.log_start(trigger, &request, ctx, started);
-        let engine = match self.engine().await {
+        let engine = match self.engine(id).await {
             Ok(e) => e,
             Err(answer) => return answer,
         };
         let results = match self.run_recorded(&engine, &request, deadline, ctx).await {
             Ok(r) => r,
-            Err(e) => return LambdaResponse::run_error(&e),
+            Err(e) => return LambdaResponse::run_error(&e, id),
         };
         let inv = Invocation {
-            request_id: &ctx.request_id,
+            request_id: id,
             trigger,
             execution_date,
             elapsed_seconds: started.elapsed().as_secs_f64(),
         };
-        LambdaResponse::from_results(&request, results, &inv)
+        LambdaResponse::from_results(&request, &results, &inv)
     }
 
     /// Logs the start of a run; returns its deadline, counted from the start of the invocation
@@ -155,15 +144,15 @@ impl App {
     fn log_start(
         &self,
         trigger: Trigger,
-        request: &RunRequest,
+        request: &ValidRequest,
         ctx: &InvocationContext,
         started: Instant,
     ) -> Option<Instant> {
         let budget = run_budget(ctx.deadline_ms, SystemTime::now());
         tracing::info!(
             trigger = trigger.as_str(),
-            client_id = request.client_id.as_deref().unwrap_or("*"),
-            dry_run = request.dry_run,
+            client_id = request.client_id().unwrap_or("*"),
+            dry_run = request.dry_run(),
             budget_s = budget.map(|b| b.as_secs_f64()),
             "invocation started"
         );
@@ -171,37 +160,40 @@ impl App {
     }
 
     /// The engine over the current config, or the 500 answer of a broken deployment.
-    async fn engine(&self) -> Result<Engine, LambdaResponse> {
-        let deployment = self
-            .deployment
-            .as_ref()
-            .map_err(|e| LambdaResponse::error(500, "missing_configuration", e.to_string()))?;
+    async fn engine(&self, request_id: &str) -> Result<Engine, LambdaResponse> {
+        let deployment = self.deployment.as_ref().map_err(|e| {
+            LambdaResponse::error(500, "missing_configuration", e.to_string(), request_id)
+        })?;
         deployment
             .engine(self.settings.config_max_age)
             .await
-            .map_err(|message| LambdaResponse::error(500, "config_unavailable", message))
+            .map_err(|message| {
+                LambdaResponse::error(500, "config_unavailable", message, request_id)
+            })
     }
 
-    /// Runs the request and emits each client's metrics (and a failed single client's).
+    /// Plans and runs the request, and emits each client's metrics (and a failed single
+    /// client's, unless the caller named it wrongly).
     async fn run_recorded(
         &self,
         engine: &Engine,
-        request: &RunRequest,
+        request: &ValidRequest,
         deadline: Option<Instant>,
         ctx: &InvocationContext,
     ) -> Result<Vec<ClientResult>, RunError> {
-        let results = engine
-            .run(request, deadline, &NoProgress)
-            .await
-            .inspect_err(|e| {
-                if let Some(id) = &request.client_id
-                    && !matches!(e, RunError::BadRequest(_) | RunError::UnknownClient(_))
-                {
-                    self.metrics
-                        .emit(id, &ctx.request_id, &ClientMetrics::client_error());
-                }
-                tracing::warn!(error = %e, "run refused or failed");
-            })?;
+        let results = match engine.plan(request.clone()) {
+            Ok(plan) => engine.run(&plan, deadline, &NoProgress).await,
+            Err(refused) => Err(refused),
+        }
+        .inspect_err(|e| {
+            if let Some(id) = request.client_id()
+                && !e.is_callers_fault()
+            {
+                self.metrics
+                    .emit(id, &ctx.request_id, &ClientMetrics::client_error());
+            }
+            tracing::warn!(error = %e, "run refused or failed");
+        })?;
         for r in &results {
             let m = match &r.result {
                 Ok(report) => ClientMetrics::from_report(report),
@@ -221,7 +213,8 @@ impl App {
         started: Instant,
     ) -> LambdaResponse {
         let now = || vectora_core::model::format_timestamp(chrono::Utc::now());
-        let engine = match self.engine().await {
+        let id = ctx.request_id.as_str();
+        let engine = match self.engine(id).await {
             Ok(e) => e,
             Err(answer) => return answer,
         };
@@ -231,37 +224,31 @@ impl App {
                 request,
                 raw,
             } => {
-                let run_id =
-                    fan_out::safe_run_id(execution.as_deref().unwrap_or_default(), &ctx.request_id);
+                let run_id = fan_out::safe_run_id(execution.as_deref().unwrap_or_default(), id);
                 match fan_out::plan(engine.config(), &request, &raw, run_id, now()) {
                     Ok(plan) => {
                         tracing::info!(run_id = %plan.run_id, clients = plan.clients.len(), "fan-out planned");
-                        LambdaResponse::ok(&plan)
+                        LambdaResponse::ok(&plan, None, id)
                     }
-                    Err(e) => LambdaResponse::bad_event(&e),
+                    Err(e) => LambdaResponse::bad_event(&e, id),
                 }
             }
             Step::Client { run_id, request } => {
                 let deadline = self.log_start(Trigger::FanOut, &request, ctx, started);
-                let id = request.client_id.clone().unwrap_or_default();
+                let client_id = request.client_id().unwrap_or_default().to_string();
                 let result = match self.run_recorded(&engine, &request, deadline, ctx).await {
                     Ok(mut results) if results.len() == 1 => results.remove(0),
-                    Ok(_) => return LambdaResponse::error(500, "internal", "not one client"),
+                    Ok(_) => return LambdaResponse::error(500, "internal", "not one client", id),
                     Err(e) => ClientResult {
-                        client_id: id,
+                        client_id,
                         result: Err(e),
                     },
                 };
-                let body = result
-                    .result
-                    .as_ref()
-                    .err()
-                    .map(|e| LambdaResponse::run_error(e).body);
-                let outcome = fan_out::outcome(&result, body.as_ref());
+                let outcome = fan_out::outcome(&result);
                 tracing::info!(%run_id, client_id = %outcome.client_id, status = ?outcome.status, "fan-out client finished");
-                LambdaResponse::ok(&outcome)
+                LambdaResponse::ok(&outcome, Some(outcome.status), id)
             }
-            Step::Summary(input) => self.store_summary(&engine, &input, now()).await,
+            Step::Summary(input) => self.store_summary(&engine, &input, now(), id).await,
         }
     }
 
@@ -271,19 +258,20 @@ impl App {
         engine: &Engine,
         input: &SummaryInput,
         finished_at: String,
+        request_id: &str,
     ) -> LambdaResponse {
         let summary = fan_out::summarize(input, finished_at);
         if let Some(key) = &summary.summary_key {
             let bytes = match serde_json::to_vec_pretty(&summary) {
                 Ok(b) => b,
-                Err(e) => return LambdaResponse::error(500, "internal", e.to_string()),
+                Err(e) => return LambdaResponse::error(500, "internal", e.to_string(), request_id),
             };
             if let Err(e) = engine.store().put(key, bytes.into()).await {
-                return LambdaResponse::error(500, "store_error", e.to_string());
+                return LambdaResponse::error(500, "store_error", e.to_string(), request_id);
             }
         }
         tracing::info!(run_id = %summary.run_id, status = ?summary.status, clients = summary.clients_planned, failed = summary.clients_failed, key = summary.summary_key.as_deref().unwrap_or(""), "fan-out summary");
-        LambdaResponse::ok(&summary)
+        LambdaResponse::ok(&summary, Some(summary.status), request_id)
     }
 }
 

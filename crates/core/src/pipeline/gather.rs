@@ -19,14 +19,23 @@ pub(super) struct Gathered<'a> {
     deduper: Deduper,
     /// Items new to this run and to earlier runs, in source order.
     pub(super) items: Vec<Item>,
-    pub(super) outcomes: Vec<SourceOutcome>,
+    outcomes: Vec<SourceOutcome>,
     /// Validators to store once the items are written, by source key.
     pub(super) validators: Vec<(String, Validators)>,
     /// Entries parsed.
-    pub(super) ingested: usize,
+    ingested: usize,
     /// Entries the window or the profiles left out.
-    pub(super) filtered: usize,
+    filtered: usize,
     /// Items already seen, in this run or an earlier one.
+    deduplicated: usize,
+}
+
+/// What a client's sources came to, once written: what its report counts.
+pub(super) struct Ran {
+    /// Every source's line: those run, in source order, then those the plan left out.
+    pub(super) outcomes: Vec<SourceOutcome>,
+    pub(super) ingested: usize,
+    pub(super) filtered: usize,
     pub(super) deduplicated: usize,
 }
 
@@ -60,6 +69,19 @@ impl<'a> Gathered<'a> {
         self.waiting.len()
     }
 
+    /// The counts and lines of the report, once the items are written: `already_present` items
+    /// the day's file had count as duplicates, the sources the plan left out come last.
+    pub(super) fn finish(self, already_present: usize, mut skipped: Vec<SourceOutcome>) -> Ran {
+        let mut outcomes = self.outcomes;
+        outcomes.append(&mut skipped);
+        Ran {
+            outcomes,
+            ingested: self.ingested,
+            filtered: self.filtered,
+            deduplicated: self.deduplicated + already_present,
+        }
+    }
+
     fn fold(&mut self, r: SourceResult) {
         self.ingested += r.outcome.items_parsed;
         self.filtered += r.filtered_out;
@@ -73,6 +95,7 @@ impl<'a> Gathered<'a> {
                 self.deduplicated += 1;
             }
         }
+        // The one place items_kept is set: what is left of the source's items after dedup.
         outcome.items_kept = kept;
         self.outcomes.push(outcome);
         if let Some(v) = r.validators {

@@ -1,10 +1,14 @@
-//! Running one client, or every active client: the orchestration of
-//! plan → fetch → parse → filter → dedup → store → report, and nothing else.
+//! Running one client, or every client of a plan: the orchestration of the stages
+//! plan → fetch → parse (+ article fallback) → select → dedup → persist → report, and nothing else.
+//! Each stage is a function of its own module: `source` (one source: fetch, parse, select),
+//! `articles` (the article fallback), `hosts` (which sources run when), `gather` (dedup, in
+//! source order), `write` (persist and the report).
 
 mod articles;
 mod gather;
 mod hosts;
 mod probe;
+mod select;
 mod source;
 mod write;
 
@@ -12,31 +16,18 @@ pub use probe::Probe;
 
 use source::SourceRunContext;
 
-use crate::config::{Config, ConfigErrors, DEFAULT_PERIOD_DAYS, SourceDef};
+use crate::config::{Client, Config, SourceDef};
+use crate::error::RunError;
 use crate::fetch::Fetcher;
 use crate::health::HealthState;
 use crate::model::{RunReport, SourceOutcome};
-use crate::plan::{Planned, plan_sources};
-use crate::request::RunRequest;
+use crate::plan::{Planned, RunPlan, plan_sources};
+use crate::request::ValidRequest;
 use crate::state::IngestIndex;
 use crate::store::{DataStore, StoreError};
-use crate::window::Window;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 use tokio::time::Instant;
-
-/// Why a run could not start (a bad request or config), or could not store its result.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    #[error("unknown client `{0}`: no clients/{0}.yaml in the config")]
-    UnknownClient(String),
-    #[error(transparent)]
-    Config(#[from] ConfigErrors),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// Engine-wide options.
 #[derive(Debug, Clone)]
@@ -127,135 +118,126 @@ impl Engine {
         self.options.now.unwrap_or_else(Utc::now)
     }
 
-    /// Runs the request: one client, or every active client when `client_id` is absent.
-    /// A bad request fails as a whole; with several clients each one's failure is its own.
+    /// Plans a valid request on the engine's own config (see [`RunPlan::new`]).
+    pub fn plan(&self, request: ValidRequest) -> Result<RunPlan, RunError> {
+        RunPlan::new(request, &self.config)
+    }
+
+    /// Runs a plan: its one named client (whose failure is the run's), or each of its clients,
+    /// isolated (each one's failure is its own).
     pub async fn run(
         &self,
-        req: &RunRequest,
+        plan: &RunPlan,
         deadline: Option<Instant>,
         observer: &dyn RunObserver,
     ) -> Result<Vec<ClientResult>, RunError> {
-        req.validate().map_err(RunError::BadRequest)?;
-        if let Some(id) = &req.client_id {
-            let report = self.run_client(req, id, deadline, observer).await?;
-            return Ok(vec![ClientResult {
-                client_id: id.clone(),
-                result: Ok(report),
-            }]);
-        }
-        let mut results = Vec::new();
-        for client in self.config.active_clients() {
-            let mut one = req.clone();
-            one.client_id = Some(client.id.clone());
-            let result = self.run_client(&one, &client.id, deadline, observer).await;
-            if let Err(e) = &result {
-                tracing::error!(client_id = %client.id, error = %e, "client run failed");
+        let req = plan.request();
+        let mut results = Vec::with_capacity(plan.clients().len());
+        for planned in plan.clients() {
+            let result = match &planned.client {
+                Ok(client) => self.run_client(req, client, deadline, observer).await,
+                Err(errors) => {
+                    tracing::error!(client_id = %planned.client_id, "client file has errors; client not run");
+                    Err(RunError::Config(errors.clone()))
+                }
+            };
+            match &result {
+                Err(_) if req.client_id().is_some() => return result.map(|_| Vec::new()),
+                Err(e) => {
+                    tracing::error!(client_id = %planned.client_id, error = %e, "client run failed")
+                }
+                Ok(_) => {}
             }
             results.push(ClientResult {
-                client_id: client.id.clone(),
+                client_id: planned.client_id.clone(),
                 result,
-            });
-        }
-        // A client file that could not be read is reported, not silently left out.
-        for id in self.config.broken_client_ids() {
-            let errors = self.config.blocking_errors(Some(&id));
-            tracing::error!(client_id = %id, "client file has errors; client not run");
-            results.push(ClientResult {
-                client_id: id,
-                result: Err(RunError::Config(ConfigErrors(errors))),
             });
         }
         Ok(results)
     }
 
-    /// Runs one client.
-    pub async fn run_client(
+    /// Runs one client: the stages in order, each one's output the next one's input.
+    async fn run_client(
         &self,
-        req: &RunRequest,
-        client_id: &str,
+        req: &ValidRequest,
+        client: &Client,
         deadline: Option<Instant>,
         observer: &dyn RunObserver,
     ) -> Result<RunReport, RunError> {
-        req.validate().map_err(RunError::BadRequest)?;
         let started = std::time::Instant::now();
         let now = self.now();
-        // Config errors first: a client whose own file is broken is not "unknown".
-        let blocking = self.config.blocking_errors(Some(client_id));
-        if !blocking.is_empty() {
-            return Err(RunError::Config(ConfigErrors(blocking)));
-        }
-        let client = self
-            .config
-            .clients
-            .get(client_id)
-            .ok_or_else(|| RunError::UnknownClient(client_id.to_string()))?;
-        let period_days = req
-            .period_days
-            .or(client.default_period_days)
-            .unwrap_or(DEFAULT_PERIOD_DAYS);
-        let window = Window::resolve(now.date_naive(), period_days, req.from_date, req.to_date)
-            .map_err(RunError::BadRequest)?;
-        let run_id = format!(
-            "{}-{}",
-            now.format("%Y%m%dT%H%M%SZ"),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
-
-        let (to_run, mut outcomes) =
-            split_plan(plan_sources(&self.config, client, req.sources.as_deref()));
-        observer.client_started(client_id, to_run.len());
-        for o in &outcomes {
-            observer.source_finished(client_id, o);
-        }
-
+        let today = now.date_naive();
+        let client_id = client.id.as_str();
         let ctx = SourceRunContext {
             client_id,
             now,
-            window,
-            ingestion_mode: req.ingestion_mode,
-            temporal_mode: req.temporal_mode,
+            window: req.window().resolve(today, client.default_period_days),
+            ingestion_mode: req.ingestion_mode(),
+            temporal_mode: req.temporal_mode(),
             deadline,
-            use_state: !req.force_refresh,
+            use_state: !req.force_refresh(),
         };
-        // What earlier runs ingested (ignored, but still updated, with force_refresh).
-        let index = if req.force_refresh {
-            IngestIndex::default()
-        } else {
-            IngestIndex::load(&self.store, client_id, now.date_naive()).await?
-        };
-        let mut gathered = self.run_sources(&to_run, &ctx, &index, observer).await;
-        let written = self
-            .write_items(req, client_id, now.date_naive(), &gathered)
-            .await?;
-        gathered.deduplicated += written.already_present;
-        gathered.outcomes.append(&mut outcomes);
-
-        // Health last, once everything else is stored (a dry run computes it, stores nothing).
-        HealthState::after_run(&self.store, client_id, &gathered.outcomes, now, req.dry_run)
-            .await
-            .annotate(&mut gathered.outcomes, now, client.stale_after_days);
-        let report = RunReport {
-            execution_time_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-            ..self.report(req, client_id, run_id, now, window, gathered, written)
-        };
-        if !req.dry_run {
-            self.write_report(&report, now.date_naive()).await?;
+        // plan
+        let (to_run, skipped) = split_plan(plan_sources(&self.config, client, req.sources()));
+        observer.client_started(client_id, to_run.len());
+        for o in &skipped {
+            observer.source_finished(client_id, o);
         }
-        tracing::info!(
-            client_id,
-            run_id = %report.run_id,
-            status = ?report.status,
-            sources_processed = report.sources_processed,
-            sources_failed = report.sources_failed,
-            items_ingested = report.items_ingested,
-            items_filtered_out = report.items_filtered_out,
-            items_deduplicated = report.items_deduplicated,
-            items_final = report.items_final,
-            duration_s = report.execution_time_seconds,
-            "client run finished"
-        );
+        // fetch → parse → select, per source; dedup as their results come, in source order
+        let index = self.earlier_runs(req, client_id, today).await?;
+        let gathered = self.run_sources(&to_run, &ctx, &index, observer).await;
+        // persist
+        let written = self.write_items(req, client_id, today, &gathered).await?;
+        let mut ran = gathered.finish(written.already_present, skipped);
+        // report: health last, once everything else is stored (a dry run stores nothing)
+        HealthState::after_run(&self.store, client_id, &ran.outcomes, now, req.dry_run())
+            .await
+            .annotate(&mut ran.outcomes, now, client.stale_after_days);
+        let report = self.report(req, &ctx, new_run_id(now), ran, written, started);
+        if !req.dry_run() {
+            self.write_report(&report, today).await?;
+        }
+        log_report(&report);
         Ok(report)
     }
+
+    /// What earlier runs ingested (ignored, but still updated, with force_refresh).
+    async fn earlier_runs(
+        &self,
+        req: &ValidRequest,
+        client_id: &str,
+        today: NaiveDate,
+    ) -> Result<IngestIndex, StoreError> {
+        if req.force_refresh() {
+            return Ok(IngestIndex::default());
+        }
+        IngestIndex::load(&self.store, client_id, today).await
+    }
+}
+
+/// `{YYYYMMDDTHHMMSSZ}-{8 hex}`: sorts by time, unique among runs of the same second.
+fn new_run_id(now: DateTime<Utc>) -> String {
+    format!(
+        "{}-{}",
+        now.format("%Y%m%dT%H%M%SZ"),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
+fn log_report(report: &RunReport) {
+    tracing::info!(
+        client_id = %report.client_id,
+        run_id = %report.run_id,
+        status = ?report.status,
+        sources_processed = report.sources_processed,
+        sources_failed = report.sources_failed,
+        items_ingested = report.items_ingested,
+        items_filtered_out = report.items_filtered_out,
+        items_deduplicated = report.items_deduplicated,
+        items_final = report.items_final,
+        duration_s = report.execution_time_seconds,
+        "client run finished"
+    );
 }
 
 /// The plan's sources to run, in catalog order, and the outcomes of those it leaves out.

@@ -51,9 +51,12 @@ impl Engine {
             deadline: None,
         };
         let result = self.run_source(&unfiltered, &ctx, false).await;
+        let mut outcome = result.outcome;
+        // Nothing is deduplicated here: every item the select stage kept is kept.
+        outcome.items_kept = result.items.len();
         Probe {
             dates: result.items.iter().map(|i| i.published_at).collect(),
-            outcome: result.outcome,
+            outcome,
         }
     }
 

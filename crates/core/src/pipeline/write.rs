@@ -2,13 +2,13 @@
 //! needs), then the run report.
 
 use super::Engine;
-use super::gather::Gathered;
+use super::gather::{Gathered, Ran};
+use super::source::SourceRunContext;
 use crate::model::{RunReport, RunStatus, SourceOutcome};
-use crate::request::RunRequest;
+use crate::request::ValidRequest;
 use crate::state::IngestIndex;
 use crate::store::{StoreError, items_key, run_report_key, validators_key};
-use crate::window::Window;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures::StreamExt;
 
 /// Validator files written at once.
@@ -29,7 +29,7 @@ impl Engine {
     /// the validators: a 304 must never hide items that were not stored. A dry run writes nothing.
     pub(super) async fn write_items(
         &self,
-        req: &RunRequest,
+        req: &ValidRequest,
         client_id: &str,
         day: NaiveDate,
         gathered: &Gathered<'_>,
@@ -40,7 +40,7 @@ impl Engine {
             already_present: 0,
             output_path: None,
         };
-        if req.dry_run {
+        if req.dry_run() {
             written.items_final = items.len();
             return Ok(written);
         }
@@ -74,52 +74,38 @@ impl Engine {
         Ok(written)
     }
 
-    /// The run report (its `execution_time_seconds` left for the caller to set).
-    #[allow(clippy::too_many_arguments)]
+    /// The run report: what the client's sources came to, and how long the run took so far.
     pub(super) fn report(
         &self,
-        req: &RunRequest,
-        client_id: &str,
+        req: &ValidRequest,
+        ctx: &SourceRunContext<'_>,
         run_id: String,
-        now: DateTime<Utc>,
-        window: Window,
-        gathered: Gathered<'_>,
+        ran: Ran,
         written: Written,
+        started: std::time::Instant,
     ) -> RunReport {
-        let attempted: Vec<&SourceOutcome> = gathered
-            .outcomes
-            .iter()
-            .filter(|o| o.status.was_attempted())
-            .collect();
-        let failed = attempted.iter().filter(|o| o.status.is_failure()).count();
-        let status = if attempted.is_empty() || failed == attempted.len() {
-            RunStatus::Failed
-        } else if failed > 0 {
-            RunStatus::Partial
-        } else {
-            RunStatus::Success
-        };
+        let (attempted, failed) = attempts(&ran.outcomes);
         RunReport {
-            client_id: client_id.to_string(),
+            client_id: ctx.client_id.to_string(),
             run_id,
-            execution_date: crate::model::format_timestamp(now),
-            sources_processed: attempted.len(),
+            execution_date: crate::model::format_timestamp(ctx.now),
+            sources_processed: attempted,
             sources_failed: failed,
-            items_ingested: gathered.ingested,
-            items_filtered_out: gathered.filtered,
-            items_deduplicated: gathered.deduplicated,
+            items_ingested: ran.ingested,
+            items_filtered_out: ran.filtered,
+            items_deduplicated: ran.deduplicated,
             items_final: written.items_final,
-            period_days_used: window.days(),
-            window_from: window.from,
-            window_to: window.to,
+            period_days_used: ctx.window.days(),
+            window_from: ctx.window.from,
+            window_to: ctx.window.to,
             s3_output_path: written.output_path,
-            execution_time_seconds: 0.0,
-            dry_run: req.dry_run,
-            ingestion_mode: req.ingestion_mode,
-            temporal_mode: req.temporal_mode,
-            status,
-            sources: gathered.outcomes,
-            warnings: self.config.run_warnings(client_id),
+            execution_time_seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+            dry_run: req.dry_run(),
+            ingestion_mode: req.ingestion_mode(),
+            temporal_mode: req.temporal_mode(),
+            status: run_status(attempted, failed),
+            sources: ran.outcomes,
+            warnings: self.config.run_warnings(ctx.client_id),
         }
     }
 
@@ -135,5 +121,49 @@ impl Engine {
             message: e.to_string(),
         })?;
         self.store.put(&key, body.into()).await
+    }
+}
+
+/// Sources attempted (those the plan left out are not) and, among them, failed.
+fn attempts(outcomes: &[SourceOutcome]) -> (usize, usize) {
+    let attempted = outcomes.iter().filter(|o| o.status.was_attempted());
+    let failed = attempted.clone().filter(|o| o.status.is_failure()).count();
+    (attempted.count(), failed)
+}
+
+/// Failed when nothing was attempted or everything attempted failed; partial when some failed.
+fn run_status(attempted: usize, failed: usize) -> RunStatus {
+    if attempted == 0 || failed == attempted {
+        RunStatus::Failed
+    } else if failed > 0 {
+        RunStatus::Partial
+    } else {
+        RunStatus::Success
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SourceStatus;
+
+    #[test]
+    fn the_run_status_counts_attempted_sources_only() {
+        let outcomes: Vec<SourceOutcome> = [
+            SourceStatus::Ok,
+            SourceStatus::Timeout,
+            SourceStatus::Disabled,
+            SourceStatus::UnknownSource,
+            SourceStatus::NotModified,
+        ]
+        .into_iter()
+        .map(|s| SourceOutcome::new("s", s))
+        .collect();
+        assert_eq!(attempts(&outcomes), (3, 1));
+        assert_eq!(run_status(3, 1), RunStatus::Partial);
+        assert_eq!(run_status(3, 0), RunStatus::Success);
+        assert_eq!(run_status(3, 3), RunStatus::Failed);
+        assert_eq!(run_status(0, 0), RunStatus::Failed, "nothing attempted");
+        assert_eq!(attempts(&outcomes[2..4]), (0, 0));
     }
 }

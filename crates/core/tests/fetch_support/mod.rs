@@ -196,7 +196,8 @@ pub async fn run(
     req: &RunRequest,
     deadline: Option<tokio::time::Instant>,
 ) -> RunReport {
-    let mut results = engine.run(req, deadline, &NoProgress).await.unwrap();
+    let plan = engine.plan(req.validate().unwrap()).unwrap();
+    let mut results = engine.run(&plan, deadline, &NoProgress).await.unwrap();
     assert_eq!(results.len(), 1);
     results.remove(0).result.unwrap()
 }
