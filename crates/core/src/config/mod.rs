@@ -40,6 +40,9 @@ pub struct Config {
     pub extraction: ExtractionDefaults,
     /// Every problem found, errors and warnings.
     pub diagnostics: Vec<Diagnostic>,
+    /// The term lists the profiles were resolved against (kept so a scope reference can be
+    /// resolved the way the profiles' were, e.g. by tests judging the real term lists).
+    scopes: ScopeRegistry,
 }
 
 /// `global_settings` of `html_extractors.yaml`: what a listing read without an extractor of its
@@ -116,6 +119,11 @@ pub struct SourceDef {
 pub const DEFAULT_ARTICLE_FALLBACK: usize = 10;
 
 impl Config {
+    /// The scope files of this config, indexed for resolving scope references.
+    pub fn scopes(&self) -> &ScopeRegistry {
+        &self.scopes
+    }
+
     /// Errors (not warnings) that stop a run: those of the whole config, and the given client's.
     /// A source's or a profile's errors stop only the sources concerned ([`Self::source_errors`]).
     pub fn blocking_errors(&self, client_id: Option<&str>) -> Vec<Diagnostic> {

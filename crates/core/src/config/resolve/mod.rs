@@ -57,6 +57,7 @@ pub(super) fn resolve(mut parsed: ParsedFiles) -> Config {
         clients::resolve_client(file, raw, &mut cfg, &mut diags);
     }
     cfg.diagnostics = diags;
+    cfg.scopes = parsed.scopes;
     cfg
 }
 

@@ -1,120 +1,47 @@
-//! The real LAI profiles, built from the bundled config (`config/canonical/...`, a copy of the
-//! production config bucket), judged on realistic headlines.
+//! The real LAI profiles, as the config loader builds them from the bundled config
+//! (`config/canonical/...`, a copy of the production config bucket), judged on realistic
+//! headlines.
 //!
-//! The tiny resolver below does what the config layer does for real: read
-//! `ingestion_profiles.yaml`, resolve scope references (`exclusion_scopes.hr_content`,
-//! `lai_keywords.core_phrases`, `lai_companies_global`) against `canonical/scopes/*.yaml`.
+//! Profiles and scope references are resolved by the production loader
+//! ([`vectora_core::config::parse_files`] over [`vectora_core::config::bundled::files`]), so what
+//! is judged here is what a run uses.
 
-use std::path::PathBuf;
+use std::sync::LazyLock;
 
-use serde_json::Value;
+use vectora_core::config::{Config, bundled, parse_files};
 use vectora_filter::{
-    DecisionKind, IngestionMode, NamedTerms, Profile, ProfileDef, ProfileMode, SignalGroupDef,
-    TermSet,
+    DecisionKind, IngestionMode, NamedTerms, Profile, ProfileDef, ProfileMode, TermSet,
 };
 
 const BALANCED: IngestionMode = IngestionMode::Balanced;
 
-fn canonical() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config/canonical")
-}
+/// The bundled config, loaded once for every test of this file.
+static CONFIG: LazyLock<Config> = LazyLock::new(|| parse_files(&bundled::files()));
 
-fn read_yaml(path: PathBuf) -> Value {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every scope file's top-level keys, plus each file under its stem (`exclusion_scopes.hr_content`
-/// names the list `hr_content` of `exclusion_scopes.yaml`).
-fn scopes() -> serde_json::Map<String, Value> {
-    let mut all = serde_json::Map::new();
-    for entry in std::fs::read_dir(canonical().join("scopes")).unwrap() {
-        let path = entry.unwrap().path();
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
-        let file = read_yaml(path);
-        if let Value::Object(map) = &file {
-            all.extend(map.clone());
-        }
-        all.insert(stem, file);
-    }
-    all
-}
-
-fn resolve(scopes: &serde_json::Map<String, Value>, reference: &str) -> NamedTerms {
-    let mut node = None;
-    for (i, part) in reference.split('.').enumerate() {
-        node = if i == 0 {
-            scopes.get(part)
-        } else {
-            node.and_then(|n: &Value| n.get(part))
-        };
-    }
-    let terms = node
-        .and_then(Value::as_array)
-        .unwrap_or_else(|| panic!("scope {reference} is not a list"))
-        .iter()
-        .map(|t| t.as_str().unwrap().to_string())
-        .collect();
+/// A scope reference resolved by the config's own scope registry.
+fn resolve(reference: &str) -> NamedTerms {
+    let terms = CONFIG
+        .scopes()
+        .resolve(reference)
+        .unwrap_or_else(|e| panic!("scope {reference}: {e}"));
     NamedTerms {
         name: reference.into(),
         terms,
     }
 }
 
-fn names(v: &Value, key: &str) -> Vec<String> {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().map(|s| s.as_str().unwrap().to_string()).collect())
-        .unwrap_or_default()
-}
-
-/// The definition of a profile of the bundled config, as the config layer would build it.
+/// The definition of a bundled profile, as the config loader built it.
 fn profile_def(name: &str) -> ProfileDef {
-    let file = read_yaml(canonical().join("ingestion/ingestion_profiles.yaml"));
-    let scopes = scopes();
-    let global = &file["metadata"]["global_config"];
-    let req = &file["profiles"][name]["signal_requirements"];
-    let groups = req
-        .get("required_signal_groups")
-        .and_then(Value::as_array)
-        .map(|groups| {
-            groups
-                .iter()
-                .map(|g| SignalGroupDef {
-                    group_id: g["group_id"].as_str().unwrap().into(),
-                    scopes: names(g, "scopes")
-                        .iter()
-                        .map(|s| resolve(&scopes, s))
-                        .collect(),
-                    min_matches: g["min_matches"].as_u64().unwrap() as usize,
-                    weight: g["weight"].as_f64().unwrap(),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ProfileDef {
-        name: name.into(),
-        mode: serde_json::from_value(req["mode"].clone()).unwrap(),
-        exclusions: names(req, "exclusion_scopes")
-            .iter()
-            .map(|s| resolve(&scopes, s))
-            .collect(),
-        groups,
-        combination_logic: req
-            .get("combination_logic")
-            .and_then(Value::as_str)
-            .map(String::from),
-        minimum_total_weight: req
-            .get("minimum_total_weight")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0),
-        case_sensitive: global["case_sensitive"].as_bool().unwrap(),
-        minimum_text_length: global["minimum_text_length"].as_u64().unwrap() as usize,
-    }
+    profile(name).def().clone()
 }
 
+/// A bundled profile as the config loader built it.
 fn profile(name: &str) -> Profile {
-    Profile::compile(profile_def(name)).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+    let loaded = CONFIG
+        .profiles
+        .get(name)
+        .unwrap_or_else(|| panic!("no profile {name} in the bundled config"));
+    Profile::clone(loaded)
 }
 
 /// Asserts the decision and its reason; returns the reason for further checks.
@@ -126,13 +53,15 @@ fn decide(p: &Profile, title: &str, content: &str, mode: IngestionMode, keep: bo
 
 #[test]
 fn every_bundled_profile_compiles() {
-    let file = read_yaml(canonical().join("ingestion/ingestion_profiles.yaml"));
-    let names: Vec<String> = file["profiles"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .cloned()
+    // A profile that fails to build is left out of the loaded config, with an error: none is.
+    let errors: Vec<String> = CONFIG
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.to_string())
         .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let names: Vec<String> = CONFIG.profiles.keys().cloned().collect();
     assert_eq!(names.len(), 6);
     for name in &names {
         let p = profile(name);
@@ -455,11 +384,10 @@ fn bad_combination_logic_and_patterns_are_reported() {
 
 #[test]
 fn substrings_of_real_terms_are_not_matches() {
-    let scopes = scopes();
     let set = TermSet::compile(
         &[
-            resolve(&scopes, "exclusion_scopes.event_generic"),
-            resolve(&scopes, "exclusion_scopes.anti_lai_routes"),
+            resolve("exclusion_scopes.event_generic"),
+            resolve("exclusion_scopes.anti_lai_routes"),
         ],
         false,
     )
@@ -473,7 +401,7 @@ fn substrings_of_real_terms_are_not_matches() {
 
 /// Throughput on a run-sized workload: 20,000 items of about 1,500 characters against the three
 /// LAI profiles and a synthetic profile of over 1,000 terms. Prints timings; run with
-/// `cargo test --release -p vectora-filter --test lai_profiles -- --ignored --nocapture`.
+/// `cargo test --release -p vectora-core --test lai_profiles -- --ignored --nocapture`.
 #[test]
 #[ignore = "benchmark; run in release with --ignored --nocapture"]
 fn throughput_on_a_run_sized_workload() {
@@ -502,7 +430,6 @@ fn throughput_on_a_run_sized_workload() {
         .collect();
     let bytes: usize = items.iter().map(|(t, c)| t.len() + c.len()).sum();
 
-    let scopes = scopes();
     let mut big = profile_def("press_technology_focused");
     let mut synthetic: Vec<String> = (0..500)
         .map(|i| format!("Synthetic Biopharma {i}"))
@@ -515,7 +442,7 @@ fn throughput_on_a_run_sized_workload() {
         "lai_keywords.generic_terms",
         "lai_keywords.technology_use",
     ] {
-        synthetic.extend(resolve(&scopes, reference).terms);
+        synthetic.extend(resolve(reference).terms);
     }
     big.groups[0].scopes.push(NamedTerms {
         name: "synthetic".into(),
