@@ -1,9 +1,11 @@
 //! Lambda event decoding: arbitrary bytes as the invocation payload, routed exactly as the
 //! `bootstrap` does (`vectora_lambda::event::route`), and decoded directly as a
-//! `RunRequest` + `validate()` (the CLI's path). Never panics; an accepted request is safe.
+//! `RunRequest` + `validate()` (the CLI's path). Never panics; an accepted request (the
+//! `ValidRequest` the engine runs) is safe.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use vectora_core::request::{RequestedWindow, ValidRequest};
 use vectora_core::RunRequest;
 
 fuzz_target!(|data: &[u8]| {
@@ -22,27 +24,27 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(request) = serde_json::from_slice::<RunRequest>(data)
-        && request.validate().is_ok()
+        && let Ok(valid) = request.validate()
     {
-        check(&request);
+        check(&valid);
     }
 });
 
 /// What `validate()` promises the engine: ids that are safe in storage keys, a sane window.
-fn check(request: &RunRequest) {
-    if let Some(id) = &request.client_id {
+fn check(request: &ValidRequest) {
+    if let Some(id) = request.client_id() {
         assert!(
             vectora_core::config::is_valid_id(id),
             "unsafe client_id accepted: {id:?}"
         );
     }
-    for s in request.sources.iter().flatten() {
+    for s in request.sources().into_iter().flatten() {
         assert!(
             vectora_core::config::is_valid_id(s),
             "unsafe source key accepted: {s:?}"
         );
     }
-    if let (Some(from), Some(to)) = (request.from_date, request.to_date) {
-        assert!(from <= to, "inverted window accepted");
+    if let RequestedWindow::Dates(window) = request.window() {
+        assert!(window.from <= window.to, "inverted window accepted");
     }
 }
