@@ -75,7 +75,9 @@ pub fn parse_as(
 ) -> Result<Parsed, ParseError> {
     let ctx = ParseContext::new(today);
     match kind {
-        DocumentKind::Feed => vectora_parse::feed::parse_feed(doc.body, doc.content_type, doc.url),
+        DocumentKind::Feed => {
+            vectora_parse::feed::parse_feed_with(doc.body, doc.content_type, doc.url, &ctx)
+        }
         DocumentKind::Listing => {
             let (text, _, _) = vectora_parse::encoding::decode(doc.body, doc.content_type);
             let rules = listing_rules(config, source);

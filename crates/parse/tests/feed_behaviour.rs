@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 use std::path::Path;
 use url::Url;
-use vectora_parse::feed::{detect_format, parse_feed};
+use vectora_parse::dates::ParseContext;
+use vectora_parse::feed::{detect_format, parse_feed, parse_feed_with};
 use vectora_parse::{DateSource, DocFormat, ParseError, Parsed};
 
 fn corpus(rel: &str) -> Vec<u8> {
@@ -279,5 +280,42 @@ fn rss_items_nested_inside_another_item_are_all_read() {
             ("Third release", "https://news.example/3", day("2026-03-01")),
             ("Fourth release", "https://news.example/4", None),
         ]
+    );
+}
+
+/// Feed dates follow the same plausibility rule as HTML pages: the day before 1995 or after
+/// tomorrow is a placeholder or an announcement, so the entry is left undated and the feed says so.
+#[test]
+fn implausible_feed_dates_leave_the_entry_undated() {
+    let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Placeholder</title><link>https://x.example/a</link><pubDate>Thu, 01 Jan 1970 00:00:00 GMT</pubDate></item>
+<item><title>Tomorrow</title><link>https://x.example/b</link><pubDate>Fri, 16 Jan 2026 09:00:00 +0100</pubDate></item>
+<item><title>Announced ahead</title><link>https://x.example/c</link><pubDate>Mon, 02 Mar 2026 09:00:00 GMT</pubDate></item>
+<item><title>Ordinary</title><link>https://x.example/d</link><pubDate>Wed, 14 Jan 2026 09:00:00 GMT</pubDate></item>
+</channel></rss>"#;
+    let ctx = ParseContext::new(NaiveDate::from_ymd_opt(2026, 1, 15).expect("a day"));
+    let parsed = parse_feed_with(rss, None, &feed_url(), &ctx).expect("an RSS feed");
+    let dates: Vec<(&str, Option<NaiveDate>)> = parsed
+        .entries
+        .iter()
+        .map(|e| (e.title.as_str(), e.published))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("Placeholder", None),
+            ("Tomorrow", day("2026-01-16")),
+            ("Announced ahead", None),
+            ("Ordinary", day("2026-01-14")),
+        ]
+    );
+    assert!(parsed.entries[0].date_source.is_none());
+    assert!(
+        parsed
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("2 entries have a date before 1995 or in the future")),
+        "{:?}",
+        parsed.warnings
     );
 }

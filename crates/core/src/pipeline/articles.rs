@@ -6,6 +6,7 @@ use super::source::SourceRunContext;
 use crate::config::SourceDef;
 use crate::fetch::{FetchErrorKind, FetchOptions, host_key};
 use crate::model::SourceOutcome;
+use crate::parse::{Document, DocumentKind, parse_as};
 
 impl Engine {
     /// The article fallback: for undated entries (and, when configured, entries without a
@@ -22,7 +23,7 @@ impl Engine {
         outcome: &mut SourceOutcome,
     ) {
         let wanted = article_targets(source, entries);
-        let parse_ctx = vectora_parse::dates::ParseContext::new(ctx.now.date_naive());
+        let today = ctx.now.date_naive();
         let mut failures = 0usize;
         for (n, (index, url)) in wanted.iter().enumerate() {
             let article_opts = FetchOptions {
@@ -72,11 +73,19 @@ impl Engine {
             let entry = &mut entries[*index];
             let needs_date = entry.published.is_none();
             let needs_text = source.article_content && entry.content.trim().is_empty();
-            let (html, _, _) =
-                vectora_parse::encoding::decode(&fetched.body, fetched.content_type.as_deref());
-            if let Ok(Some(article)) =
-                vectora_parse::html::parse_article_with(&html, &fetched.final_url, &parse_ctx)
-            {
+            let page = Document {
+                body: &fetched.body,
+                content_type: fetched.content_type.as_deref(),
+                url: &fetched.final_url,
+            };
+            let parsed = parse_as(
+                &self.config,
+                Some(source),
+                DocumentKind::Article,
+                page,
+                today,
+            );
+            if let Some(article) = parsed.ok().and_then(|p| p.entries.into_iter().next()) {
                 if needs_date && article.published.is_some() {
                     entry.published = article.published;
                     entry.date_source = article.date_source;

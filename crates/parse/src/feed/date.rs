@@ -17,12 +17,6 @@ pub(crate) fn parse_feed_date(raw: &str) -> Option<NaiveDate> {
     unix_timestamp(s)
         .or_else(|| iso_like(s))
         .or_else(|| textual(s))
-        .filter(plausible)
-}
-
-/// Dates outside this range are typos or placeholders, not publication dates.
-fn plausible(d: &NaiveDate) -> bool {
-    (1900..=2200).contains(&chrono::Datelike::year(d))
 }
 
 /// `1733875200` (seconds) or `1733875200000` (milliseconds) since 1970, UTC.

@@ -12,20 +12,35 @@ mod json;
 mod rss;
 mod xml;
 
+use crate::dates::ParseContext;
 use crate::{DocFormat, Entry, ParseError, Parsed};
 use url::Url;
 
 /// How many bytes at the start of a document are inspected to recognise its format.
 const DETECT_LIMIT: usize = 8192;
 
-/// Parses a feed document. `content_type` is the HTTP Content-Type, used for the charset.
-///
-/// Broken documents give what could be recovered, with `malformed = true` and a warning; only
-/// documents that are not feeds at all (HTML pages, empty bodies, unreadable JSON) are errors.
+/// Parses a feed document with today's date as the plausibility reference. See
+/// [`parse_feed_with`].
 pub fn parse_feed(
     body: &[u8],
     content_type: Option<&str>,
     feed_url: &Url,
+) -> Result<Parsed, ParseError> {
+    parse_feed_with(body, content_type, feed_url, &ParseContext::from_clock())
+}
+
+/// Parses a feed document. `content_type` is the HTTP Content-Type, used for the charset.
+///
+/// Broken documents give what could be recovered, with `malformed = true` and a warning; only
+/// documents that are not feeds at all (HTML pages, empty bodies, unreadable JSON) are errors.
+/// A date that `ctx` finds implausible (before 1995, after tomorrow: a placeholder or an event
+/// announced ahead) is dropped, as on HTML pages, and counted in a warning: an entry left
+/// undated is honest, a wrong date is not.
+pub fn parse_feed_with(
+    body: &[u8],
+    content_type: Option<&str>,
+    feed_url: &Url,
+    ctx: &ParseContext,
 ) -> Result<Parsed, ParseError> {
     let (text, encoding, had_errors) = crate::encoding::decode(body, content_type);
     let mut warnings = Vec::new();
@@ -50,6 +65,13 @@ pub fn parse_feed(
             entries.len()
         ));
     }
+    let mut entries = entries;
+    let implausible = drop_implausible_dates(&mut entries, ctx);
+    if implausible > 0 {
+        warnings.push(format!(
+            "{implausible} entries have a date before 1995 or in the future; left undated"
+        ));
+    }
     let without_link = entries.iter().filter(|e| e.url.is_empty()).count();
     if without_link > 0 {
         warnings.push(format!("{without_link} entries have no usable link"));
@@ -59,6 +81,19 @@ pub fn parse_feed(
         malformed: had_errors || !problems.is_empty(),
         warnings,
     })
+}
+
+/// Clears the dates `ctx` finds implausible; returns how many.
+fn drop_implausible_dates(entries: &mut [Entry], ctx: &ParseContext) -> usize {
+    let mut dropped = 0;
+    for e in entries {
+        if e.published.is_some_and(|d| !ctx.is_plausible(d)) {
+            e.published = None;
+            e.date_source = None;
+            dropped += 1;
+        }
+    }
+    dropped
 }
 
 /// Reads an XML feed: finds the feed element (wherever stray markup put it) and dispatches on
