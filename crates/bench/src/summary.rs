@@ -225,7 +225,7 @@ fn parser_rows(f: &Figures) -> String {
     for corpus in &f.html {
         out.push_str(&row(
             &format!(
-                "HTML listing parsing ≥ 20× BeautifulSoup + html.parser — the feed bar applied to HTML, not an issue target ({})",
+                "HTML listing parsing ≥ 20× BeautifulSoup + html.parser (issue 15; {})",
                 corpus.corpus
             ),
             corpus
@@ -239,7 +239,7 @@ fn parser_rows(f: &Figures) -> String {
     }
     if f.html.is_empty() {
         out.push_str(&row(
-            "HTML listing parsing ≥ 20× BeautifulSoup + html.parser — the feed bar applied to HTML, not an issue target",
+            "HTML listing parsing ≥ 20× BeautifulSoup + html.parser (issue 15)",
             None,
             None,
             "scripts/bench.sh",
