@@ -51,7 +51,7 @@ pub fn parse_feed_with(
         ));
     }
     let format = detect_text(&text);
-    let (entries, problems) = match format {
+    let (mut entries, problems) = match format {
         Some(DocFormat::JsonFeed) => (json::entries(&text, feed_url)?, Vec::new()),
         Some(DocFormat::Html) => {
             return Err(ParseError::NotAFeed("the document is an HTML page".into()));
@@ -65,7 +65,6 @@ pub fn parse_feed_with(
             entries.len()
         ));
     }
-    let mut entries = entries;
     let implausible = drop_implausible_dates(&mut entries, ctx);
     if implausible > 0 {
         warnings.push(format!(

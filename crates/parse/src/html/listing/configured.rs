@@ -51,15 +51,7 @@ pub(crate) fn extract(
     rules: &ListingRules,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Candidate>, ParseError> {
-    let mut page = Page {
-        doc,
-        dom,
-        rules,
-        links: Vec::new(),
-        holdings: None,
-        warnings,
-    };
-    let Some(containers) = page.containers()? else {
+    let Some(containers) = containers(doc, dom, rules, warnings)? else {
         return Ok(Vec::new());
     };
     let Some(list) = &rules.item else {
@@ -70,8 +62,16 @@ pub(crate) fn extract(
             .filter(|c| cidx.iter().any(|&ci| dom.contains(ci, c.node)))
             .collect());
     };
-    page.links = links::collect(dom);
-    page.holdings = Some(Holdings::compute(dom, &page.links));
+    let links = links::collect(dom);
+    let holdings = Holdings::compute(dom, &links);
+    let mut page = Page {
+        doc,
+        dom,
+        rules,
+        links,
+        holdings,
+        warnings,
+    };
     let Some(items) = page.items(list, &containers)? else {
         return Ok(Vec::new());
     };
@@ -84,6 +84,64 @@ pub(crate) fn extract(
     Ok(out)
 }
 
+/// A selector that matched nothing: a warning when the source allows empty results, else the
+/// source's error.
+fn report(
+    rules: &ListingRules,
+    warnings: &mut Vec<String>,
+    err: ParseError,
+) -> Result<(), ParseError> {
+    if rules.allow_empty {
+        warnings.push(err.to_string());
+        Ok(())
+    } else {
+        Err(err)
+    }
+}
+
+/// The containers the items are looked for in (the outermost of nested matches), the whole page
+/// without a container selector; `None` when the selector matched nothing.
+fn containers<'a>(
+    doc: &'a Html,
+    dom: &Dom<'_>,
+    rules: &ListingRules,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Vec<ElementRef<'a>>>, ParseError> {
+    let root = doc.root_element();
+    let Some(list) = &rules.container else {
+        return Ok(Some(vec![root]));
+    };
+    let containers = first_matching(list, &[root]);
+    if containers.is_empty() {
+        report(rules, warnings, nothing("container", list))?;
+        return Ok(None);
+    }
+    let idx: Vec<Option<usize>> = containers.iter().map(|c| dom.index_of(c)).collect();
+    let outermost = |i: &Option<usize>| {
+        i.is_some_and(|i| !idx.iter().flatten().any(|&o| o != i && dom.contains(o, i)))
+    };
+    let keep: Vec<bool> = idx.iter().map(outermost).collect();
+    Ok(Some(
+        containers
+            .into_iter()
+            .zip(keep)
+            .filter_map(|(c, keep)| keep.then_some(c))
+            .collect(),
+    ))
+}
+
+/// The elements of `scope` a configured field's selector list matches (`None` when the field
+/// is not configured); `hit` records that it matched somewhere on the page.
+fn configured<'e>(
+    list: Option<&SelectorList>,
+    scope: &[ElementRef<'e>],
+    hit: &mut bool,
+) -> Option<Vec<ElementRef<'e>>> {
+    let found = first_matching(list?, scope);
+    *hit |= !found.is_empty();
+    Some(found)
+}
+
 /// One page read with one source's rules: the page's links, computed once, and where the
 /// warnings go.
 struct Page<'p, 'd> {
@@ -91,49 +149,11 @@ struct Page<'p, 'd> {
     dom: &'p Dom<'d>,
     rules: &'p ListingRules,
     links: Vec<links::Link>,
-    holdings: Option<Holdings>,
+    holdings: Holdings,
     warnings: &'p mut Vec<String>,
 }
 
 impl<'p> Page<'p, '_> {
-    /// A selector that matched nothing: a warning when the source allows empty results, else the
-    /// source's error.
-    fn report(&mut self, err: ParseError) -> Result<(), ParseError> {
-        if self.rules.allow_empty {
-            self.warnings.push(err.to_string());
-            Ok(())
-        } else {
-            Err(err)
-        }
-    }
-
-    /// The containers the items are looked for in (the outermost of nested matches), the whole
-    /// page without a container selector; `None` when the selector matched nothing.
-    fn containers(&mut self) -> Result<Option<Vec<ElementRef<'p>>>, ParseError> {
-        let root = self.doc.root_element();
-        let Some(list) = &self.rules.container else {
-            return Ok(Some(vec![root]));
-        };
-        let containers = first_matching(list, &[root]);
-        if containers.is_empty() {
-            self.report(nothing("container", list))?;
-            return Ok(None);
-        }
-        let dom = self.dom;
-        let idx: Vec<Option<usize>> = containers.iter().map(|c| dom.index_of(c)).collect();
-        let outermost = |i: &Option<usize>| {
-            i.is_some_and(|i| !idx.iter().flatten().any(|&o| o != i && dom.contains(o, i)))
-        };
-        let keep: Vec<bool> = idx.iter().map(outermost).collect();
-        Ok(Some(
-            containers
-                .into_iter()
-                .zip(keep)
-                .filter_map(|(c, keep)| keep.then_some(c))
-                .collect(),
-        ))
-    }
-
     /// The configured items that hold a link and no other item (an item around several items is
     /// a wrapper); `None` when the selector matched nothing.
     fn items(
@@ -147,7 +167,7 @@ impl<'p> Page<'p, '_> {
             .filter_map(|e| dom.index_of(e))
             .collect();
         if matched.is_empty() {
-            self.report(nothing("item", list))?;
+            report(self.rules, self.warnings, nothing("item", list))?;
             return Ok(None);
         }
         let mut with_links: Vec<usize> = matched
@@ -169,9 +189,7 @@ impl<'p> Page<'p, '_> {
     }
 
     fn holds_link(&self, node: usize) -> bool {
-        self.holdings
-            .as_ref()
-            .is_some_and(|h| h.entry[node] != Holds::None || h.attachment[node] != Holds::None)
+        self.holdings.entry[node] != Holds::None || self.holdings.attachment[node] != Holds::None
     }
 
     /// One item's candidate: its link, the fields read as the generic extractor reads them, then
@@ -211,9 +229,8 @@ impl<'p> Page<'p, '_> {
         matched: &mut Matched,
     ) -> Option<usize> {
         let (dom, links) = (self.dom, &self.links);
-        let configured = self.rules.url.as_ref().and_then(|list| {
-            let found = first_matching(list, scope);
-            matched.url |= !found.is_empty();
+        let found = configured(self.rules.url.as_ref(), scope, &mut matched.url);
+        let configured = found.and_then(|found| {
             let as_link = |n: usize| {
                 let first = links.partition_point(|l| l.node < n);
                 (first < links.len() && dom.contains(n, links[first].node)).then_some(first)
@@ -241,11 +258,9 @@ impl<'p> Page<'p, '_> {
         f: &mut fields::Fields,
         matched: &mut Matched,
     ) {
-        let Some(list) = &self.rules.title else {
+        let Some(found) = configured(self.rules.title.as_ref(), scope, &mut matched.title) else {
             return;
         };
-        let found = first_matching(list, scope);
-        matched.title |= !found.is_empty();
         if let Some(t) = found
             .iter()
             .map(|e| self.dom.text_of_ref(e))
@@ -263,10 +278,10 @@ impl<'p> Page<'p, '_> {
         f: &mut fields::Fields,
         matched: &mut Matched,
     ) {
-        let Some(list) = &self.rules.date else { return };
-        let found = first_matching(list, scope);
-        matched.date |= !found.is_empty();
-        let configured: Vec<DateCandidate> = found
+        let Some(found) = configured(self.rules.date.as_ref(), scope, &mut matched.date) else {
+            return;
+        };
+        let dated: Vec<DateCandidate> = found
             .iter()
             .filter_map(|e| {
                 let i = self.dom.index_of(e)?;
@@ -280,9 +295,9 @@ impl<'p> Page<'p, '_> {
                 })
             })
             .collect();
-        if !configured.is_empty() {
-            f.dates.retain(|d| !configured.contains(d));
-            f.dates.splice(0..0, configured);
+        if !dated.is_empty() {
+            f.dates.retain(|d| !dated.contains(d));
+            f.dates.splice(0..0, dated);
         }
     }
 
@@ -293,11 +308,13 @@ impl<'p> Page<'p, '_> {
         f: &mut fields::Fields,
         matched: &mut Matched,
     ) {
-        let Some(list) = &self.rules.description else {
+        let Some(found) = configured(
+            self.rules.description.as_ref(),
+            scope,
+            &mut matched.description,
+        ) else {
             return;
         };
-        let found = first_matching(list, scope);
-        matched.description |= !found.is_empty();
         if let Some(t) = found.iter().map(|e| self.dom.text_of_ref(e)).find(|t| {
             t.split_whitespace().count() >= 4 && *t != f.title && !fields::is_date_only(t)
         }) {
@@ -317,7 +334,7 @@ impl<'p> Page<'p, '_> {
             if let Some(list) = list
                 && !hit
             {
-                self.report(nothing(field, list))?;
+                report(rules, self.warnings, nothing(field, list))?;
             }
         }
         if let Some(list) = &rules.description
