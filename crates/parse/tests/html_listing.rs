@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use url::Url;
 use vectora_parse::dates::ParseContext;
 use vectora_parse::html::{ListingRules, SelectorList, parse_listing, parse_listing_with};
-use vectora_parse::{DateSource, ParseError};
+use vectora_parse::{DateSource, ParseError, Parsed};
 
 fn ctx() -> ParseContext {
     ParseContext::new(NaiveDate::from_ymd_opt(2026, 2, 20).unwrap())
@@ -23,6 +23,16 @@ fn d(y: i32, m: u32, day: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, day)
 }
 
+/// `html` read as a listing of the example page by the generic extraction.
+fn listing(html: &str) -> Parsed {
+    parse_listing_with(html, &page(), None, &ctx()).unwrap()
+}
+
+/// `html` read as a listing of the example page with `rules`.
+fn listing_by(html: &str, rules: &ListingRules) -> Result<Parsed, ParseError> {
+    parse_listing_with(html, &page(), Some(rules), &ctx())
+}
+
 /// A plain list of `n` dated releases.
 fn list_page(n: usize) -> String {
     let mut s = String::from(
@@ -38,62 +48,36 @@ fn list_page(n: usize) -> String {
     s
 }
 
-#[test]
-fn configured_selector_that_matches_nothing_is_an_error_naming_field_and_selector() {
-    let rules = ListingRules {
-        container: sel("div.press-releases, div.news-list"),
-        item: sel("li"),
-        ..Default::default()
-    };
-    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
-    assert_eq!(
-        err,
-        ParseError::SelectorMatchedNothing {
-            field: "container",
-            selector: "div.press-releases, div.news-list".into()
+/// One `#[test]` per configured selector that matches nothing on `list_page(3)`: the error names
+/// the field and the selector as configured.
+macro_rules! selector_matches_nothing {
+    ($($name:ident { $($field:ident: $value:expr),* } => $named:literal, $selector:literal;)*) => {$(
+        #[test]
+        fn $name() {
+            let rules = ListingRules { $($field: $value,)* ..Default::default() };
+            let err = listing_by(&list_page(3), &rules).unwrap_err();
+            let expected = ParseError::SelectorMatchedNothing {
+                field: $named,
+                selector: $selector.into(),
+            };
+            assert_eq!(err, expected, "{}", stringify!($name));
         }
-    );
+    )*};
+}
 
-    let rules = ListingRules {
-        item: sel("div.news-item"),
-        ..Default::default()
-    };
-    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ParseError::SelectorMatchedNothing { field: "item", .. }
-        ),
-        "{err:?}"
-    );
-
-    let rules = ListingRules {
-        item: sel("li"),
-        title: sel("h3 a"),
-        ..Default::default()
-    };
-    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ParseError::SelectorMatchedNothing { field: "title", .. }
-        ),
-        "{err:?}"
-    );
-
-    let rules = ListingRules {
-        item: sel("li"),
-        date: sel("time"),
-        ..Default::default()
-    };
-    let err = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ParseError::SelectorMatchedNothing { field: "date", .. }
-        ),
-        "{err:?}"
-    );
+selector_matches_nothing! {
+    a_container_that_matches_nothing_is_an_error {
+        container: sel("div.press-releases, div.news-list"), item: sel("li")
+    } => "container", "div.press-releases, div.news-list";
+    an_item_that_matches_nothing_is_an_error {
+        item: sel("div.news-item")
+    } => "item", "div.news-item";
+    a_title_that_matches_nothing_is_an_error {
+        item: sel("li"), title: sel("h3 a")
+    } => "title", "h3 a";
+    a_date_that_matches_nothing_is_an_error {
+        item: sel("li"), date: sel("time")
+    } => "date", "time";
 }
 
 #[test]
@@ -104,14 +88,11 @@ fn allow_empty_turns_the_error_into_a_warning() {
         allow_empty: true,
         ..Default::default()
     };
-    let parsed = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap();
+    let parsed = listing_by(&list_page(3), &rules).unwrap();
     assert!(parsed.entries.is_empty());
     assert_eq!(parsed.warnings.len(), 1);
-    assert!(
-        parsed.warnings[0].contains("div.gone"),
-        "{:?}",
-        parsed.warnings
-    );
+    let warnings = &parsed.warnings;
+    assert!(warnings[0].contains("div.gone"), "{warnings:?}");
 }
 
 #[test]
@@ -121,61 +102,32 @@ fn a_missing_teaser_is_a_warning_not_a_failure() {
         description: sel("p.summary"),
         ..Default::default()
     };
-    let parsed = parse_listing_with(&list_page(3), &page(), Some(&rules), &ctx()).unwrap();
+    let parsed = listing_by(&list_page(3), &rules).unwrap();
     assert_eq!(parsed.entries.len(), 3);
-    assert!(
-        parsed.warnings.iter().any(|w| w.contains("p.summary")),
-        "{:?}",
-        parsed.warnings
-    );
+    let warnings = &parsed.warnings;
+    let found = warnings.iter().any(|w| w.contains("p.summary"));
+    assert!(found, "{warnings:?}");
 }
 
 #[test]
 fn max_items_caps_and_zero_means_twenty() {
     let html = list_page(30);
-    let rules = ListingRules {
-        item: sel("ul.releases li"),
-        max_items: 5,
+    let capped = |max_items, item| ListingRules {
+        item,
+        max_items,
         ..Default::default()
     };
-    assert_eq!(
-        parse_listing_with(&html, &page(), Some(&rules), &ctx())
-            .unwrap()
-            .entries
-            .len(),
-        5
-    );
-    let rules = ListingRules {
-        item: sel("ul.releases li"),
-        max_items: 0,
-        ..Default::default()
-    };
-    assert_eq!(
-        parse_listing_with(&html, &page(), Some(&rules), &ctx())
-            .unwrap()
-            .entries
-            .len(),
-        20
-    );
-    // Generic extraction with rules (no selectors) honours the cap too; without rules, all.
-    let rules = ListingRules {
-        max_items: 7,
-        ..Default::default()
-    };
-    assert_eq!(
-        parse_listing_with(&html, &page(), Some(&rules), &ctx())
-            .unwrap()
-            .entries
-            .len(),
-        7
-    );
-    assert_eq!(
-        parse_listing_with(&html, &page(), None, &ctx())
-            .unwrap()
-            .entries
-            .len(),
-        30
-    );
+    let cases = [
+        ("cap 5", Some(capped(5, sel("ul.releases li"))), 5),
+        ("cap 0 means 20", Some(capped(0, sel("ul.releases li"))), 20),
+        // Generic extraction with rules (no selectors) honours the cap too; without rules, all.
+        ("generic, cap 7", Some(capped(7, None)), 7),
+        ("generic, no rules", None, 30),
+    ];
+    for (name, rules, expected) in cases {
+        let parsed = parse_listing_with(&html, &page(), rules.as_ref(), &ctx()).unwrap();
+        assert_eq!(parsed.entries.len(), expected, "{name}");
+    }
 }
 
 #[test]
@@ -196,7 +148,7 @@ fn configured_loose_selectors_give_one_item_per_release() {
         date_formats: vec!["%B %d, %Y".into()],
         ..Default::default()
     };
-    let parsed = parse_listing_with(html, &page(), Some(&rules), &ctx()).unwrap();
+    let parsed = listing_by(html, &rules).unwrap();
     let got: Vec<(&str, &str, Option<NaiveDate>)> = parsed
         .entries
         .iter()
@@ -227,7 +179,7 @@ fn attachments_and_read_more_never_become_releases() {
       <div class="item"><div class="d">6 November, 2025</div><div class="t">Company publishes interim report for January-September</div>
         <a href="/mfn/interim">READ MORE</a><a href="https://storage.example/interim.pdf">Download attachment</a></div>
     </div></body></html>"#;
-    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(html);
     let titles: Vec<&str> = parsed.entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(
         titles,
@@ -256,7 +208,7 @@ fn dates_in_the_future_or_before_1995_are_not_dates() {
       <li><span>June 1, 1990</span> <a href="/b">A release dated long before the web</a></li>
       <li><span>February 21, 2026</span> <a href="/c">A release dated one day ahead</a></li>
     </ul>"#;
-    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(html);
     let dates: Vec<Option<NaiveDate>> = parsed.entries.iter().map(|e| e.published).collect();
     assert_eq!(dates, vec![None, None, d(2026, 2, 21)]);
     assert_eq!(parsed.entries[0].date_source, None);
@@ -274,26 +226,17 @@ fn day_month_order_is_decided_by_the_page() {
                 .collect::<String>()
         )
     };
-    // 25/01 proves day-first: 03/02 is 3 February.
-    let parsed = parse_listing_with(
-        &make(["03/02/2026", "25/01/2026", "04/01/2026"]),
-        &page(),
-        None,
-        &ctx(),
-    )
-    .unwrap();
-    assert_eq!(parsed.entries[0].published, d(2026, 2, 3));
-    assert_eq!(parsed.entries[2].published, d(2026, 1, 4));
-    // 12/25 proves month-first: 02/03 is 3 February.
-    let parsed = parse_listing_with(
-        &make(["02/03/2026", "12/25/2025", "01/04/2026"]),
-        &page(),
-        None,
-        &ctx(),
-    )
-    .unwrap();
-    assert_eq!(parsed.entries[0].published, d(2026, 2, 3));
-    assert_eq!(parsed.entries[2].published, d(2026, 1, 4));
+    let cases = [
+        // 25/01 proves day-first: 03/02 is 3 February.
+        ("day first", ["03/02/2026", "25/01/2026", "04/01/2026"]),
+        // 12/25 proves month-first: 02/03 is 3 February.
+        ("month first", ["02/03/2026", "12/25/2025", "01/04/2026"]),
+    ];
+    for (name, dates) in cases {
+        let parsed = listing(&make(dates));
+        assert_eq!(parsed.entries[0].published, d(2026, 2, 3), "{name}");
+        assert_eq!(parsed.entries[2].published, d(2026, 1, 4), "{name}");
+    }
 }
 
 #[test]
@@ -301,7 +244,7 @@ fn urls_resolve_against_base_and_survive_stray_whitespace() {
     let html = "<html><head><base href='https://cdn.example.org/press/'></head><body><ul>\
         <li><a href='\n  2026/one.html  '>First release title of the list</a></li>\
         <li><a href='/abs/two.html'>Second release title of the list</a></li></ul></body></html>";
-    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(html);
     let urls: Vec<&str> = parsed.entries.iter().map(|e| e.url.as_str()).collect();
     assert_eq!(
         urls,
@@ -316,7 +259,7 @@ fn urls_resolve_against_base_and_survive_stray_whitespace() {
 fn titles_lose_soft_hyphens_and_zero_width_characters() {
     let html = "<ul><li><a href='/a'>Long\u{00AD}acting in\u{200B}jectable  approved\n today</a></li>\
         <li><a href='/b'>Another release with a plain title</a></li></ul>";
-    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(html);
     assert_eq!(
         parsed.entries[0].title,
         "Longacting injectable approved today"
@@ -335,7 +278,7 @@ fn deeply_nested_html_does_not_overflow_the_stack() {
     // 100,000 levels: every walk over the tree is iterative, and the nesting is bounded before
     // html5ever builds the tree (its tree building is quadratic in depth): the list inside is
     // kept whole.
-    let parsed = parse_listing_with(&nested(100_000), &page(), None, &ctx()).unwrap();
+    let parsed = listing(&nested(100_000));
     assert_eq!(parsed.entries.len(), 3);
     // The configured path and the article reader walk the same flat view.
     let html = nested(2_000);
@@ -343,13 +286,7 @@ fn deeply_nested_html_does_not_overflow_the_stack() {
         item: sel("li"),
         ..Default::default()
     };
-    assert_eq!(
-        parse_listing_with(&html, &page(), Some(&rules), &ctx())
-            .unwrap()
-            .entries
-            .len(),
-        3
-    );
+    assert_eq!(listing_by(&html, &rules).unwrap().entries.len(), 3);
     let article = format!(
         "{}<h1>Deep article</h1><p>A paragraph long enough to be the main text of the page.</p>{}",
         "<div>".repeat(2_000),
@@ -375,7 +312,7 @@ fn garbage_and_empty_input_give_no_entries_and_no_panic() {
         "<a href=>",
         "<ul><li><a href='javascript:void(0)'>x</a></li></ul>",
     ] {
-        let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+        let parsed = listing(html);
         assert!(parsed.entries.is_empty(), "{html:?}");
     }
 }
@@ -384,7 +321,7 @@ fn garbage_and_empty_input_give_no_entries_and_no_panic() {
 fn the_clock_entry_point_agrees_with_the_explicit_one_on_past_dates() {
     let html = list_page(4);
     let a = parse_listing(&html, &page(), None).unwrap();
-    let b = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    let b = listing(&html);
     assert_eq!(a, b);
 }
 
@@ -393,7 +330,7 @@ fn large_listing_is_parsed_whole() {
     let html = list_page(3000);
     assert!(html.len() > 300_000);
     let start = std::time::Instant::now();
-    let parsed = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(&html);
     assert_eq!(parsed.entries.len(), 3000);
     println!(
         "3000-entry listing ({} bytes) in {:?}",
@@ -418,7 +355,7 @@ fn a_listing_container_named_after_its_pagination_is_not_boilerplate() {
         ));
     }
     html.push_str("</div><div class='pagination'><a href='/news/page/2/'>2</a><a href='/news/page/2/'>Next</a></div></div></main></body></html>");
-    let parsed = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(&html);
     let titles: Vec<&str> = parsed.entries.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(titles.len(), 4, "{titles:?}");
     assert_eq!(parsed.entries[0].url, "https://example.com/release-1/");
@@ -442,7 +379,7 @@ fn a_huge_title_is_bounded() {
         ));
     }
     html.push_str("</ul></main></body></html>");
-    let parsed = parse_listing_with(&html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(&html);
     assert_eq!(parsed.entries.len(), 3);
     let first = &parsed.entries[0];
     assert!(
@@ -461,7 +398,7 @@ fn a_cut_title_is_completed_from_the_link_title_attribute() {
             Company reports positive Phase 3 res\u{2026}</a> <span class='date'>2026-02-10</span></li>\
         <li><a href='/b' title='Archive'>Company appoints a new Chief Medical Officer...</a> \
             <span class='date'>2026-02-01</span></li></ul>";
-    let parsed = parse_listing_with(html, &page(), None, &ctx()).unwrap();
+    let parsed = listing(html);
     assert_eq!(
         parsed.entries[0].title,
         "Company reports positive Phase 3 results for its monthly depot"
