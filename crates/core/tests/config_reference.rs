@@ -126,148 +126,84 @@ const PROFILES: &str = "canonical/ingestion/ingestion_profiles.yaml";
 const EXTRACTORS: &str = "canonical/sources/html_extractors.yaml";
 const CLIENT: &str = "clients/lai_weekly_v3.yaml";
 
-fn assert_one(diags: &[config::Diagnostic], file: &str, key_part: &str, msg_part: &str) {
+fn assert_one(
+    case: &str,
+    diags: &[config::Diagnostic],
+    file: &str,
+    key_part: &str,
+    msg_part: &str,
+) {
+    let found = diags
+        .iter()
+        .any(|d| d.file == file && d.key.contains(key_part) && d.message.contains(msg_part));
     assert!(
-        diags
-            .iter()
-            .any(|d| d.file == file && d.key.contains(key_part) && d.message.contains(msg_part)),
-        "expected a diagnostic in {file} at *{key_part}* saying *{msg_part}*, got {diags:#?}"
+        found,
+        "{case}: expected a diagnostic in {file} at *{key_part}* saying *{msg_part}*, \
+         got {diags:#?}"
     );
 }
 
-#[test]
-fn broken_configs_name_file_and_key() {
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            CATALOG,
-            "bouquet_id: lai_corporate_mvp",
-            "bouquet_id: renamed",
-        )
-    });
-    assert_one(
-        &d,
-        CLIENT,
-        "source_bouquets_enabled[0]",
-        "unknown bouquet `lai_corporate_mvp`",
-    );
-    assert!(
-        d.iter()
-            .filter(|x| x.is_problem())
-            .all(|x| x.severity == Severity::Warning)
-    );
-    assert!(
-        d.iter()
-            .any(|x| x.scope == Scope::Client("lai_weekly_v3".into()))
-    );
+/// One `#[test]` per broken config: `name: FILE, "from" => "to"` (one replacement in the
+/// bundled config) `names FILE, "key part", "message part"` — a diagnostic in that file whose key
+/// and message contain those — then, for some cases, `and |diagnostics| { more checks }`.
+macro_rules! broken_configs {
+    ($($name:ident: $file:ident, $from:literal => $to:literal,
+        names $at:ident, $key:literal, $msg:literal $(, and |$d:ident| $more:block)?;)*) => {$(
+        #[test]
+        fn $name() {
+            let d = diagnostics_after(|f| replace(f, $file, $from, $to));
+            assert_one(stringify!($name), &d, $at, $key, $msg);
+            $(let $d = &d; $more)?
+        }
+    )*};
+}
 
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            CATALOG,
-            "  - press_sector__endpoints_news\n",
-            "  - press_sector__nope\n",
-        )
-    });
-    assert_one(
-        &d,
+broken_configs! {
+    a_renamed_bouquet_is_a_warning_of_the_client_naming_it:
+        CATALOG, "bouquet_id: lai_corporate_mvp" => "bouquet_id: renamed",
+        names CLIENT, "source_bouquets_enabled[0]", "unknown bouquet `lai_corporate_mvp`",
+        and |d| {
+            assert!(
+                d.iter().filter(|x| x.is_problem()).all(|x| x.severity == Severity::Warning),
+                "{d:#?}"
+            );
+            assert!(d.iter().any(|x| x.scope == Scope::Client("lai_weekly_v3".into())), "{d:#?}");
+        };
+    an_unknown_source_of_a_bouquet:
+        CATALOG, "  - press_sector__endpoints_news\n" => "  - press_sector__nope\n",
+        names CATALOG, "bouquets[1].source_keys[2]", "unknown source `press_sector__nope`";
+    an_empty_rss_url:
+        CATALOG, "  rss_url: https://endpts.com/feed/" => "  rss_url: ''",
+        names CATALOG, "sources[7].rss_url", "no rss_url";
+    a_duplicate_source_key:
+        CATALOG, "source_key: press_corporate__camurus" => "source_key: press_corporate__medincell",
+        names CATALOG, "sources[1].source_key", "duplicate source_key";
+    a_path_like_source_key:
+        CATALOG, "source_key: press_corporate__camurus" => "source_key: ../camurus",
+        names CATALOG, "sources[1].source_key", "invalid source_key";
+    an_unknown_exclusion_scope:
+        PROFILES, "- exclusion_scopes.hr_content" => "- exclusion_scopes.hr_contentz",
+        names PROFILES,
+        "corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]", "hr_contentz";
+    an_invalid_container_selector:
+        EXTRACTORS, "container: div.press-releases" => "container: div.press-releases[[",
+        names EXTRACTORS,
+        "extractors.press_corporate__camurus.selectors.container", "invalid selector";
+    an_unknown_signal_mode:
+        PROFILES, "mode: exclude_only" => "mode: exclude_some",
+        names PROFILES, "corporate_pure_player_broad.signal_requirements.mode", "exclude_some";
+    a_client_id_that_is_not_the_file_name:
+        CLIENT, "client_id: lai_weekly_v3" => "client_id: other",
+        names CLIENT, "client_profile.client_id", "does not match the file name";
+    a_yaml_syntax_error_carries_a_line_number:
         CATALOG,
-        "bouquets[1].source_keys[2]",
-        "unknown source `press_sector__nope`",
-    );
-
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            CATALOG,
-            "  rss_url: https://endpts.com/feed/",
-            "  rss_url: ''",
-        )
-    });
-    assert_one(&d, CATALOG, "sources[7].rss_url", "no rss_url");
-
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            CATALOG,
-            "source_key: press_corporate__camurus",
-            "source_key: press_corporate__medincell",
-        )
-    });
-    assert_one(&d, CATALOG, "sources[1].source_key", "duplicate source_key");
-
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            CATALOG,
-            "source_key: press_corporate__camurus",
-            "source_key: ../camurus",
-        )
-    });
-    assert_one(&d, CATALOG, "sources[1].source_key", "invalid source_key");
-
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            PROFILES,
-            "- exclusion_scopes.hr_content",
-            "- exclusion_scopes.hr_contentz",
-        )
-    });
-    assert_one(
-        &d,
-        PROFILES,
-        "corporate_pure_player_broad.signal_requirements.exclusion_scopes[0]",
-        "hr_contentz",
-    );
-
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            EXTRACTORS,
-            "container: div.press-releases",
-            "container: div.press-releases[[",
-        )
-    });
-    assert_one(
-        &d,
-        EXTRACTORS,
-        "extractors.press_corporate__camurus.selectors.container",
-        "invalid selector",
-    );
-
-    let d = diagnostics_after(|f| replace(f, PROFILES, "mode: exclude_only", "mode: exclude_some"));
-    assert_one(
-        &d,
-        PROFILES,
-        "corporate_pure_player_broad.signal_requirements.mode",
-        "exclude_some",
-    );
-
-    let d =
-        diagnostics_after(|f| replace(f, CLIENT, "client_id: lai_weekly_v3", "client_id: other"));
-    assert_one(
-        &d,
-        CLIENT,
-        "client_profile.client_id",
-        "does not match the file name",
-    );
-
-    let d = diagnostics_after(|f| {
-        replace(
-            f,
-            CATALOG,
-            "  enabled: true\n  source_type: press_corporate",
-            "  enabled: [true\n  source_type: press_corporate",
-        )
-    });
-    assert!(
-        d.iter()
-            .any(|x| x.file == CATALOG && x.message.contains("YAML error")),
-        "{d:#?}"
-    );
-    assert!(
-        d.iter().any(|x| x.message.contains("line")),
-        "YAML errors carry a line number: {d:#?}"
-    );
+        "  enabled: true\n  source_type: press_corporate"
+            => "  enabled: [true\n  source_type: press_corporate",
+        names CATALOG, "", "YAML error",
+        and |d| {
+            assert!(
+                d.iter().any(|x| x.message.contains("line")),
+                "YAML errors carry a line number: {d:#?}"
+            );
+        };
 }
