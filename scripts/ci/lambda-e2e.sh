@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end test of the Lambda function: the real `bootstrap` under the Lambda runtime emulator
-# (`cargo lambda watch`), S3 emulated by moto server, the news sites by a local web on 127.0.0.1.
+# (`cargo lambda watch`, reached through lambda/deadline_proxy.py, which gives the function its
+# deadline as the runtime API contract has it), S3 emulated by moto server, the news sites by a local
+# web on 127.0.0.1.
 #
 # Invokes every event shape of the contract (single client with every optional field, `{}`,
 # `{"dry_run": true}`, `{"period_days": 14}`, an EventBridge schedule, malformed events, a client
-# blocked by its config, a function without buckets) and checks the responses, the data bucket
-# and the structured logs and EMF metrics. Self-contained: installs what it needs, starts and
+# blocked by its config, a function without buckets), and one invocation whose deadline is already
+# here, and checks the responses, the data bucket and the structured logs and EMF metrics. Self-contained: installs what it needs, starts and
 # stops its own servers, bounded in time, exits non-zero on any failure.
 #
 # Usage: scripts/ci/lambda-e2e.sh            (env KEEP_WORK=1 keeps the working folder)
@@ -69,17 +71,23 @@ EOF
 
 # The runtime emulator (`cargo lambda watch`) serves the Lambda runtime API; the function is the
 # bootstrap built above, started the way Lambda starts it (clean environment, AWS_LAMBDA_RUNTIME_API).
-# Starting the binary ourselves keeps `cargo run` (and its build lock) out of the invocations.
+# Starting the binary ourselves keeps `cargo run` (and its build lock) out of the invocations. The
+# function reaches the emulator through the deadline proxy, which hands it the invocation deadline
+# as a Unix time (the emulator sends the function timeout instead).
 BOOTSTRAP="$CARGO_TARGET_DIR/debug/bootstrap"
 PORT="$(free_port)"
 BARE_PORT="$(free_port)"
 start_emulator main "$PORT" "$WORK/emulator.log"
 start_emulator bare "$BARE_PORT" "$WORK/emulator-bare.log"
-start_function main "$PORT" "$WORK/lambda.env" "$WORK/function.log" "$BOOTSTRAP"
-start_function bare "$BARE_PORT" "$WORK/bare.env" "$WORK/function-bare.log" "$BOOTSTRAP"
+start_deadline_proxy main "$PORT" "$WORK/deadline-proxy.log"
+PROXY_PORT="$DEADLINE_PROXY_PORT"
+start_deadline_proxy bare "$BARE_PORT" "$WORK/deadline-proxy-bare.log"
+start_function main "$PROXY_PORT" "$WORK/lambda.env" "$WORK/function.log" "$BOOTSTRAP"
+start_function bare "$DEADLINE_PROXY_PORT" "$WORK/bare.env" "$WORK/function-bare.log" "$BOOTSTRAP"
 
 log "running the scenario"
 timeout 900 python3 "$HERE/lambda/scenario.py" run --endpoint "$MOTO_URL" \
   --config-bucket "$CONFIG_BUCKET_NAME" --data-bucket "$DATA_BUCKET_NAME" \
-  --work "$WORK" --port "$PORT" --bare-port "$BARE_PORT" --log "$WORK/function.log"
+  --work "$WORK" --port "$PORT" --bare-port "$BARE_PORT" --proxy-port "$PROXY_PORT" \
+  --log "$WORK/function.log"
 log "lambda e2e passed"

@@ -10,7 +10,8 @@ DEPLOY_HELPERS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # start_deployed_function DIR FUNCTION ZIP ENVFILE AWS_ENDPOINT REGION
 #
-# Starts, in this order: the runtime emulator (`cargo lambda watch --only-lambda-apis`), a log
+# Starts, in this order: the runtime emulator (`cargo lambda watch --only-lambda-apis`), the
+# deadline proxy the function reaches it through (lambda/deadline_proxy.py), a log
 # forwarder that ships the function's output to CloudWatch Logs group /aws/lambda/FUNCTION on
 # AWS_ENDPOINT (as Lambda does; the emulator does not), and the `bootstrap` of the deployment
 # package ZIP, unpacked and started the way Lambda starts a provided.al2023 function: a clean
@@ -53,6 +54,9 @@ EOF
     bash -c 'cd "$1" && exec cargo lambda watch --only-lambda-apis -A 127.0.0.1 -P "$2"' _ "$dir/project" "$port"
   wait_for 60 "the runtime emulator on port $port" port_open "$port"
   RUNTIME_URL="http://127.0.0.1:$port"
+  # The function's runtime API goes through the deadline proxy: the emulator sends the function
+  # timeout where the contract has the deadline as a Unix time (see ../lambda/deadline_proxy.py).
+  start_deadline_proxy runtime "$port" "$dir/deadline-proxy.log"
 
   # Lambda names a stream <date>/[<version>]<instance id>, and tells the function its group and stream.
   local group="/aws/lambda/$function" stream
@@ -73,7 +77,7 @@ EOF
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512 AWS_LAMBDA_INITIALIZATION_TYPE=on-demand \
     AWS_LAMBDA_LOG_GROUP_NAME="$group" AWS_LAMBDA_LOG_STREAM_NAME="$stream" \
     AWS_REGION="$region" AWS_DEFAULT_REGION="$region" \
-    AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$port/.rt/$function" \
+    AWS_LAMBDA_RUNTIME_API="http://127.0.0.1:$DEADLINE_PROXY_PORT/.rt/$function" \
     "${vars[@]}" "$binary"
 
   # The function reads its config during its init: an unusable binary or environment shows here,

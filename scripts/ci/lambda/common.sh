@@ -103,8 +103,20 @@ start_emulator() {
   wait_for 60 "the runtime emulator ($name) on port $port" port_open "$port"
 }
 
+# start_deadline_proxy NAME EMULATOR_PORT LOGFILE: the function's side of the runtime API, relayed
+# to the emulator on EMULATOR_PORT with the invocation deadline made a Unix time, as the runtime API
+# contract has it (the emulator sends the function timeout; see lambda/deadline_proxy.py). Sets
+# DEADLINE_PROXY_PORT: the port to give the function as AWS_LAMBDA_RUNTIME_API.
+start_deadline_proxy() {
+  local name="$1" upstream="$2" logfile="$3"
+  DEADLINE_PROXY_PORT="$(free_port)"
+  start "deadline-proxy-$name" "$logfile" python3 "$ROOT/scripts/ci/lambda/deadline_proxy.py" \
+    --port "$DEADLINE_PROXY_PORT" --upstream-port "$upstream"
+  wait_for 30 "the deadline proxy ($name) on port $DEADLINE_PROXY_PORT" port_open "$DEADLINE_PROXY_PORT"
+}
+
 # Starts BINARY as Lambda would: a clean environment (the function's variables from ENVFILE plus
-# the runtime's own), pointed at the emulator on PORT.
+# the runtime's own), pointed at the runtime API on PORT (the emulator's deadline proxy).
 start_function() {
   local name="$1" port="$2" envfile="$3" logfile="$4" binary="$5"
   local vars=()

@@ -5,7 +5,7 @@ response, what landed in the data bucket (moto server) and the function's logs a
 
   scenario.py setup --endpoint URL --config-bucket B --data-bucket D --config-dir DIR
   scenario.py run   --endpoint URL --config-bucket B --data-bucket D --work WORK \
-                    --port P --bare-port Q --log WATCH_LOG
+                    --port P --bare-port Q --proxy-port R --log WATCH_LOG
 
 Exits non-zero at the first failed check, saying what was expected and what came.
 """
@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 
 import boto3
 
@@ -97,6 +98,14 @@ class Function:
               f"[{name}] response must be {{statusCode, body{{}}}}", resp)
         print(f"  {name}: {resp['statusCode']} {resp['body'].get('status') or resp['body'].get('error')} ({took:.2f}s)")
         return resp
+
+
+def spend_next_budget(proxy_port):
+    """Asks the deadline proxy to hand the next invocation a deadline that is already here."""
+    req = urllib.request.Request(f"http://127.0.0.1:{proxy_port}/_harness/next-deadline",
+                                 data=json.dumps({"remaining_ms": 0}).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        check(resp.status == 204, "the deadline proxy takes the spent budget", resp.status)
 
 
 def source(body, key):
@@ -262,9 +271,33 @@ def run(a):
     b = expect_status(r, 200, "eventbridge-schedule")
     check(b["trigger"] == "schedule", "[eventbridge-schedule] trigger", b)
     check([x["client_id"] for x in b["clients"]] == ["e2e_broken", CLIENT], "[eventbridge-schedule] = {}", b)
+    scheduled_lai = b["clients"][1]
     items = get_json(c, data, items_key)
     check(len(items) == len(exp["kept"]) and len({i["item_id"] for i in items}) == len(items),
           "after five real runs the day's file still holds each item once", len(items))
+
+    # Lambda hands out a deadline that is already here when the init or a previous invocation took
+    # the time: the function answers at once, says why nothing ran, and holds it against no site.
+    print("an invocation whose budget is already spent")
+    before = keys(c, data)
+    spend_next_budget(a.proxy_port)
+    r = fn.invoke({"client_id": CLIENT}, "spent-budget")
+    b = expect_status(r, 200, "spent-budget")
+    check_contract_fields(b, "spent-budget")
+    spent_request_id = b["request_id"]
+    check(b["status"] == "failed" and b["items_final"] == 0 and b["s3_output_path"] is None,
+          "[spent-budget] nothing ran: failed, no items, no output path", b)
+    check(b["execution_time_seconds"] < 5, "[spent-budget] answered at once", b)
+    check(len(b["sources"]) == 8 and all(s["status"] == "skipped" and s["deadline"] == "run" and s["attempts"] == 0
+                                         for s in b["sources"]),
+          "[spent-budget] every source skipped at the run deadline, none contacted", b["sources"])
+    for s in scheduled_lai["sources"]:
+        check(source(b, s["source_key"])["consecutive_failures"] == s["consecutive_failures"],
+              f"[spent-budget] {s['source_key']}: a skipped source is not counted as failing", source(b, s["source_key"]))
+    check(len(get_json(c, data, items_key)) == len(exp["kept"]), "[spent-budget] the day's items are untouched", None)
+    added = sorted(set(keys(c, data)) - set(before))
+    check(all(k.startswith(f"runs/{CLIENT}/") or k.startswith(f"state/{CLIENT}/") for k in added),
+          "[spent-budget] only the run report and the sources' state are written", added)
 
     print("malformed events and errors")
     before = keys(c, data)
@@ -323,6 +356,16 @@ def run(a):
     def of_request(rid):
         return [l for l in lines if (l.get("span") or {}).get("request_id") == rid]
 
+    def budget_of(rid):
+        started = [l for l in of_request(rid) if l.get("message") == "invocation started"]
+        check(len(started) == 1, "one `invocation started` line per invocation", started)
+        return started[0].get("budget_s")
+
+    # The deadline proxy hands the function a Unix time: the emulator's 600 s less the 20 s margin.
+    budget = budget_of(single_request_id)
+    check(isinstance(budget, float) and 560 < budget <= 580, "the invocation budget follows the deadline", budget)
+    check(budget_of(spent_request_id) == 0, "a deadline already here is a budget of zero", budget_of(spent_request_id))
+
     mine = of_request(single_request_id)
     per_source = [l for l in mine if l.get("message") == "source finished"]
     check(len(per_source) == 8 and len({l["source_key"] for l in per_source}) == 8,
@@ -364,6 +407,7 @@ def main():
     r.add_argument("--work", required=True)
     r.add_argument("--port", required=True, type=int)
     r.add_argument("--bare-port", required=True, type=int)
+    r.add_argument("--proxy-port", required=True, type=int, help="the main function's deadline proxy")
     r.add_argument("--log", required=True)
     a = ap.parse_args()
     try:
