@@ -1,47 +1,36 @@
-//! The handler end to end, without the Lambda runtime: real config files, a real local feed server
-//! on 127.0.0.1, a local data folder. (The same contract under the runtime emulator and S3 is
+//! The handler end to end, without the Lambda runtime: real config files, the feeds on the
+//! workspace's test web (`vectora-testweb`, 127.0.0.1), a local data folder. (The same contract under the runtime emulator and S3 is
 //! exercised by `scripts/ci/lambda-e2e.sh`.)
 
 use chrono::{Duration as Days, Utc};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use vectora_core::store::Location;
 use vectora_lambda::{App, InvocationContext, Settings};
+use vectora_testweb::{Fault, TestWeb, TestWebConfig};
 
-/// Serves `body` as an RSS feed to every request, after `delay`. Returns the feed's URL.
-async fn feed_server(body: String, delay: Duration) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let body = body.clone();
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 8192];
-                let mut seen = Vec::new();
-                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => seen.extend_from_slice(&buf[..n]),
-                    }
-                }
-                tokio::time::sleep(delay).await;
-                let head = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = sock.write_all(head.as_bytes()).await;
-                let _ = sock.write_all(body.as_bytes()).await;
-                let _ = sock.shutdown().await;
-            });
-        }
-    });
-    format!("http://{addr}/feed.xml")
+/// The fixture's feeds on the workspace's test web: site `alpha` (3 items) and site `slowpoke` (2
+/// items, answered after `slow` when given). Conditional GET is off, so that a second run fetches
+/// and parses the same items again. Returns the web and the two feed URLs.
+async fn feed_web(sites: &Path, slow: Option<Duration>) -> (TestWeb, String, String) {
+    for (site, n) in [("alpha", 3), ("slowpoke", 2)] {
+        std::fs::create_dir_all(sites.join(site)).unwrap();
+        std::fs::write(sites.join(site).join("feed.xml"), rss(site, n)).unwrap();
+    }
+    let web = TestWeb::start(TestWebConfig {
+        sites_dir: sites.to_path_buf(),
+        conditional_get: false,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    if let Some(delay) = slow {
+        web.set_fault("/sites/slowpoke/feed.xml", Fault::Latency(delay));
+    }
+    let feed_a = web.site_url("alpha", "/feed.xml");
+    let feed_b = web.site_url("slowpoke", "/feed.xml");
+    (web, feed_a, feed_b)
 }
 
 /// An RSS feed of `n` items dated over the last days (so inside any window of a week or more).
@@ -112,6 +101,7 @@ fn client(id: &str, active: bool, extra: &[&str], period: i64) -> String {
 
 struct Fixture {
     _tmp: tempfile::TempDir,
+    _web: TestWeb,
     data: PathBuf,
     app: App,
 }
@@ -128,8 +118,7 @@ fn test_settings() -> Settings {
 /// error), `gamma` (inactive).
 async fn fixture(slow: Option<Duration>) -> Fixture {
     let tmp = tempfile::tempdir().unwrap();
-    let feed_a = feed_server(rss("alpha", 3), Duration::ZERO).await;
-    let feed_b = feed_server(rss("slowpoke", 2), slow.unwrap_or(Duration::ZERO)).await;
+    let (web, feed_a, feed_b) = feed_web(&tmp.path().join("sites"), slow).await;
     // Port 9 (discard) is closed on the test machine: a connection error.
     let dead = "http://127.0.0.1:9/feed.xml".to_string();
     let config = config_dir(
@@ -169,6 +158,7 @@ async fn fixture(slow: Option<Duration>) -> Fixture {
     .await;
     Fixture {
         _tmp: tmp,
+        _web: web,
         data,
         app,
     }

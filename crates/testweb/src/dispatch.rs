@@ -34,6 +34,7 @@ pub(crate) struct Shared {
     pub sites_dir: PathBuf,
     pub latency: Duration,
     pub compression: bool,
+    pub conditional_get: bool,
     pub seed: u64,
     pub today: NaiveDate,
     pub log: RequestLog,
@@ -78,7 +79,7 @@ type BoxResponse<'a> = Pin<Box<dyn Future<Output = Response> + Send + 'a>>;
 pub(crate) async fn handle(State(ctx): State<ListenerCtx>, request: Request) -> Response {
     let in_flight = ctx.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     let _in_flight = InFlight(ctx.in_flight.clone());
-    let (parts, _body) = request.into_parts();
+    let (mut parts, _body) = request.into_parts();
     ctx.shared.log.record(
         ctx.addr,
         &parts.method,
@@ -86,6 +87,11 @@ pub(crate) async fn handle(State(ctx): State<ListenerCtx>, request: Request) -> 
         &parts.headers,
         in_flight,
     );
+    if !ctx.shared.conditional_get {
+        // Logged as sent, then ignored: what a server without conditional GET does.
+        parts.headers.remove(header::IF_NONE_MATCH);
+        parts.headers.remove(header::IF_MODIFIED_SINCE);
+    }
 
     if !ctx.shared.latency.is_zero() {
         tokio::select! {

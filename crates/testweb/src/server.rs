@@ -48,6 +48,10 @@ pub struct TestWebConfig {
     pub latency: Duration,
     /// Compress text responses with gzip/brotli when the client accepts it (default true).
     pub compression: bool,
+    /// Answer a matching conditional request (`If-None-Match`, `If-Modified-Since`) with `304`
+    /// (default true). False imitates a server that ignores them: the whole body every time, so
+    /// a client's second run parses again what it already stored.
+    pub conditional_get: bool,
     /// Seed of the synthetic sites.
     pub seed: u64,
     /// "Today" of the synthetic sites: entries are dated within the 30 days up to it.
@@ -86,6 +90,7 @@ impl Default for TestWebConfig {
             site_ports: false,
             latency: Duration::ZERO,
             compression: true,
+            conditional_get: true,
             seed: 0x5EED,
             today: fixture_today(),
             pubmed_result_cap: 10_000,
@@ -132,6 +137,7 @@ impl TestWeb {
             sites_dir: config.sites_dir.clone(),
             latency: config.latency,
             compression: config.compression,
+            conditional_get: config.conditional_get,
             seed: config.seed,
             today: config.today,
             log: RequestLog::default(),

@@ -266,6 +266,41 @@ async fn etag_and_last_modified_give_304_on_a_matching_conditional_request() {
     assert_eq!(log[2].header("If-Modified-Since"), Some(modified.as_str()));
 }
 
+#[tokio::test]
+async fn without_conditional_get_a_matching_request_gets_the_whole_body() {
+    let sites = demo_sites();
+    let web = TestWeb::start(TestWebConfig {
+        sites_dir: sites.path().to_path_buf(),
+        conditional_get: false,
+        ..TestWebConfig::default()
+    })
+    .await
+    .unwrap();
+    let http = raw_client();
+    let url = web.url("/sites/demo/news/");
+    let first = http.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()[ETAG].to_str().unwrap().to_string();
+    let modified = first.headers()[LAST_MODIFIED].to_str().unwrap().to_string();
+    let body = first.bytes().await.unwrap();
+
+    let again = http
+        .get(&url)
+        .header(IF_NONE_MATCH, &etag)
+        .header(IF_MODIFIED_SINCE, &modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200, "the validators are ignored");
+    assert_eq!(again.bytes().await.unwrap(), body);
+    let log = web.requests_for("/sites/demo/news/");
+    assert_eq!(
+        log[1].header("if-none-match"),
+        Some(etag.as_str()),
+        "logged as the client sent them"
+    );
+}
+
 fn gunzip(bytes: &[u8]) -> String {
     let mut out = String::new();
     flate2::read::GzDecoder::new(bytes)
