@@ -35,75 +35,67 @@ fn validate_accepts_the_reference_config_bucket() {
     );
 }
 
-#[test]
-fn validate_reports_every_problem_with_file_and_key() {
-    let dir = tempfile::tempdir().unwrap();
-    let web_less = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
-    copy_tree(&web_less, dir.path());
-    let catalog = dir.path().join("canonical/sources/source_catalog.yaml");
-    let t = std::fs::read_to_string(&catalog).unwrap();
-    let t = t.replacen(
-        "source_key: press_corporate__camurus",
-        "source_key: press_corporate__medincell",
-        1,
-    );
-    let t = t.replacen(
-        "  - press_sector__endpoints_news\n",
-        "  - press_sector__nope\n",
-        1,
-    );
-    std::fs::write(&catalog, t).unwrap();
-    let scopes = dir.path().join("canonical/scopes/exclusion_scopes.yaml");
-    let p = std::fs::read_to_string(&scopes).unwrap().replacen(
-        "seeks.*engineer",
-        "seeks.*(engineer",
-        1,
-    );
-    std::fs::write(&scopes, p).unwrap();
-    let out = run(bin().args(["validate", "--config"]).arg(dir.path()));
-    assert_eq!(out.status.code(), Some(1));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains(
-            "canonical/sources/source_catalog.yaml: sources[1].source_key: duplicate source_key"
-        ),
-        "{err}"
-    );
-    assert!(err.contains("bouquets[1].source_keys[2]: bouquet `lai_press_mvp` names unknown source `press_sector__nope`"), "{err}");
-    assert!(
-        err.contains(
-            "canonical/ingestion/ingestion_profiles.yaml: profiles.corporate_pure_player_broad"
-        ),
-        "{err}"
-    );
-    assert!(err.contains("seeks.*(engineer"), "{err}");
-    assert!(err.contains("error(s)"), "{err}");
-}
-
-/// Loading only checks pattern syntax (profiles are built on first use); `validate` builds every
-/// profile, so a pattern too large to compile is still caught before anything runs.
-#[test]
-fn validate_builds_every_profile() {
+/// A copy of the bundled config with `edits` (file, from, to) applied, each replacing one
+/// occurrence that must be there.
+fn bundled_copy(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
         dir.path(),
     );
-    let scopes = dir.path().join("canonical/scopes/exclusion_scopes.yaml");
-    let p = std::fs::read_to_string(&scopes).unwrap().replacen(
-        "\nanti_lai_routes:\n",
-        "\nanti_lai_routes:\n- '\\w{5000}\\w{5000}'\n",
-        1,
-    );
-    std::fs::write(&scopes, p).unwrap();
-    let out = run(bin().args(["validate", "--config"]).arg(dir.path()));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("canonical/ingestion/ingestion_profiles.yaml: profiles.corporate_pure_player_broad.signal_requirements.exclusion_scopes[3]: scope exclusion_scopes.anti_lai_routes: invalid pattern"),
-        "{err}"
-    );
-    assert!(err.contains("size limit"), "{err}");
+    for (file, from, to) in edits {
+        let path = dir.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "`{from}` not in {file}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    }
+    dir
+}
+
+const CATALOG: &str = "canonical/sources/source_catalog.yaml";
+const EXCLUSIONS: &str = "canonical/scopes/exclusion_scopes.yaml";
+
+/// One `#[test]` per broken copy of the bundled config that `validate` refuses (exit 1):
+/// `name: [(file, from, to), ..] => [words stderr must contain, ..]`.
+macro_rules! validate_refuses {
+    ($($(#[$doc:meta])* $name:ident: [$($edit:expr),* $(,)?] => [$($says:expr),* $(,)?];)*) => {$(
+        $(#[$doc])*
+        #[test]
+        fn $name() {
+            let (name, dir) = (stringify!($name), bundled_copy(&[$($edit),*]));
+            let out = run(bin().args(["validate", "--config"]).arg(dir.path()));
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name}: {}{err}", text(&out.stdout));
+            for says in [$($says),*] {
+                assert!(err.contains(says), "{name}: {says} not in {err}");
+            }
+        }
+    )*};
+}
+
+validate_refuses! {
+    validate_reports_every_problem_with_file_and_key: [
+        (CATALOG, "source_key: press_corporate__camurus", "source_key: press_corporate__medincell"),
+        (CATALOG, "  - press_sector__endpoints_news\n", "  - press_sector__nope\n"),
+        (EXCLUSIONS, "seeks.*engineer", "seeks.*(engineer"),
+    ] => [
+        "canonical/sources/source_catalog.yaml: sources[1].source_key: duplicate source_key",
+        "bouquets[1].source_keys[2]: bouquet `lai_press_mvp` names unknown source \
+         `press_sector__nope`",
+        "canonical/ingestion/ingestion_profiles.yaml: profiles.corporate_pure_player_broad",
+        "seeks.*(engineer",
+        "error(s)",
+    ];
+    /// Loading only checks pattern syntax (profiles are built on first use); `validate` builds
+    /// every profile, so a pattern too large to compile is still caught before anything runs.
+    validate_builds_every_profile: [
+        (EXCLUSIONS, "\nanti_lai_routes:\n", "\nanti_lai_routes:\n- '\\w{5000}\\w{5000}'\n"),
+    ] => [
+        "canonical/ingestion/ingestion_profiles.yaml: profiles.corporate_pure_player_broad.\
+         signal_requirements.exclusion_scopes[3]: scope exclusion_scopes.anti_lai_routes: \
+         invalid pattern",
+        "size limit",
+    ];
 }
 
 /// Without `--client`, `--json` prints the Lambda function's multi-client body: the contract's
@@ -385,18 +377,11 @@ fn parse_applies_the_configs_extraction_defaults_like_a_run() {
         20,
         "the bundled config's default_max_items"
     );
-    let cfg = tempfile::tempdir().unwrap();
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config"),
-        cfg.path(),
-    );
-    let extractors = cfg.path().join("canonical/sources/html_extractors.yaml");
-    let yaml = std::fs::read_to_string(&extractors).unwrap();
-    std::fs::write(
-        &extractors,
-        yaml.replace("default_max_items: 20", "default_max_items: 50"),
-    )
-    .unwrap();
+    let cfg = bundled_copy(&[(
+        "canonical/sources/html_extractors.yaml",
+        "default_max_items: 20",
+        "default_max_items: 50",
+    )]);
     let found = count(&["--config".as_ref(), cfg.path().as_os_str()], empty.path());
     assert_eq!(
         found, 40,

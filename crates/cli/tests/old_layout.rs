@@ -78,6 +78,12 @@ fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// `vectora-inbox validate` of a config folder: its exit code and stderr.
+fn validate(dir: &Path) -> (Option<i32>, String) {
+    let out = run(cli().args(["validate", "--config"]).arg(dir));
+    (out.status.code(), text(&out.stderr))
+}
+
 fn status_of<'a>(body: &'a Value, source: &str) -> (&'a str, &'a str) {
     let s = body["sources"]
         .as_array()
@@ -178,36 +184,67 @@ fn an_old_layout_bucket_on_s3_ingests() {
     assert_eq!(body["warnings"].as_array().unwrap().len(), 3, "{body}");
 }
 
-/// One unknown profile, one invalid selector, one unknown ingestion mode: those three sources
-/// fail as `config_error` naming file and key, the five others run; `validate` names all three.
+/// A mistake that belongs to one source: the edit, and what `validate` and a run say of it.
+struct Mistake {
+    source: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+    /// The key the error names.
+    key: &'static str,
+    /// What `validate` prints after `error: FILE: KEY:`.
+    says: &'static str,
+}
+
+/// One unknown profile, one invalid selector, one unknown ingestion mode.
+const MISTAKES: &[Mistake] = &[
+    Mistake {
+        source: "press_corporate__medincell",
+        file: CATALOG,
+        from: "ingestion_profile: corporate_pure_player_broad",
+        to: "ingestion_profile: corporate_pure_player_braod",
+        key: "press_corporate__medincell.ingestion_profile",
+        says: " unknown ingestion profile `corporate_pure_player_braod`",
+    },
+    Mistake {
+        source: "press_corporate__camurus",
+        file: EXTRACTORS,
+        from: "container: div.press-releases, div.news-list, main\n",
+        to: "container: 'div[[press, main'\n",
+        key: "extractors.press_corporate__camurus.selectors.container",
+        says: "",
+    },
+    Mistake {
+        source: "press_sector__fiercebiotech",
+        file: CATALOG,
+        from: "ingestion_mode: rss",
+        to: "ingestion_mode: atom",
+        key: "sources[5].ingestion_mode",
+        says: " source `press_sector__fiercebiotech`: ingestion_mode `atom` is not one of rss, html, \
+               api, none",
+    },
+];
+
+/// The [`MISTAKES`]: those three sources fail as `config_error` naming file and key, the five
+/// others run; `validate` names all three.
 #[test]
 fn sources_with_config_mistakes_fail_alone() {
     let web = web();
     let config = web.lai_config_dir().unwrap();
     let dir = config.path();
-    edit(
-        dir,
-        CATALOG,
-        "ingestion_profile: corporate_pure_player_broad",
-        "ingestion_profile: corporate_pure_player_braod",
-    );
-    edit(
-        dir,
-        EXTRACTORS,
-        "container: div.press-releases, div.news-list, main\n",
-        "container: 'div[[press, main'\n",
-    );
-    edit(dir, CATALOG, "ingestion_mode: rss", "ingestion_mode: atom");
+    for m in MISTAKES {
+        edit(dir, m.file, m.from, m.to);
+    }
 
-    let out = run(cli().args(["validate", "--config"]).arg(dir));
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    for expected in [
-        "error: canonical/sources/source_catalog.yaml: press_corporate__medincell.ingestion_profile: unknown ingestion profile `corporate_pure_player_braod`",
-        "error: canonical/sources/html_extractors.yaml: extractors.press_corporate__camurus.selectors.container:",
-        "error: canonical/sources/source_catalog.yaml: sources[5].ingestion_mode: source `press_sector__fiercebiotech`: ingestion_mode `atom` is not one of rss, html, api, none",
-    ] {
-        assert!(stderr.contains(expected), "{expected} not in:\n{stderr}");
+    let (code, stderr) = validate(dir);
+    assert_eq!(code, Some(1), "{stderr}");
+    for m in MISTAKES {
+        let expected = format!("error: {}: {}:{}", m.file, m.key, m.says);
+        let source = m.source;
+        assert!(
+            stderr.contains(&expected),
+            "{source}: {expected} not in:\n{stderr}"
+        );
     }
     assert!(stderr.contains("3 error(s)"), "{stderr}");
 
@@ -216,29 +253,11 @@ fn sources_with_config_mistakes_fail_alone() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let body = body(&out);
     assert_eq!(body["status"], "partial", "{body}");
-    for (source, file, key) in [
-        (
-            "press_corporate__medincell",
-            CATALOG,
-            "press_corporate__medincell.ingestion_profile",
-        ),
-        (
-            "press_corporate__camurus",
-            EXTRACTORS,
-            "extractors.press_corporate__camurus.selectors.container",
-        ),
-        (
-            "press_sector__fiercebiotech",
-            CATALOG,
-            "sources[5].ingestion_mode",
-        ),
-    ] {
-        let (status, error) = status_of(&body, source);
+    for m in MISTAKES {
+        let (source, (status, error)) = (m.source, status_of(&body, m.source));
         assert_eq!(status, "config_error", "{source}: {error}");
-        assert!(
-            error.contains(file) && error.contains(key),
-            "{source}: {error}"
-        );
+        let named = error.contains(m.file) && error.contains(m.key);
+        assert!(named, "{source}: {error}");
     }
     for source in [
         "press_corporate__delsitech",
@@ -297,7 +316,7 @@ fn a_broken_client_file_fails_that_client_alone() {
     );
 
     // validate is strict: the broken file is an error.
-    let out = run(cli().args(["validate", "--config"]).arg(dir));
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("error: clients/broken.yaml: YAML error"));
+    let (code, stderr) = validate(dir);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("error: clients/broken.yaml: YAML error"));
 }
