@@ -3,7 +3,8 @@
 //! The engine's S3 client reads credentials from the environment only (which is all the Lambda
 //! needs). On a workstation credentials usually live in a profile (`~/.aws/config`, SSO,
 //! `credential_process`): aws-config resolves those, and this module hands its provider and the
-//! profile's region to the engine. Credentials in the environment still win, as in every AWS tool.
+//! profile's region to the locations the command opens ([`S3Access::locate`]). Credentials in the
+//! environment still win, as in every AWS tool.
 
 use anyhow::bail;
 use aws_config::BehaviorVersion;
@@ -11,7 +12,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use aws_smithy_types::error::display::DisplayErrorContext;
 use object_store::aws::AwsCredential;
 use std::sync::Arc;
-use vectora_core::store::{S3Auth, install_s3_auth};
+use vectora_core::store::{Location, S3Auth};
 
 /// aws-config's (cached, refreshed) credentials, in the shape object_store asks for.
 #[derive(Debug)]
@@ -44,14 +45,26 @@ impl object_store::CredentialProvider for ProfileCredentials {
     }
 }
 
-/// Makes every S3 location of this process use `profile`, unless credentials are set in the
-/// environment (`AWS_ACCESS_KEY_ID`). Nothing is read until an S3 location is used.
-pub async fn use_profile(profile: Option<&str>) -> anyhow::Result<()> {
+/// How a command's S3 locations are read: with a named profile's credentials, or (the default)
+/// with the environment's.
+#[derive(Debug, Clone, Default)]
+pub struct S3Access(Option<S3Auth>);
+
+impl S3Access {
+    /// Parses a `--config` / `--data` argument into a location that carries these credentials.
+    pub fn locate(&self, arg: &str) -> anyhow::Result<Location> {
+        Ok(Location::parse(arg)?.with_s3_auth(self.0.clone()))
+    }
+}
+
+/// The credentials of `profile` for the command's S3 locations, unless credentials are set in
+/// the environment (`AWS_ACCESS_KEY_ID`). Nothing is read until an S3 location is used.
+pub async fn use_profile(profile: Option<&str>) -> anyhow::Result<S3Access> {
     let Some(profile) = profile.map(str::trim).filter(|p| !p.is_empty()) else {
-        return Ok(());
+        return Ok(S3Access::default());
     };
     if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
-        return Ok(());
+        return Ok(S3Access::default());
     }
     let config = aws_config::defaults(BehaviorVersion::latest())
         .profile_name(profile)
@@ -60,12 +73,11 @@ pub async fn use_profile(profile: Option<&str>) -> anyhow::Result<()> {
     let Some(provider) = config.credentials_provider() else {
         bail!("AWS profile `{profile}`: the SDK found no way to get credentials");
     };
-    install_s3_auth(S3Auth {
+    Ok(S3Access(Some(S3Auth {
         credentials: Arc::new(ProfileCredentials {
             profile: profile.to_string(),
             provider,
         }),
         region: config.region().map(ToString::to_string),
-    });
-    Ok(())
+    })))
 }

@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args;
 use vectora_core::Config;
 use vectora_core::config::Client;
-use vectora_core::store::{DataStore, Location};
+use vectora_core::store::DataStore;
 
 #[derive(Args, Debug, Clone)]
 pub struct DataArgs {
@@ -33,16 +33,16 @@ pub struct ClientData {
 
 impl ClientData {
     pub async fn open(args: &DataArgs) -> anyhow::Result<ClientData> {
-        crate::aws_profile::use_profile(args.profile.as_deref()).await?;
-        let (config, _origin) = load_config(args.config.as_deref()).await?;
-        let store = DataStore::open(&Location::parse(&args.data)?, false)?;
+        let access = crate::aws_profile::use_profile(args.profile.as_deref()).await?;
+        let (config, _origin) = load_config(args.config.as_deref(), &access).await?;
+        let store = DataStore::open(&access.locate(&args.data)?, false)?;
         Ok(ClientData { config, store })
     }
 
     /// The client named by `--client`, or every active client.
     pub fn clients(&self, requested: Option<&str>) -> anyhow::Result<Vec<&Client>> {
         match requested {
-            Some(id) => match self.config.clients.get(id) {
+            Some(id) => match self.config.clients().get(id) {
                 Some(c) => Ok(vec![c]),
                 None => bail!("unknown client `{id}`: no clients/{id}.yaml in the config"),
             },

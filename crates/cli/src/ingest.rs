@@ -1,5 +1,6 @@
 //! `vectora-inbox ingest`: runs the engine on local folders or S3 buckets.
 
+use crate::aws_profile::S3Access;
 use crate::output::{Progress, print_table};
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -101,10 +102,13 @@ pub enum TemporalArg {
 
 /// Loads the config named on the command line, else `./config`, else the bundled copy.
 /// Returns it with a description of where it came from.
-pub async fn load_config(explicit: Option<&str>) -> anyhow::Result<(Config, String)> {
+pub async fn load_config(
+    explicit: Option<&str>,
+    access: &S3Access,
+) -> anyhow::Result<(Config, String)> {
     match explicit {
         Some(loc) => {
-            let location = Location::parse(loc)?;
+            let location = access.locate(loc)?;
             let cfg = config::load(&location)
                 .await
                 .with_context(|| format!("cannot read config {location}"))?;
@@ -161,8 +165,8 @@ impl IngestArgs {
 }
 
 pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
-    crate::aws_profile::use_profile(args.profile.as_deref()).await?;
-    let (config, origin) = load_config(args.config.as_deref()).await?;
+    let access = crate::aws_profile::use_profile(args.profile.as_deref()).await?;
+    let (config, origin) = load_config(args.config.as_deref(), &access).await?;
     // Checked once, before anything is opened: the request, then the clients it runs.
     let plan = match args
         .request()
@@ -173,7 +177,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
         Ok(plan) => plan,
         Err(e) => return Ok(refused(&e, &origin)),
     };
-    let engine = engine(&args, config)?;
+    let engine = engine(&args, config, &access)?;
     let deadline = args
         .deadline
         .map(|s| tokio::time::Instant::now() + Duration::from_secs(s));
@@ -208,8 +212,8 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The engine over the config, the data store and the fetcher the flags describe.
-fn engine(args: &IngestArgs, config: Config) -> anyhow::Result<Engine> {
-    let data = Location::parse(&args.data)?;
+fn engine(args: &IngestArgs, config: Config, access: &S3Access) -> anyhow::Result<Engine> {
+    let data = access.locate(&args.data)?;
     let store = DataStore::open(&data, !args.dry_run)?;
     let fetcher = Fetcher::new(args.fetch_settings()).map_err(anyhow::Error::msg)?;
     let defaults = EngineOptions::default();

@@ -70,11 +70,11 @@ pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     };
     // The config ingestion would use (./config, else the bundled one): its extraction rules,
     // global max_items and date formats apply here exactly as in a run.
-    let (cfg, origin) = load_config(args.config.as_deref()).await?;
+    let (cfg, origin) = load_config(args.config.as_deref(), &Default::default()).await?;
     let source = match &args.source_key {
         None => None,
         Some(k) => Some(
-            cfg.sources
+            cfg.sources()
                 .get(k)
                 .with_context(|| format!("unknown source `{k}` in {origin}"))?,
         ),

@@ -18,18 +18,23 @@ pub struct ValidateArgs {
 }
 
 pub async fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    crate::aws_profile::use_profile(args.profile.as_deref()).await?;
-    let (mut config, origin) = load_config(args.config.as_deref()).await?;
+    let access = crate::aws_profile::use_profile(args.profile.as_deref()).await?;
+    let (mut config, origin) = load_config(args.config.as_deref(), &access).await?;
     config.build_all_profiles();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&config.diagnostics)?);
+        println!("{}", serde_json::to_string_pretty(&config.diagnostics())?);
     } else {
-        for d in &config.diagnostics {
+        for d in config.diagnostics() {
             eprintln!("{d}");
         }
     }
-    let errors = config.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = config.diagnostics.iter().filter(|d| d.is_problem()).count() - errors;
+    let errors = config.diagnostics().iter().filter(|d| d.is_error()).count();
+    let warnings = config
+        .diagnostics()
+        .iter()
+        .filter(|d| d.is_problem())
+        .count()
+        - errors;
     if errors + warnings == 0 {
         if !args.json {
             println!("{origin}: OK: {}", config.summary());
@@ -56,7 +61,7 @@ pub fn require_valid_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     let mut config = vectora_core::config::load_dir_blocking(dir)?;
     config.build_all_profiles();
     let problems: Vec<String> = config
-        .diagnostics
+        .diagnostics()
         .iter()
         .filter(|d| d.is_problem())
         .map(|d| d.to_string())

@@ -45,9 +45,9 @@ fn config_with(sources: &[String]) -> Arc<config::Config> {
     );
     let cfg = config::parse_files(&files);
     assert!(
-        cfg.diagnostics.iter().all(|d| !d.is_problem()),
+        cfg.diagnostics().iter().all(|d| !d.is_problem()),
         "{:#?}",
-        cfg.diagnostics
+        cfg.diagnostics()
     );
     Arc::new(cfg)
 }

@@ -42,14 +42,18 @@ async fn the_reference_config_bucket_loads_clean() {
             panic!("missing config root {}", root.display());
         }
         let cfg = config::load(&Location::Local(root.clone())).await.unwrap();
-        let problems: Vec<_> = cfg.diagnostics.iter().filter(|d| d.is_problem()).collect();
+        let problems: Vec<_> = cfg
+            .diagnostics()
+            .iter()
+            .filter(|d| d.is_problem())
+            .collect();
         assert!(problems.is_empty(), "{}: {problems:#?}", root.display());
         // The bundled config adds the four primary-source examples and their bouquet, which
         // the LAI client does not enable (its output stays the reference's).
         let bundled_root = root == bundled();
         let (sources, bouquets) = if bundled_root { (12, 3) } else { (8, 2) };
-        assert_eq!(cfg.sources.len(), sources);
-        assert_eq!(cfg.bouquets.len(), bouquets);
+        assert_eq!(cfg.sources().len(), sources);
+        assert_eq!(cfg.bouquets().len(), bouquets);
         if bundled_root {
             for (key, provider) in [
                 ("trials_ctgov_lai", config::ApiProvider::ClinicaltrialsGov),
@@ -60,21 +64,21 @@ async fn the_reference_config_bucket_loads_clean() {
                 ),
                 ("reg_fda_labels_lai", config::ApiProvider::OpenfdaLabel),
             ] {
-                let s = &cfg.sources[key];
+                let s = &cfg.sources()[key];
                 assert_eq!(s.kind, SourceKind::Api, "{key}");
                 let def = s.api.as_ref().unwrap().as_ref().unwrap();
                 assert_eq!(def.provider, provider, "{key}");
             }
             assert_eq!(
-                cfg.sources["science_pubmed_lai"].profile.as_deref(),
+                cfg.sources()["science_pubmed_lai"].profile.as_deref(),
                 Some("pubmed_technology_focused")
             );
         }
-        let client = &cfg.clients["lai_weekly_v3"];
+        let client = &cfg.clients()["lai_weekly_v3"];
         assert!(client.active);
         assert_eq!(client.default_period_days, Some(30));
         assert_eq!(client.bouquets, vec!["lai_corporate_mvp", "lai_press_mvp"]);
-        let peptron = &cfg.sources["press_corporate__peptron"];
+        let peptron = &cfg.sources()["press_corporate__peptron"];
         assert_eq!(peptron.kind, SourceKind::Html);
         assert!(
             !peptron.ssl_verify,
@@ -84,7 +88,7 @@ async fn the_reference_config_bucket_loads_clean() {
             peptron.url.as_ref().unwrap().as_str(),
             "https://www.peptron.co.kr/eng/pr/news.php"
         );
-        let fierce = &cfg.sources["press_sector__fiercebiotech"];
+        let fierce = &cfg.sources()["press_sector__fiercebiotech"];
         assert_eq!(fierce.kind, SourceKind::Rss);
         assert_eq!(fierce.profile.as_deref(), Some("press_technology_focused"));
         for p in [
@@ -93,9 +97,11 @@ async fn the_reference_config_bucket_loads_clean() {
             "default_broad",
             "pubmed_indication_focused",
         ] {
-            assert!(cfg.profiles.contains_key(p), "profile {p} missing");
+            assert!(cfg.profiles().contains_key(p), "profile {p} missing");
         }
-        let camurus = &cfg.extractors["press_corporate__camurus"];
+        let camurus_source = cfg.source("press_corporate__camurus");
+        assert!(cfg.has_extractor("press_corporate__camurus"));
+        let camurus = vectora_core::parse::listing_rules(&cfg, camurus_source);
         assert_eq!(camurus.max_items, 20);
         assert_eq!(
             camurus.date_formats.first().map(String::as_str),
@@ -112,7 +118,7 @@ async fn the_reference_config_bucket_loads_clean() {
 fn diagnostics_after(edit: impl FnOnce(&mut BTreeMap<String, String>)) -> Vec<config::Diagnostic> {
     let mut files = read_tree(&bundled());
     edit(&mut files);
-    config::parse_files(&files).diagnostics
+    config::parse_files(&files).diagnostics().to_vec()
 }
 
 fn replace(files: &mut BTreeMap<String, String>, file: &str, from: &str, to: &str) {

@@ -73,9 +73,9 @@ async fn harness_with(edit: impl FnOnce(&Path)) -> Harness {
         .await
         .unwrap();
     assert!(
-        cfg.diagnostics.iter().all(|d| !d.is_problem()),
+        cfg.diagnostics().iter().all(|d| !d.is_problem()),
         "{:#?}",
-        cfg.diagnostics
+        cfg.diagnostics()
     );
     Harness {
         web,
@@ -366,7 +366,7 @@ async fn a_profile_that_cannot_be_built_fails_only_its_sources() {
     let mut thorough = (*h.engine_config).clone();
     thorough.build_all_profiles();
     let errors: Vec<String> = thorough
-        .diagnostics
+        .diagnostics()
         .iter()
         .filter(|d| d.is_error())
         .map(|d| format!("{}: {}: {}", d.file, d.key, d.message))
@@ -382,7 +382,7 @@ async fn a_profile_that_cannot_be_built_fails_only_its_sources() {
     let report = run(&engine(&h, data.path(), now(), true), lai_request()).await;
     let mut broken = 0;
     for o in &report.sources {
-        let profile = h.engine_config.sources[&o.source_key].profile.as_deref();
+        let profile = h.engine_config.sources()[&o.source_key].profile.as_deref();
         if profile == Some("corporate_pure_player_broad") {
             broken += 1;
             assert_eq!(o.status, SourceStatus::ConfigError, "{}", o.source_key);
@@ -409,7 +409,7 @@ async fn a_profile_that_cannot_be_built_fails_only_its_sources() {
     assert!(report.items_final > 0, "the press sources still deliver");
     let items = stored(data.path(), fixture_today());
     assert!(items.iter().all(
-        |i| h.engine_config.sources[&i.source_key].profile.as_deref()
+        |i| h.engine_config.sources()[&i.source_key].profile.as_deref()
             == Some("press_technology_focused")
     ));
 }

@@ -38,7 +38,7 @@ fn profile_def(name: &str) -> ProfileDef {
 /// A bundled profile as the config loader built it.
 fn profile(name: &str) -> Profile {
     let loaded = CONFIG
-        .profiles
+        .profiles()
         .get(name)
         .unwrap_or_else(|| panic!("no profile {name} in the bundled config"));
     Profile::clone(loaded)
@@ -55,13 +55,13 @@ fn decide(p: &Profile, title: &str, content: &str, mode: IngestionMode, keep: bo
 fn every_bundled_profile_compiles() {
     // A profile that fails to build is left out of the loaded config, with an error: none is.
     let errors: Vec<String> = CONFIG
-        .diagnostics
+        .diagnostics()
         .iter()
         .filter(|d| d.is_error())
         .map(|d| d.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    let names: Vec<String> = CONFIG.profiles.keys().cloned().collect();
+    let names: Vec<String> = CONFIG.profiles().keys().cloned().collect();
     assert_eq!(names.len(), 6);
     for name in &names {
         let p = profile(name);

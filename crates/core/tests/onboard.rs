@@ -297,7 +297,7 @@ async fn check_over_a_config_catalog_reads_every_source_or_the_ones_named() {
     .await
     .unwrap();
     let all = catalog_targets(&cfg, None).unwrap();
-    assert_eq!(all.len(), cfg.sources.len());
+    assert_eq!(all.len(), cfg.sources().len());
     let wanted = vec!["press_sector__fiercebiotech".to_string()];
     let one = catalog_targets(&cfg, Some(&wanted)).unwrap();
     let err = catalog_targets(&cfg, Some(&["nope".to_string()])).unwrap_err();
@@ -391,13 +391,13 @@ async fn configured_selectors_that_beat_the_generic_extractor_are_proposed_and_v
     // Both entries pasted as proposed: the config is valid and the source reads all 5 dated.
     let pasted = sister_config(&entry.to_yaml(&[]), &extractor);
     let problems: Vec<_> = pasted
-        .diagnostics
+        .diagnostics()
         .iter()
         .filter(|d| d.is_problem())
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
-    let source = pasted.sources[&entry.source_key].clone();
-    assert!(pasted.extractors.contains_key(&entry.source_key));
+    let source = pasted.sources()[&entry.source_key].clone();
+    assert!(pasted.has_extractor(&entry.source_key));
     let now = Utc.from_utc_datetime(&fixture_today().and_hms_opt(10, 0, 0).unwrap());
     let check = engine(pasted).check_source(&source, now).await;
     assert_eq!(

@@ -17,7 +17,7 @@ use vectora_core::store::{DataStore, Location};
 use vectora_core::{Engine, EngineOptions, NoProgress, RunError, RunRequest, SourceStatus};
 
 fn errors(cfg: &config::Config) -> Vec<&Diagnostic> {
-    cfg.diagnostics.iter().filter(|d| d.is_error()).collect()
+    cfg.diagnostics().iter().filter(|d| d.is_error()).collect()
 }
 
 /// What is wrong with a case's diagnostics, `None` when it is exactly the one expected error.
@@ -75,7 +75,7 @@ fn check(case: &BadConfig, cfg: &config::Config) -> Option<String> {
 fn the_bundled_config_has_no_error() {
     let cfg = config::parse_files(&bundled());
     assert!(errors(&cfg).is_empty(), "{:#?}", errors(&cfg));
-    assert!(cfg.clients.contains_key(CLIENT));
+    assert!(cfg.clients().contains_key(CLIENT));
 }
 
 #[test]
@@ -161,7 +161,7 @@ fn engine(cfg: config::Config, data: &Path) -> Engine {
     // Every source's host resolves to 127.0.0.1, where nothing listens on the https port: a
     // source that is run fails to connect at once, without any lookup outside the machine.
     let resolve = cfg
-        .sources
+        .sources()
         .values()
         .filter_map(|s| s.url.as_ref()?.host_str().map(str::to_string))
         .map(|host| (host, std::net::IpAddr::from([127, 0, 0, 1])))

@@ -238,7 +238,7 @@ async fn run_hostile(concurrency: usize) -> Run {
     assert!(
         cfg.blocking_errors(Some(CLIENT)).is_empty(),
         "{:#?}",
-        cfg.diagnostics
+        cfg.diagnostics()
     );
     let fetcher = Fetcher::new(FetchSettings {
         allow_private_networks: true,

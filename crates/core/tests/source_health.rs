@@ -321,7 +321,7 @@ async fn the_stale_threshold_is_the_clients() {
         std::fs::write(&file, edited).unwrap();
     })
     .await;
-    assert_eq!(web.config.clients[CLIENT].stale_after_days, 60);
+    assert_eq!(web.config.clients()[CLIENT].stale_after_days, 60);
     let data = tempfile::tempdir().unwrap();
     let store = DataStore::open(&Location::Local(data.path().to_path_buf()), true).unwrap();
     web.run(&store, day(0), false).await;

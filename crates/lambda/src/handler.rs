@@ -310,8 +310,8 @@ impl Deployment {
         let config = vectora_core::config::load(&self.config_location)
             .await
             .map_err(|e| format!("cannot read the config from {}: {e}", self.config_location))?;
-        let errors = config.diagnostics.iter().filter(|d| d.is_error()).count();
-        for d in &config.diagnostics {
+        let errors = config.diagnostics().iter().filter(|d| d.is_error()).count();
+        for d in config.diagnostics() {
             if d.is_error() {
                 tracing::error!(file = %d.file, key = %d.key, "{}", d.message);
             } else {

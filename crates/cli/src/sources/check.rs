@@ -35,8 +35,8 @@ pub struct CheckArgs {
 
 /// Exit 0 when the check ran (whatever the verdicts), 2 on bad input.
 pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    crate::aws_profile::use_profile(args.profile.as_deref()).await?;
-    let (base, origin) = crate::ingest::load_config(args.config.as_deref()).await?;
+    let access = crate::aws_profile::use_profile(args.profile.as_deref()).await?;
+    let (base, origin) = crate::ingest::load_config(args.config.as_deref(), &access).await?;
     let (config, targets) = match &args.catalog {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -51,7 +51,7 @@ pub async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             for d in base
-                .diagnostics
+                .diagnostics()
                 .iter()
                 .filter(|d| d.is_error() && d.file == vectora_core::config::CATALOG_FILE)
             {

@@ -30,8 +30,9 @@ pub async fn run(args: DiscoverArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let (config, _) = crate::ingest::load_config(args.config.as_deref()).await?;
-    let profiles: Vec<String> = config.profiles.keys().cloned().collect();
+    let (config, _) =
+        crate::ingest::load_config(args.config.as_deref(), &Default::default()).await?;
+    let profiles: Vec<String> = config.profiles().keys().cloned().collect();
     let engine = reading_engine(config, &args.net)?;
     let opts = DiscoverOptions {
         max_requests: DEFAULT_MAX_REQUESTS,

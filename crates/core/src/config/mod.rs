@@ -31,15 +31,20 @@ pub const DEFAULT_PERIOD_DAYS: u32 = 7;
 
 /// The fully resolved configuration.
 #[derive(Debug, Clone, Default)]
+///
+/// Built only by the loader ([`load`], [`parse_files`]) and read through accessors, so that what
+/// the fronts see is checked config, never a half-filled struct, and the compiled parse rules
+/// stay an engine detail.
 pub struct Config {
-    pub clients: BTreeMap<String, Client>,
-    pub sources: BTreeMap<String, SourceDef>,
-    pub bouquets: BTreeMap<String, Vec<String>>,
-    pub profiles: BTreeMap<String, Arc<Profile>>,
-    pub extractors: BTreeMap<String, Arc<ListingRules>>,
-    pub extraction: ExtractionDefaults,
+    pub(crate) clients: BTreeMap<String, Client>,
+    pub(crate) sources: BTreeMap<String, SourceDef>,
+    pub(crate) bouquets: BTreeMap<String, Vec<String>>,
+    pub(crate) profiles: BTreeMap<String, Arc<Profile>>,
+    /// Compiled per-source listing rules; read through [`crate::parse::listing_rules`].
+    pub(crate) extractors: BTreeMap<String, Arc<ListingRules>>,
+    pub(crate) extraction: ExtractionDefaults,
     /// Every problem found, errors and warnings.
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
     /// The term lists the profiles were resolved against (kept so a scope reference can be
     /// resolved the way the profiles' were, e.g. by tests judging the real term lists).
     scopes: ScopeRegistry,
@@ -119,6 +124,56 @@ pub struct SourceDef {
 pub const DEFAULT_ARTICLE_FALLBACK: usize = 10;
 
 impl Config {
+    /// Every resolved client, by id (inactive ones included).
+    pub fn clients(&self) -> &BTreeMap<String, Client> {
+        &self.clients
+    }
+
+    /// One client by id.
+    pub fn client(&self, id: &str) -> Option<&Client> {
+        self.clients.get(id)
+    }
+
+    /// Every catalog source, by key.
+    pub fn sources(&self) -> &BTreeMap<String, SourceDef> {
+        &self.sources
+    }
+
+    /// One catalog source by key.
+    pub fn source(&self, key: &str) -> Option<&SourceDef> {
+        self.sources.get(key)
+    }
+
+    /// Bouquets: name → source keys, as the catalog lists them.
+    pub fn bouquets(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.bouquets
+    }
+
+    /// One built profile by name (`None` when unknown or when it could not be built).
+    pub fn profile(&self, name: &str) -> Option<&Arc<Profile>> {
+        self.profiles.get(name)
+    }
+
+    /// Every profile that was built, by name.
+    pub fn profiles(&self) -> &BTreeMap<String, Arc<Profile>> {
+        &self.profiles
+    }
+
+    /// Whether the source has an extractor of its own in `html_extractors.yaml`.
+    pub fn has_extractor(&self, source_key: &str) -> bool {
+        self.extractors.contains_key(source_key)
+    }
+
+    /// `global_settings` of the extractors file.
+    pub fn extraction(&self) -> &ExtractionDefaults {
+        &self.extraction
+    }
+
+    /// Every problem found, errors and warnings, in the order found.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
     /// The scope files of this config, indexed for resolving scope references.
     pub fn scopes(&self) -> &ScopeRegistry {
         &self.scopes

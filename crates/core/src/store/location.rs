@@ -10,7 +10,13 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
     Local(PathBuf),
-    S3 { bucket: String, prefix: String },
+    S3 {
+        bucket: String,
+        prefix: String,
+        /// Credentials other than the environment's, travelling with the location that uses
+        /// them ([`Location::with_s3_auth`]); `None`: the usual AWS environment.
+        auth: Option<S3Auth>,
+    },
 }
 
 impl Location {
@@ -32,12 +38,26 @@ impl Location {
             return Ok(Location::S3 {
                 bucket: bucket.to_string(),
                 prefix: prefix.trim_matches('/').to_string(),
+                auth: None,
             });
         }
         if s.contains("://") {
             return Err(StoreError::InvalidLocation(s.to_string()));
         }
         Ok(Location::Local(PathBuf::from(s)))
+    }
+
+    /// The same location, read and written with `auth` when it is on S3 (a local folder needs
+    /// none). `None` keeps the environment's credentials.
+    pub fn with_s3_auth(self, auth: Option<S3Auth>) -> Location {
+        match self {
+            Location::S3 { bucket, prefix, .. } => Location::S3 {
+                bucket,
+                prefix,
+                auth,
+            },
+            local => local,
+        }
     }
 
     /// Opens an object store rooted at this location, with the path prefix to use inside it.
@@ -49,8 +69,12 @@ impl Location {
                     .with_automatic_cleanup(true);
                 Ok((Arc::new(fs), Path::default()))
             }
-            Location::S3 { bucket, prefix } => {
-                let store = s3_builder(bucket)
+            Location::S3 {
+                bucket,
+                prefix,
+                auth,
+            } => {
+                let store = s3_builder(bucket, auth.as_ref())
                     .build()
                     .map_err(|e| StoreError::backend(self, &e))?;
                 Ok((Arc::new(store), Path::from(prefix.as_str())))
@@ -61,15 +85,17 @@ impl Location {
     pub fn display_key(&self, key: &str) -> String {
         match self {
             Location::Local(dir) => dir.join(key).display().to_string(),
-            Location::S3 { bucket, prefix } if prefix.is_empty() => format!("s3://{bucket}/{key}"),
-            Location::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}/{key}"),
+            Location::S3 { bucket, prefix, .. } if prefix.is_empty() => {
+                format!("s3://{bucket}/{key}")
+            }
+            Location::S3 { bucket, prefix, .. } => format!("s3://{bucket}/{prefix}/{key}"),
         }
     }
 }
 
-/// Credentials (and a region) for S3 locations from a better source than the environment, such
-/// as the CLI's `--profile`: installed once per process, before any location is opened. The
-/// Lambda never installs one (its role's credentials are in its environment).
+/// Credentials (and a region) for an S3 location from a better source than the environment, such
+/// as the CLI's `--profile`. The Lambda never sets one (its role's credentials are in its
+/// environment).
 #[derive(Debug, Clone)]
 pub struct S3Auth {
     pub credentials: object_store::aws::AwsCredentialProvider,
@@ -77,18 +103,20 @@ pub struct S3Auth {
     pub region: Option<String>,
 }
 
-static S3_AUTH: std::sync::OnceLock<S3Auth> = std::sync::OnceLock::new();
-
-/// Installs the credentials every S3 location of this process uses. Returns false (and changes
-/// nothing) when some were installed already.
-pub fn install_s3_auth(auth: S3Auth) -> bool {
-    S3_AUTH.set(auth).is_ok()
+/// Two auths are the same when they share one credential provider (providers cannot be
+/// compared otherwise), so that locations stay comparable.
+impl PartialEq for S3Auth {
+    fn eq(&self, other: &S3Auth) -> bool {
+        Arc::ptr_eq(&self.credentials, &other.credentials) && self.region == other.region
+    }
 }
+
+impl Eq for S3Auth {}
 
 /// S3 client settings from the usual AWS environment (credentials, region), honouring
 /// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` so that an emulator can stand in for S3, and the
-/// installed [`S3Auth`] if any.
-fn s3_builder(bucket: &str) -> object_store::aws::AmazonS3Builder {
+/// location's own [`S3Auth`] if any.
+fn s3_builder(bucket: &str, auth: Option<&S3Auth>) -> object_store::aws::AmazonS3Builder {
     // `AmazonS3Builder::from_env`, on top of client options that trust the shared TLS roots.
     let mut b = object_store::aws::AmazonS3Builder::new()
         .with_client_options(crate::tls::object_store_roots(Default::default()));
@@ -103,7 +131,6 @@ fn s3_builder(bucket: &str) -> object_store::aws::AmazonS3Builder {
     let region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .ok();
-    let auth = S3_AUTH.get();
     if let Some(auth) = auth {
         b = b.with_credentials(auth.credentials.clone());
     }
@@ -129,8 +156,8 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::Local(dir) => write!(f, "{}", dir.display()),
-            Location::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
-            Location::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+            Location::S3 { bucket, prefix, .. } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            Location::S3 { bucket, prefix, .. } => write!(f, "s3://{bucket}/{prefix}"),
         }
     }
 }
@@ -152,14 +179,16 @@ mod tests {
             Location::parse("s3://my-bucket").unwrap(),
             Location::S3 {
                 bucket: "my-bucket".into(),
-                prefix: "".into()
+                prefix: "".into(),
+                auth: None,
             }
         );
         assert_eq!(
             Location::parse("s3://my-bucket/a/b/").unwrap(),
             Location::S3 {
                 bucket: "my-bucket".into(),
-                prefix: "a/b".into()
+                prefix: "a/b".into(),
+                auth: None,
             }
         );
         assert_eq!(

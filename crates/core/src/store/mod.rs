@@ -9,7 +9,7 @@ pub use keys::{
     FAN_OUT_RUNS, day_of, fan_out_summary_key, health_key, index_key, items_day, items_key,
     items_prefix, listing_start, run_report_key, runs_prefix, validators_key,
 };
-pub use location::{Location, S3Auth, install_s3_auth, join};
+pub use location::{Location, S3Auth, join};
 pub use merge::MergeOutcome;
 
 use bytes::Bytes;

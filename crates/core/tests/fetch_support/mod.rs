@@ -152,9 +152,9 @@ pub async fn config(dir: &Path, sources: &[TestSource]) -> Arc<Config> {
         .await
         .unwrap();
     assert!(
-        cfg.diagnostics.iter().all(|d| !d.is_problem()),
+        cfg.diagnostics().iter().all(|d| !d.is_problem()),
         "{:#?}",
-        cfg.diagnostics
+        cfg.diagnostics()
     );
     Arc::new(cfg)
 }
