@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     let mut files = BUNDLED.clone();
     files.insert(path.to_string(), text.to_string());
     let config = vectora_core::config::parse_files(&files);
-    for d in &config.diagnostics {
+    for d in config.diagnostics() {
         assert!(!d.file.is_empty(), "diagnostic without a file: {d}");
         assert!(
             d.message.len() <= 4096,
@@ -51,13 +51,13 @@ fuzz_target!(|data: &[u8]| {
             d.message.len()
         );
     }
-    for client in config.clients.keys() {
+    for client in config.clients().keys() {
         assert!(
             vectora_core::config::is_valid_id(client),
             "unsafe client id accepted: {client:?}"
         );
     }
-    for source in config.sources.keys() {
+    for source in config.sources().keys() {
         assert!(
             vectora_core::config::is_valid_id(source),
             "unsafe source key accepted: {source:?}"
