@@ -42,7 +42,7 @@ impl ClientData {
     /// The client named by `--client`, or every active client.
     pub fn clients(&self, requested: Option<&str>) -> anyhow::Result<Vec<&Client>> {
         match requested {
-            Some(id) => match self.config.clients().get(id) {
+            Some(id) => match self.config.client(id) {
                 Some(c) => Ok(vec![c]),
                 None => bail!("unknown client `{id}`: no clients/{id}.yaml in the config"),
             },

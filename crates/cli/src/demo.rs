@@ -59,8 +59,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitCode> {
     print_table(&ingest(&config, &store, second).await?);
 
     let client = config
-        .clients()
-        .get(CLIENT)
+        .client(CLIENT)
         .with_context(|| format!("the bundled config has no client {CLIENT}"))?;
     let state = HealthState::load(&store, CLIENT).await?;
     println!();

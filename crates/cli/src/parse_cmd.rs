@@ -74,8 +74,7 @@ pub async fn run(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let source = match &args.source_key {
         None => None,
         Some(k) => Some(
-            cfg.sources()
-                .get(k)
+            cfg.source(k)
                 .with_context(|| format!("unknown source `{k}` in {origin}"))?,
         ),
     };

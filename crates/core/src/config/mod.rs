@@ -30,11 +30,11 @@ pub use paths::{CATALOG_FILE, CLIENTS_DIR, EXTRACTORS_FILE, PROFILES_FILE, SCOPE
 pub const DEFAULT_PERIOD_DAYS: u32 = 7;
 
 /// The fully resolved configuration.
-#[derive(Debug, Clone, Default)]
 ///
 /// Built only by the loader ([`load`], [`parse_files`]) and read through accessors, so that what
 /// the fronts see is checked config, never a half-filled struct, and the compiled parse rules
 /// stay an engine detail.
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     pub(crate) clients: BTreeMap<String, Client>,
     pub(crate) sources: BTreeMap<String, SourceDef>,
@@ -149,11 +149,6 @@ impl Config {
         &self.bouquets
     }
 
-    /// One built profile by name (`None` when unknown or when it could not be built).
-    pub fn profile(&self, name: &str) -> Option<&Arc<Profile>> {
-        self.profiles.get(name)
-    }
-
     /// Every profile that was built, by name.
     pub fn profiles(&self) -> &BTreeMap<String, Arc<Profile>> {
         &self.profiles
@@ -162,11 +157,6 @@ impl Config {
     /// Whether the source has an extractor of its own in `html_extractors.yaml`.
     pub fn has_extractor(&self, source_key: &str) -> bool {
         self.extractors.contains_key(source_key)
-    }
-
-    /// `global_settings` of the extractors file.
-    pub fn extraction(&self) -> &ExtractionDefaults {
-        &self.extraction
     }
 
     /// Every problem found, errors and warnings, in the order found.
