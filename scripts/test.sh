@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs the Python tools the tests use (moto's S3
-# emulator, cfn-lint, cargo-lambda), checks formatting and lints, runs every Rust test (unit,
-# integration against the local test web on 127.0.0.1 and against moto's S3), builds the Lambda
-# packages once, then the end-to-end scripts under scripts/ci/ (CloudFormation lint, fuzz smoke,
-# Lambda runtime emulator, deploy and fan-out against the AWS emulator). Exits non-zero on the
-# first failure; prints every step's duration at the end either way.
+# emulator, cfn-lint, cargo-lambda) and Debian's chromium, checks formatting and lints, runs every
+# Rust test (unit, integration against the local test web on 127.0.0.1 and against moto's S3),
+# builds the Lambda packages once, then the end-to-end scripts under scripts/ci/ (CloudFormation
+# lint, fuzz smoke, Lambda runtime emulator, deploy and fan-out against the AWS emulator). Exits
+# non-zero on the first failure; prints every step's duration at the end either way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -37,11 +37,29 @@ step() {
 
 step "Python test tools" \
   python3 -m pip install --quiet --disable-pip-version-check -r scripts/requirements-test.txt
+# Debian's chromium renders the HTML report in crates/cli/tests/report.rs (a real browser, not a
+# parser's opinion of the page); installed once, from the distribution's archive.
+debian_packages() {
+  command -v chromium >/dev/null && return 0
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  command -v chromium >/dev/null
+}
+step "Debian packages (chromium)" debian_packages
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)" \
   cargo clippy --workspace --all-targets --quiet -- -D warnings
 # moto's S3 emulator is started by the tests that need it (see crates/core/tests/support).
-run_tests() { cargo test --workspace --no-fail-fast 2>&1 | tee "$CARGO_TARGET_DIR/test-output.txt"; }
+# The build first, to keep the debug binaries it made (CLI, test web, bootstrap) for the e2e
+# scripts (scripts/ci/lib/debug_bin.sh), which would otherwise build them again.
+export VECTORA_TEST_BINS="$CARGO_TARGET_DIR/test-bins"
+run_tests() {
+  cargo test --workspace --no-run --quiet --message-format=json-render-diagnostics \
+    | python3 scripts/ci/lib/keep_test_bins.py "$VECTORA_TEST_BINS"
+  cargo test --workspace --no-fail-fast 2>&1 | tee "$CARGO_TARGET_DIR/test-output.txt"
+}
 step "cargo test (workspace)" run_tests
 
 # The Lambda packages, built once (profile `ci`: release with thin LTO, see Cargo.toml) and shared

@@ -54,8 +54,8 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ENDPOINT_URL || true
 AWS=(--endpoint-url "$ENDPOINT" --profile default --region eu-west-3)
 py() { python3 - "$ENDPOINT" "$@"; }
 
-cargo build --quiet -p vectora-inbox -p vectora-testweb
-OPS=$CARGO_TARGET_DIR/debug/vectora-inbox
+OPS=$(debug_bin vectora-inbox vectora-inbox)
+TESTWEB=$(debug_bin vectora-testweb vectora-testweb)
 
 # --- package: both architectures ---
 for arch in $ARCHES; do
@@ -205,7 +205,7 @@ expect_fail "invoke rejects an answer without statusCode 200" "no statusCode" \
 # does not) is pushed first, in the old system's layout (clients and catalog only: the function
 # stands in its bundled profiles, scopes and extractors). It reads its config when it starts:
 # push, then start it.
-start testweb "$WORK/testweb.log" "$CARGO_TARGET_DIR/debug/vectora-testweb" \
+start testweb "$WORK/testweb.log" "$TESTWEB" \
   --print-config-dir "$WORK/loopback-config" --config config --old-layout
 wait_for 60 "vectora-testweb" grep -q '"base_url"' "$WORK/testweb.log"
 expect_ok "config push of the loopback config (sources on 127.0.0.1)" "canonical/sources/source_catalog.yaml" \

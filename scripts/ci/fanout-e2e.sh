@@ -29,12 +29,11 @@ trap 'stop_all; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 ensure_tools
-cargo build --quiet -p vectora-inbox -p vectora-testweb
-OPS=$CARGO_TARGET_DIR/debug/vectora-inbox
+OPS=$(debug_bin vectora-inbox vectora-inbox)
+TESTWEB=$(debug_bin vectora-testweb vectora-testweb)
 ZIP=${E2E_ZIP_x86_64:-}
 if [ -z "$ZIP" ]; then
-  build_bootstrap dev
-  "$OPS" package --binary "$CARGO_TARGET_DIR/debug/bootstrap" --out "$WORK/dist" >"$WORK/package.out" 2>&1 \
+  "$OPS" package --binary "$(debug_bin bootstrap vectora-lambda)" --out "$WORK/dist" >"$WORK/package.out" 2>&1 \
     || { cat "$WORK/package.out"; die "cannot package the debug bootstrap"; }
   ZIP=$WORK/dist/vectora-inbox-ingest-v2-x86_64.zip
 fi
@@ -55,7 +54,7 @@ AWS=(--endpoint-url "$ENDPOINT" --profile default --region eu-west-3)
 py() { python3 - "$ENDPOINT" "$@"; }
 
 # --- the config: the bundled one on the local test web, plus a second client ---
-start testweb "$WORK/testweb.log" "$CARGO_TARGET_DIR/debug/vectora-testweb" \
+start testweb "$WORK/testweb.log" "$TESTWEB" \
   --print-config-dir "$WORK/config" --config config --old-layout
 wait_for 60 "vectora-testweb" grep -q '"base_url"' "$WORK/testweb.log"
 sed 's/client_id: lai_weekly_v3/client_id: lai_monthly/' "$WORK/config/clients/lai_weekly_v3.yaml" \

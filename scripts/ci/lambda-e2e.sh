@@ -36,7 +36,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ensure_tools
-build_bootstrap dev
+BOOTSTRAP=$(debug_bin bootstrap vectora-lambda)
 
 # The news sites, and a copy of config/ pointing at them, in the old system's bucket layout (clients
 # and the source catalog only: the function's bundled profiles, scopes and extractors stand in).
@@ -70,11 +70,10 @@ AWS_LAMBDA_LOG_FORMAT=JSON
 EOF
 
 # The runtime emulator (`cargo lambda watch`) serves the Lambda runtime API; the function is the
-# bootstrap built above, started the way Lambda starts it (clean environment, AWS_LAMBDA_RUNTIME_API).
-# Starting the binary ourselves keeps `cargo run` (and its build lock) out of the invocations. The
-# function reaches the emulator through the deadline proxy, which hands it the invocation deadline
-# as a Unix time (the emulator sends the function timeout instead).
-BOOTSTRAP="$CARGO_TARGET_DIR/debug/bootstrap"
+# debug bootstrap (found or built above), started the way Lambda starts it (clean environment,
+# AWS_LAMBDA_RUNTIME_API). Starting the binary ourselves keeps `cargo run` (and its build lock) out
+# of the invocations. The function reaches the emulator through the deadline proxy, which hands it
+# the invocation deadline as a Unix time (the emulator sends the function timeout instead).
 PORT="$(free_port)"
 BARE_PORT="$(free_port)"
 start_emulator main "$PORT" "$WORK/emulator.log"

@@ -18,10 +18,12 @@ if [[ " $ARCHES " == *" arm64 "* ]]; then
   command -v cargo-zigbuild >/dev/null || python3 -m pip install --quiet cargo-zigbuild
   rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 fi
-cargo build --quiet -p vectora-inbox
+# shellcheck source=lib/debug_bin.sh
+source scripts/ci/lib/debug_bin.sh
+OPS=$(debug_bin vectora-inbox vectora-inbox)
 for arch in $ARCHES; do
   started=$SECONDS
-  "$CARGO_TARGET_DIR/debug/vectora-inbox" package --arch "$arch" --cargo-profile ci --out "$OUT"
+  "$OPS" package --arch "$arch" --cargo-profile ci --out "$OUT"
   python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); open(sys.argv[2],"wb").write(z.read("bootstrap"))' \
     "$OUT/vectora-inbox-ingest-v2-$arch.zip" "$OUT/bootstrap-$arch"
   chmod +x "$OUT/bootstrap-$arch"

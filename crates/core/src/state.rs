@@ -7,6 +7,7 @@
 //! and merged in, so an item written just before a crash (and missing from the index) is still
 //! known next time — nothing is lost, nothing is ingested twice.
 
+use crate::dedup::Seen;
 use crate::model::Item;
 use crate::store::{
     DataStore, StoreError, index_key, items_day, items_key, items_prefix, listing_start,
@@ -14,7 +15,6 @@ use crate::store::{
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// Index entries older than this are forgotten (the index must not grow forever).
 const INDEX_RETENTION_DAYS: i64 = 400;
@@ -25,44 +25,31 @@ const MAX_REPAIR_DAYS: i64 = 31;
 pub struct IngestIndex {
     /// The last day whose items file this index incorporates.
     pub updated_day: Option<NaiveDate>,
-    /// canonical URL → day first ingested
-    pub urls: HashMap<String, NaiveDate>,
-    /// content hash → day first ingested
-    pub hashes: HashMap<String, NaiveDate>,
+    /// The identity keys ingested (stored as `urls` and `hashes`) → day first ingested.
+    #[serde(flatten)]
+    pub seen: Seen<NaiveDate>,
 }
 
 impl IngestIndex {
     /// True when the item was ingested by an earlier run.
     pub fn contains(&self, item: &Item) -> bool {
-        self.urls.contains_key(&item.identity())
-            || item
-                .hash_identity()
-                .is_some_and(|h| self.hashes.contains_key(h))
+        self.seen.contains(item)
     }
 
     pub fn add(&mut self, item: &Item, day: NaiveDate) {
-        self.urls.entry(item.identity()).or_insert(day);
-        if let Some(h) = item.hash_identity() {
-            self.hashes.entry(h.to_string()).or_insert(day);
-        }
+        self.seen.add(item, day);
     }
 
+    /// Another writer's index taken in: each key keeps its earliest day.
     fn union(&mut self, other: IngestIndex) {
-        for (k, d) in other.urls {
-            let e = self.urls.entry(k).or_insert(d);
-            *e = (*e).min(d);
-        }
-        for (k, d) in other.hashes {
-            let e = self.hashes.entry(k).or_insert(d);
-            *e = (*e).min(d);
-        }
+        self.seen
+            .union(other.seen, |ours, theirs| (*ours).min(theirs));
         self.updated_day = self.updated_day.max(other.updated_day);
     }
 
     fn prune(&mut self, today: NaiveDate) {
         let cutoff = today - Duration::days(INDEX_RETENTION_DAYS);
-        self.urls.retain(|_, d| *d >= cutoff);
-        self.hashes.retain(|_, d| *d >= cutoff);
+        self.seen.retain(|d| *d >= cutoff);
     }
 
     /// Loads the index and repairs it from the items files written since it was last updated.
@@ -195,6 +182,26 @@ mod tests {
         }
     }
 
+    /// The index's stored form is unchanged by its keys living in `Seen`: `updated_day`, `urls`
+    /// and `hashes` side by side, each key with the day it was first ingested.
+    #[test]
+    fn stored_form_keeps_urls_and_hashes_at_the_top() {
+        let stored = r#"{"updated_day":"2026-03-01","urls":{"https://a.example/x":"2026-02-27"},"hashes":{"sha256:ab":"2026-02-28"}}"#;
+        let index: IngestIndex = serde_json::from_str(stored).unwrap();
+        assert_eq!(index.updated_day, NaiveDate::from_ymd_opt(2026, 3, 1));
+        assert_eq!(
+            index.seen.urls["https://a.example/x"],
+            NaiveDate::from_ymd_opt(2026, 2, 27).unwrap()
+        );
+        assert_eq!(
+            index.seen.hashes["sha256:ab"],
+            NaiveDate::from_ymd_opt(2026, 2, 28).unwrap()
+        );
+        let written: serde_json::Value = serde_json::to_value(&index).unwrap();
+        let back: serde_json::Value = serde_json::from_str(stored).unwrap();
+        assert_eq!(written, back);
+    }
+
     async fn write_day(store: &DataStore, client: &str, day: NaiveDate, url: &str) {
         let bytes = serde_json::to_vec(&vec![item(url)]).unwrap();
         store
@@ -221,7 +228,7 @@ mod tests {
             .await
             .unwrap();
         let known = |index: &IngestIndex| {
-            let mut urls: Vec<String> = index.urls.keys().cloned().collect();
+            let mut urls: Vec<String> = index.seen.urls.keys().cloned().collect();
             urls.sort();
             urls
         };

@@ -108,3 +108,35 @@ async fn dry_run_store_on_a_missing_folder_creates_nothing() {
     assert!(store.get("ingested/x/items.json").await.unwrap().is_none());
     assert!(!target.exists());
 }
+
+/// The merge follows the run's identity rule: an item whose id and URL are new but whose
+/// substantial content the file holds already (the same release under a second address) is
+/// already present; a short teaser shared by two releases is not an identity.
+#[tokio::test]
+async fn merge_knows_an_item_by_its_content_as_the_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = DataStore::open(&Location::Local(dir.path().to_path_buf()), true).unwrap();
+    let key = items_key("client_a", NaiveDate::from_ymd_opt(2025, 12, 15).unwrap());
+    store.merge_items(&key, &[item(1)]).await.unwrap();
+
+    let mut elsewhere = item(2);
+    elsewhere.content = item(1).content.to_uppercase();
+    elsewhere.content_hash = vectora_core::model::content_hash(&elsewhere.content);
+    let outcome = store.merge_items(&key, &[elsewhere]).await.unwrap();
+    assert_eq!((outcome.added, outcome.already_present), (0, 1));
+
+    let teaser = |n| {
+        let mut it = item(n);
+        it.content = "Read more".into();
+        it.content_hash = vectora_core::model::content_hash("Read more");
+        it
+    };
+    let outcome = store
+        .merge_items(&key, &[teaser(3), teaser(4)])
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.added, outcome.already_present, outcome.total),
+        (2, 0, 3)
+    );
+}

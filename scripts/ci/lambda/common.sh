@@ -8,6 +8,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 unset CONFIG_BUCKET DATA_BUCKET AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL_S3
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 
+# shellcheck source=../lib/debug_bin.sh
+source "$ROOT/scripts/ci/lib/debug_bin.sh"
+
 STARTED_PGIDS=()
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

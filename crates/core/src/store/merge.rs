@@ -4,6 +4,7 @@
 //! If-None-Match on create) and by a file lock on a local folder.
 
 use super::{DataStore, StoreError, join};
+use crate::dedup::Seen;
 use crate::model::Item;
 use bytes::Bytes;
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload, UpdateVersion};
@@ -16,8 +17,8 @@ use std::collections::HashSet;
 pub struct MergeOutcome {
     /// Items newly added to the file.
     pub added: usize,
-    /// Items of this run already in the file (same item_id, or same URL and version): kept as
-    /// they were.
+    /// Items of this run already in the file (same item_id, same URL and version, or same
+    /// substantial content: see `dedup::Seen`): kept as they were.
     pub already_present: usize,
     /// Items in the file after the merge.
     pub total: usize,
@@ -118,20 +119,22 @@ impl DataStore {
     }
 }
 
-/// Existing items first, in their order; then the new ones not already present.
+/// Existing items first, in their order; then the new ones not already present (same item_id,
+/// or known to [`Seen`]: the identity rule the run's deduplication and the index follow).
 fn merge(mut existing: Vec<Item>, new: &[Item]) -> (Vec<Item>, MergeOutcome) {
     let mut ids: HashSet<String> = existing.iter().map(|i| i.item_id.clone()).collect();
-    let mut urls: HashSet<String> = existing.iter().map(Item::identity).collect();
+    let mut seen = Seen::default();
+    for item in &existing {
+        seen.add(item, ());
+    }
     let mut added = 0;
     let mut already = 0;
     for item in new {
-        let canon = item.identity();
-        if ids.contains(&item.item_id) || urls.contains(&canon) {
+        if ids.contains(&item.item_id) || !seen.insert_new(item, ()) {
             already += 1;
             continue;
         }
         ids.insert(item.item_id.clone());
-        urls.insert(canon);
         existing.push(item.clone());
         added += 1;
     }
