@@ -50,8 +50,11 @@ async fn a_host_that_never_takes_the_connection_ends_at_the_connect_deadline() {
     let web = web().await;
     let (listener, _filler) = full_listener().await;
     let addr = listener.local_addr().unwrap();
+    // The first-byte deadline runs from the request, connection included: well past the connect
+    // deadline, so that a loaded machine's scheduling delay cannot let it fire first.
     let settings = FetchSettings {
         allowed_private_addrs: vec![addr],
+        first_byte_timeout: Duration::from_secs(2),
         ..deadline_settings(&web)
     };
     let target = Url::parse(&format!("http://{addr}/news/")).unwrap();
