@@ -9,6 +9,7 @@
 use crate::model::Item;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Both identity keys of the items recorded, each with a value (`()`, or the day it was first
 /// ingested). Serialized as the two maps `urls` and `hashes`, the ingestion index's stored form.
@@ -64,11 +65,15 @@ impl<V: Clone> Seen<V> {
             (&mut self.hashes, other.hashes),
         ] {
             for (key, value) in theirs {
-                let merged = match mine.get(&key) {
-                    Some(current) => pick(current, value),
-                    None => value,
-                };
-                mine.insert(key, merged);
+                match mine.entry(key) {
+                    Entry::Occupied(mut ours) => {
+                        let merged = pick(ours.get(), value);
+                        ours.insert(merged);
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                }
             }
         }
     }
